@@ -1,0 +1,67 @@
+import type { Span } from "../diagnostics/diagnostic.js";
+
+/** A literal value as written, with where it was written. */
+export type Value =
+  | { kind: "number"; value: number; raw: string; span: Span }
+  | { kind: "word"; value: string; span: Span }
+  | { kind: "mask"; value: string; span: Span }
+  | { kind: "string"; value: string; span: Span };
+
+/** A name as written (setting, sweep, model, metric). */
+export interface Name {
+  value: string;
+  span: Span;
+}
+
+/** `key=value` or a bare value inside a layer's parentheses: `conv32(activation=tanh, same)`. */
+export interface LayerArg {
+  key?: Name;
+  value: Value;
+  span: Span;
+}
+
+/** One word of a layer list: `conv32x5`, `pool`, `dense128(activation=tanh)`, or a model's name. */
+export interface LayerRef {
+  name: Name;
+  args: LayerArg[];
+  span: Span;
+}
+
+export type Modifier =
+  | { kind: "mask"; mask: Value; span: Span }
+  | { kind: "maps"; value: Value; span: Span }
+  | { kind: "insert"; layers: LayerRef[]; after: Value; span: Span };
+
+/** `conv32 pool dense10` or `main mask 1-0-1-1 insert dropout0.25 after 1`. */
+export interface ModelExpr {
+  terms: LayerRef[];
+  modifiers: Modifier[];
+  span: Span;
+}
+
+export type SweepItem =
+  | { kind: "value"; value: Value; span: Span }
+  | { kind: "range"; from: Value; to: Value; step?: Value; span: Span }
+  | { kind: "tuple"; values: Value[]; span: Span };
+
+export type Statement =
+  /** `model NAME = expr` defines a model; `model expr` chooses the scope's model. */
+  | { kind: "model"; name?: Name; expr: ModelExpr; span: Span }
+  | { kind: "setting"; name: Name; args: Value[]; span: Span }
+  | { kind: "sweep"; names: Name[]; items: SweepItem[]; span: Span }
+  | {
+      kind: "find";
+      mode: Name;
+      target: Name;
+      where?: { metric: Name; op: Name; value: Value };
+      by?: { metric: Name; direction?: Name };
+      span: Span;
+    }
+  | { kind: "note"; text: string; span: Span }
+  | { kind: "experiment"; title: Name; body: Statement[]; span: Span };
+
+export interface Pipeline {
+  /** The path the text came from, as given by the user. */
+  file: string;
+  statements: Statement[];
+}

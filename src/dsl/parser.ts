@@ -1,0 +1,251 @@
+import { CstParser, type IParserErrorMessageProvider, type TokenType, tokenLabel } from "chevrotain";
+import * as T from "./tokens.js";
+
+/** Names that may also be written where a keyword token would otherwise be read. */
+const nameTokens = [T.Identifier, T.MaskKw, T.MapsKw, T.Model];
+/** A setting cannot be called `model`: that word starts a model statement. */
+const settingNameTokens = [T.Identifier, T.MaskKw, T.MapsKw];
+
+function describeFound(image: string): string {
+  if (image === "") return "the end of the file";
+  if (image === "\n") return "the end of the line";
+  return `'${image}'`;
+}
+
+function uniqueLabels(types: TokenType[]): string {
+  const labels = [...new Set(types.map((t) => tokenLabel(t)))];
+  if (labels.length <= 1) return labels[0] ?? "something else";
+  return `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
+}
+
+/** Messages that say what was expected, in the user's terms rather than the grammar's. */
+const messages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, actual }) =>
+    `expected ${tokenLabel(expected)} but found ${describeFound(actual.image)}`,
+  buildNotAllInputParsedMessage: ({ firstRedundant }) =>
+    `expected a new line or ';' before ${describeFound(firstRedundant.image)}`,
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, actual }) => {
+    const firsts = expectedPathsPerAlt.flatMap((paths) => paths.map((p) => p[0])).filter((t) => t !== undefined);
+    return `expected ${uniqueLabels(firsts)} but found ${describeFound(actual[0]?.image ?? "")}`;
+  },
+  buildEarlyExitMessage: ({ expectedIterationPaths, actual }) => {
+    const firsts = expectedIterationPaths.map((p) => p[0]).filter((t) => t !== undefined);
+    return `expected ${uniqueLabels(firsts)} but found ${describeFound(actual[0]?.image ?? "")}`;
+  },
+};
+
+/**
+ * The .cnnp grammar (the README's language reference explains each form):
+ *
+ *   pipeline   := statements
+ *   statements := sep* (statement (sep+ statement?)*)?          sep := NEWLINE | ';'
+ *   statement  := experiment | modelStmt | sweep | find | note | setting
+ *   experiment := 'experiment' STRING '{' statements '}'
+ *   modelStmt  := 'model' (NAME '=')? modelExpr
+ *   modelExpr  := layer+ modifier*
+ *   layer      := NAME ('(' (layerArg (',' layerArg)*)? ')')?
+ *   layerArg   := NAME ('=' value)? | NUMBER
+ *   modifier   := 'mask' MASK | 'maps' NUMBER | 'insert' layer+ 'after' NUMBER
+ *   sweep      := 'sweep' name (',' name)* '[' (item (',' item)*)? ']'
+ *   item       := value ('..' value ('step' value)?)? | '(' value (',' value)* ')'
+ *   find       := 'find' NAME name ('where' NAME COMPARISON value | 'by' NAME NAME?)
+ *   note       := 'note' (TEXT | STRING)
+ *   setting    := (NAME | 'mask' | 'maps') value*
+ *   value      := NUMBER | MASK | STRING | name            name := NAME | 'mask' | 'maps' | 'model'
+ *
+ * Inside brackets and parentheses new lines are ignored (the parse step drops them), so long
+ * sweeps may span lines.
+ */
+export class CnnpParser extends CstParser {
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true,
+      maxLookahead: 3,
+      nodeLocationTracking: "full",
+      errorMessageProvider: messages,
+     });
+    this.performSelfAnalysis();
+  }
+
+  public pipeline = this.RULE("pipeline", () => {
+    this.SUBRULE(this.statements);
+  });
+
+  private sep = this.RULE("sep", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.CONSUME(T.Semicolon) }]);
+  });
+
+  private statements = this.RULE("statements", () => {
+    this.MANY(() => this.SUBRULE(this.sep));
+    this.OPTION(() => {
+      this.SUBRULE(this.statement);
+      this.MANY2(() => {
+        this.AT_LEAST_ONE(() => this.SUBRULE2(this.sep));
+        this.OPTION2(() => this.SUBRULE2(this.statement));
+      });
+    });
+  });
+
+  private statement = this.RULE("statement", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.experiment) },
+      { ALT: () => this.SUBRULE(this.modelStmt) },
+      { ALT: () => this.SUBRULE(this.sweep) },
+      { ALT: () => this.SUBRULE(this.find) },
+      { ALT: () => this.SUBRULE(this.note) },
+      { ALT: () => this.SUBRULE(this.setting) },
+    ]);
+  });
+
+  private experiment = this.RULE("experiment", () => {
+    this.CONSUME(T.Experiment);
+    this.CONSUME(T.StringLiteral);
+    this.CONSUME(T.LBrace);
+    this.SUBRULE(this.statements);
+    this.CONSUME(T.RBrace);
+  });
+
+  private modelStmt = this.RULE("modelStmt", () => {
+    this.CONSUME(T.Model);
+    this.OPTION(() => {
+      this.CONSUME(T.Identifier, { LABEL: "defName" });
+      this.CONSUME(T.Equals);
+    });
+    this.SUBRULE(this.modelExpr);
+  });
+
+  private modelExpr = this.RULE("modelExpr", () => {
+    this.AT_LEAST_ONE(() => this.SUBRULE(this.layer));
+    this.MANY(() => this.SUBRULE(this.modifier));
+  });
+
+  private layer = this.RULE("layer", () => {
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.layerArg) });
+      this.CONSUME(T.RParen);
+    });
+  });
+
+  private layerArg = this.RULE("layerArg", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.OPTION(() => {
+            this.CONSUME(T.Equals);
+            this.SUBRULE(this.value);
+          });
+        },
+      },
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+    ]);
+  });
+
+  private modifier = this.RULE("modifier", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.MaskKw);
+          this.CONSUME(T.MaskLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.MapsKw);
+          this.CONSUME(T.NumberLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Insert);
+          this.AT_LEAST_ONE(() => this.SUBRULE(this.layer));
+          this.CONSUME(T.After);
+          this.CONSUME2(T.NumberLiteral, { LABEL: "position" });
+        },
+      },
+    ]);
+  });
+
+  private sweep = this.RULE("sweep", () => {
+    this.CONSUME(T.Sweep);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.name) });
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.item) });
+    this.CONSUME(T.RBracket);
+  });
+
+  private item = this.RULE("item", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.value, { LABEL: "from" });
+          this.OPTION(() => {
+            this.CONSUME(T.DotDot);
+            this.SUBRULE2(this.value, { LABEL: "to" });
+            this.OPTION2(() => {
+              this.CONSUME(T.Step);
+              this.SUBRULE3(this.value, { LABEL: "step" });
+            });
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE4(this.value, { LABEL: "tuple" }) });
+          this.CONSUME(T.RParen);
+        },
+      },
+    ]);
+  });
+
+  private find = this.RULE("find", () => {
+    this.CONSUME(T.Find);
+    this.CONSUME(T.Identifier, { LABEL: "mode" });
+    this.SUBRULE(this.name, { LABEL: "target" });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Where);
+          this.CONSUME2(T.Identifier, { LABEL: "metric" });
+          this.CONSUME(T.Comparison);
+          this.SUBRULE(this.value);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.By);
+          this.CONSUME3(T.Identifier, { LABEL: "byMetric" });
+          this.OPTION(() => this.CONSUME4(T.Identifier, { LABEL: "direction" }));
+        },
+      },
+    ]);
+  });
+
+  private note = this.RULE("note", () => {
+    this.CONSUME(T.Note);
+    this.OR([{ ALT: () => this.CONSUME(T.TripleString) }, { ALT: () => this.CONSUME(T.StringLiteral) }]);
+  });
+
+  private setting = this.RULE("setting", () => {
+    this.OR(settingNameTokens.map((t) => ({ ALT: () => this.CONSUME(t) })));
+    this.MANY(() => this.SUBRULE(this.value));
+  });
+
+  private name = this.RULE("name", () => {
+    this.OR(nameTokens.map((t) => ({ ALT: () => this.CONSUME(t) })));
+  });
+
+  private value = this.RULE("value", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.MaskLiteral) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.SUBRULE(this.name) },
+    ]);
+  });
+}
+
+/** One parser for the process: Chevrotain parsers are built once and reused by resetting input. */
+export const parserInstance = new CnnpParser();
