@@ -100,6 +100,8 @@ class AstBuilder extends Base {
     if (exp) return this.experimentOf(exp);
     const model = node(c, "modelStmt");
     if (model) return this.modelOf(model);
+    const broken = (c.modelStmt ?? [])[0];
+    if (broken && !isToken(broken)) return this.brokenModelOf(broken);
     const sweep = node(c, "sweep");
     if (sweep) return this.sweepOf(sweep);
     const find = node(c, "find");
@@ -130,6 +132,15 @@ class AstBuilder extends Base {
     if (!expr || !span) return undefined;
     const def = tok(n.children, "defName");
     return def ? { kind: "model", name: nameOf(def), expr, span } : { kind: "model", expr, span };
+  }
+
+  /** Keeps the name of a model whose definition did not parse, so its uses are not errors too. */
+  brokenModelOf(n: CstNode): Statement | undefined {
+    const def = tok(n.children, "defName");
+    const t = tok(n.children, "Kw_model");
+    if (!def || !t) return undefined;
+    const span = tokenSpan(t);
+    return { kind: "model", name: nameOf(def), expr: { terms: [], modifiers: [], span }, span, broken: true };
   }
 
   modelExprOf(n: CstNode): ModelExpr | undefined {

@@ -1,0 +1,71 @@
+import { basename, extname } from "node:path";
+import type { Pipeline, Statement } from "../dsl/ast.js";
+import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
+import { checkExperiment, newContext } from "./experiment.js";
+import { ModelRegistry } from "./models.js";
+import { readScope } from "./scope.js";
+import type { CheckedExperiment, CheckedPipeline } from "./types.js";
+
+export interface CheckResult {
+  pipeline: CheckedPipeline;
+  diagnostics: Diagnostic[];
+}
+
+type Of<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
+
+function registerModels(statements: Statement[], models: ModelRegistry): void {
+  for (const s of statements) {
+    if (s.kind === "model" && s.name) models.define(s as Of<"model"> & { name: NonNullable<Of<"model">["name"]> });
+    if (s.kind === "experiment") registerModels(s.body, models);
+  }
+}
+
+const wholeFile = { offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+
+/**
+ * Checks a parsed pipeline and expands it into experiments and configurations. Every problem found
+ * is returned; experiments with errors are left out of the result.
+ */
+export function check(ast: Pipeline, source: string): CheckResult {
+  const diagnostics: Diagnostic[] = [];
+  const models = new ModelRegistry(diagnostics);
+  registerModels(ast.statements, models);
+  const blocks = ast.statements.filter((s): s is Of<"experiment"> => s.kind === "experiment");
+  const file = readScope(ast.statements, wholeFile, models, diagnostics);
+  const ctx = newContext(models, diagnostics);
+  const experiments: CheckedExperiment[] = [];
+  if (blocks.length === 0) {
+    const title = basename(ast.file, extname(ast.file)) || "Experiment";
+    const e = checkExperiment(file, file, 1, title, ctx);
+    if (e) experiments.push(e);
+  } else {
+    for (const s of [...file.sweeps, ...file.finds, ...file.notes]) {
+      diagnostics.push(error("E118", s.span, `a ${s.kind} belongs inside an experiment block`, "Move it into the `experiment \"...\" { }` it is about."));
+    }
+    const titles = new Map<string, Of<"experiment">>();
+    blocks.forEach((b, i) => {
+      const first = titles.get(b.title.value);
+      if (first) {
+        diagnostics.push(
+          error("E108", b.title.span, `two experiments are called "${b.title.value}"`, undefined, [
+            { span: first.title.span, message: "first used here" },
+          ]),
+        );
+        return;
+      }
+      titles.set(b.title.value, b);
+      const scope = readScope(b.body, b.span, models, diagnostics, b.title);
+      const e = checkExperiment(scope, file, i + 1, b.title.value, ctx);
+      if (e) experiments.push(e);
+    });
+  }
+  // Definitions no experiment used are still checked, so a broken model is never silent.
+  for (const name of models.names()) models.get(name, wholeFile);
+  const slugs = new Map<string, number>();
+  for (const e of experiments) {
+    const n = (slugs.get(e.slug) ?? 0) + 1;
+    slugs.set(e.slug, n);
+    if (n > 1) e.slug = `${e.slug}-${n}`;
+  }
+  return { pipeline: { file: ast.file, source, experiments }, diagnostics };
+}

@@ -1,0 +1,306 @@
+import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import { type AxisEntry, type ReadAxis, readAxis, shownValue } from "./axes.js";
+import { type Materialized, materialize, type ModelRegistry, type Overrides, type Template } from "./models.js";
+import { readQuestion } from "./questions.js";
+import type { Scope } from "./scope.js";
+import { datasetInfo, defaults, isDiagnostic, type Settings, scalarReaders, type SweepName } from "./settings.js";
+import { type CheckedExperiment, type Configuration, defaultLearningRate, type SweepValue } from "./types.js";
+
+/** Most jobs one experiment may plan (configurations x repeats). */
+export const maxJobs = 100_000;
+
+interface Context {
+  models: ModelRegistry;
+  diagnostics: Diagnostic[];
+  /** Models already built, so each distinct variant is checked (and reported) once. */
+  built: Map<string, Materialized | Diagnostic>;
+  templateIds: WeakMap<Template, number>;
+  nextTemplateId: number;
+}
+
+export function newContext(models: ModelRegistry, diagnostics: Diagnostic[]): Context {
+  return { models, diagnostics, built: new Map(), templateIds: new WeakMap(), nextTemplateId: 1 };
+}
+
+/** The model a block uses when no sweep names one: see the README's "Which model" rule. */
+function defaultModel(exp: Scope, file: Scope, ctx: Context): Template | null | undefined {
+  if (exp.modelUse) return exp.modelUse.template;
+  const [only] = exp.defined;
+  if (exp !== file && only !== undefined && exp.defined.length === 1) return ctx.models.get(only, exp.span);
+  if (file.modelUse) return file.modelUse.template;
+  const [first] = file.defined;
+  return first !== undefined ? ctx.models.get(first, file.span) : undefined;
+}
+
+function show(v: SweepValue): string {
+  if (typeof v === "boolean") return v ? "on" : "off";
+  return String(v);
+}
+
+function slugify(title: string): string {
+  const s = title
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return s || "experiment";
+}
+
+function templateId(t: Template, ctx: Context): number {
+  let id = ctx.templateIds.get(t);
+  if (id === undefined) {
+    id = ctx.nextTemplateId++;
+    ctx.templateIds.set(t, id);
+  }
+  return id;
+}
+
+function build(t: Template, o: Overrides, s: Settings, ctx: Context): Materialized | null {
+  const info = datasetInfo[s.data.name];
+  const key = `${templateId(t, ctx)}|${o.mask?.value}|${o.maps}|${o.dropout}|${s.data.name}`;
+  let m = ctx.built.get(key);
+  if (!m) {
+    m = materialize(t, o, info.input, info.classes);
+    ctx.built.set(key, m);
+    if (isDiagnostic(m)) ctx.diagnostics.push(m);
+  }
+  return isDiagnostic(m) ? null : m;
+}
+
+function fixedSummary(s: Settings, swept: Set<string>, modelName: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const put = (name: string, value: string) => {
+    if (!swept.has(name)) out[name] = value;
+  };
+  if (modelName !== undefined) put("model", modelName);
+  if (s.mask) put("mask", s.mask);
+  if (s.maps !== undefined) put("maps", String(s.maps));
+  if (s.dropout !== undefined) put("dropout", String(s.dropout));
+  const fmt = new Intl.NumberFormat("en-US");
+  put("data", `${s.data.name}, ${fmt.format(s.data.train)} train / ${fmt.format(s.data.test)} test images`);
+  put("epochs", String(s.epochs));
+  put("batch", String(s.batch));
+  put("optimizer", s.optimizer);
+  put("learning_rate", String(s.learning_rate ?? defaultLearningRate[s.optimizer]));
+  if (s.optimizer === "sgd" && s.momentum > 0) put("momentum", String(s.momentum));
+  put("shuffle", s.shuffle ? "on" : "off");
+  if (s.validation_split > 0) put("validation_split", String(s.validation_split));
+  if (s.early_stopping) {
+    const e = s.early_stopping;
+    put("early_stopping", `monitor ${e.monitor}, patience ${e.patience}${e.minDelta > 0 ? `, min_delta ${e.minDelta}` : ""}`);
+  }
+  put("backend", s.backend);
+  put("seed", String(s.seed));
+  put("repeat", String(s.repeat));
+  return out;
+}
+
+/** Settings of a block: Keras' defaults, then the file's, then the experiment's own. */
+function mergeSettings(file: Scope, exp: Scope): { settings: Settings; spans: Map<string, Span> } {
+  const settings: Settings = { ...defaults };
+  const spans = new Map<string, Span>();
+  for (const scope of exp === file ? [file] : [file, exp]) {
+    for (const [k, v] of scope.settings) {
+      (settings as unknown as Record<string, unknown>)[k] = v.value;
+      spans.set(k, v.span);
+    }
+  }
+  return { settings, spans };
+}
+
+function withEntry(s: Settings, name: SweepName, entry: AxisEntry, o: Overrides, model: { t: Template | null | undefined }): void {
+  switch (name) {
+    case "model":
+      model.t = entry.value as Template;
+      return;
+    case "mask":
+      o.mask = { value: entry.value as string, span: entry.span };
+      return;
+    case "maps":
+      o.maps = entry.value as number;
+      return;
+    case "dropout":
+      o.dropout = entry.value as number;
+      return;
+    default:
+      (s as unknown as Record<string, unknown>)[name] = entry.value;
+  }
+}
+
+/** Every combination of the axes' rows (first axis outermost). */
+function* combinations(axes: ReadAxis[]): Generator<AxisEntry[][]> {
+  const idx = axes.map(() => 0);
+  if (axes.some((a) => a.rows.length === 0)) return;
+  while (true) {
+    yield axes.map((a, k) => a.rows[idx[k] ?? 0] ?? []);
+    let k = axes.length - 1;
+    while (k >= 0) {
+      const next = (idx[k] ?? 0) + 1;
+      if (next < (axes[k]?.rows.length ?? 0)) {
+        idx[k] = next;
+        break;
+      }
+      idx[k] = 0;
+      k--;
+    }
+    if (k < 0) return;
+  }
+}
+
+/**
+ * Checks one experiment and expands its sweeps into configurations. Returns null when it has
+ * errors (all of them reported).
+ */
+export function checkExperiment(exp: Scope, file: Scope, number: number, title: string, ctx: Context): CheckedExperiment | null {
+  const before = ctx.diagnostics.length;
+  const { diagnostics } = ctx;
+  const { settings, spans } = mergeSettings(file, exp);
+  const axes: ReadAxis[] = [];
+  const sweptAt = new Map<string, Span>();
+  for (const s of exp.sweeps) {
+    const axis = readAxis(s, ctx.models, diagnostics);
+    if (!axis) continue;
+    let dup = false;
+    axis.names.forEach((n, k) => {
+      const first = sweptAt.get(n);
+      const at = axis.nameSpans[k] ?? axis.span;
+      if (first) {
+        diagnostics.push(error("E108", at, `'${n}' is swept twice`, undefined, [{ span: first, message: "first swept here" }]));
+        dup = true;
+      } else sweptAt.set(n, at);
+    });
+    if (!dup) axes.push(axis);
+  }
+  const base = defaultModel(exp, file, ctx);
+  if (base === undefined && !sweptAt.has("model")) {
+    diagnostics.push(error("E122", exp.title?.span ?? exp.span, `experiment '${title}' has no model`));
+  }
+  const count = axes.reduce((n, a) => n * a.rows.length, 1) * settings.repeat;
+  if (count > maxJobs) {
+    const at = exp.sweeps[0]?.span ?? exp.title?.span ?? exp.span;
+    diagnostics.push(error("E119", at, `experiment '${title}' would run ${count} jobs; at most ${maxJobs} are allowed`));
+  }
+  if (ctx.diagnostics.length > before) return null;
+
+  const configurations: Configuration[] = [];
+  for (const combo of combinations(axes)) {
+    const s: Settings = { ...settings };
+    const o: Overrides = {};
+    if (s.mask) {
+      const at = spans.get("mask");
+      if (at) o.mask = { value: s.mask, span: at };
+    }
+    if (s.maps !== undefined) o.maps = s.maps;
+    if (s.dropout !== undefined) o.dropout = s.dropout;
+    const model = { t: base };
+    const values: Record<string, SweepValue> = {};
+    combo.forEach((row, k) => {
+      row.forEach((entry, j) => {
+        const name = axes[k]?.names[j];
+        if (!name) return;
+        withEntry(s, name, entry, o, model);
+        values[name] = entry.shown;
+      });
+    });
+    if (!model.t) continue;
+    const m = build(model.t, o, s, ctx);
+    if (!m) continue;
+    const label = Object.entries(values).map(([k, v]) => `${k} ${show(v)}`).join(", ") || m.model.name;
+    configurations.push({
+      index: configurations.length,
+      label,
+      values,
+      model: m.model,
+      training: {
+        epochs: s.epochs,
+        batchSize: s.batch,
+        optimizer: s.optimizer,
+        learningRate: s.learning_rate ?? defaultLearningRate[s.optimizer],
+        momentum: s.momentum,
+        shuffle: s.shuffle,
+        validationSplit: s.validation_split,
+        earlyStopping: s.early_stopping,
+        evaluateEvery: s.evaluate_every,
+      },
+      data: s.data,
+      backend: s.backend,
+      seed: s.seed,
+    });
+  }
+  if (ctx.diagnostics.length > before) return null;
+  checkUse(configurations, sweptAt, spans, diagnostics);
+  const questions = exp.finds
+    .map((f) => readQuestion(f, sweptAt, configurations, diagnostics))
+    .filter((q) => q !== null);
+  const baseline = findBaseline(settings, spans, axes, configurations, diagnostics);
+  if (ctx.diagnostics.length > before) return null;
+  const swept = new Set(sweptAt.keys());
+  return {
+    number,
+    title,
+    slug: slugify(title),
+    span: exp.span,
+    axes: axes.map((a) => ({ names: a.names, values: a.rows.map((r) => r.map((e) => e.shown)), span: a.span })),
+    fixed: fixedSummary(settings, swept, base?.name),
+    configurations,
+    repeat: settings.repeat,
+    questions,
+    notes: exp.notes.map((n) => n.text),
+    baseline,
+  };
+}
+
+/** Sweeps and settings that change nothing are mistakes: say so. */
+function checkUse(configs: Configuration[], sweptAt: Map<string, Span>, spans: Map<string, Span>, diagnostics: Diagnostic[]): void {
+  const any = (p: (c: Configuration) => boolean) => configs.some(p);
+  const unused = (name: string, why: string) => {
+    const swept = sweptAt.get(name);
+    const at = swept ?? spans.get(name);
+    if (at) diagnostics.push(error("E106", at, `${swept ? "sweeping" : "setting"} '${name}' changes nothing: ${why}`));
+  };
+  if (!any((c) => c.model.layers.some((l) => l.type === "dropout"))) unused("dropout", "the model has no dropout layer");
+  if (!any((c) => c.model.layers.some((l) => l.type === "conv2d"))) unused("maps", "the model has no conv layer");
+  if (!any((c) => c.training.optimizer === "sgd")) unused("momentum", "only SGD has momentum");
+  for (const c of configs) {
+    const es = c.training.earlyStopping;
+    if (es?.monitor.startsWith("val_") && c.training.validationSplit === 0) {
+      const at = spans.get("early_stopping");
+      if (at) {
+        diagnostics.push(error("E120", at, `early stopping monitors ${es.monitor}, but there is no validation data`));
+        return;
+      }
+    }
+  }
+}
+
+function findBaseline(
+  settings: Settings,
+  spans: Map<string, Span>,
+  axes: ReadAxis[],
+  configs: Configuration[],
+  diagnostics: Diagnostic[],
+): number {
+  const wanted = settings.baseline;
+  if (!wanted) return 0;
+  const at = spans.get("baseline");
+  const names = new Set(axes.flatMap((a) => a.names));
+  const target: Record<string, SweepValue> = {};
+  for (const { name, value } of wanted) {
+    if (!names.has(name as SweepName)) {
+      diagnostics.push(error("E123", value.span, `'${name}' is not swept in this experiment`));
+      return 0;
+    }
+    const read = name === "model" ? (value.kind === "word" ? value.value : undefined) : scalarReaders[name as Exclude<SweepName, "model">](value);
+    if (read === undefined || isDiagnostic(read)) {
+      diagnostics.push(isDiagnostic(read) ? read : error("E123", value.span, "expected a model name"));
+      return 0;
+    }
+    target[name] = shownValue(read);
+  }
+  const i = configs.findIndex((c) => Object.entries(target).every(([k, v]) => c.values[k] === v));
+  if (i < 0 && at) {
+    const wantedText = Object.entries(target).map(([k, v]) => `${k} ${show(v)}`).join(", ");
+    diagnostics.push(error("E123", at, `no configuration has ${wantedText}`));
+  }
+  return Math.max(0, i);
+}

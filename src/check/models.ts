@@ -1,0 +1,239 @@
+import type { LayerRef, ModelExpr, Statement } from "../dsl/ast.js";
+import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import { type LayerDraft, parseLayer } from "./layers.js";
+import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
+import { isProblem, type Summary, summarize } from "./shapes.js";
+import type { LayerSpec, ModelSpec } from "./types.js";
+
+/** A layer as written, remembering where. */
+export interface PlacedLayer {
+  draft: LayerDraft;
+  span: Span;
+}
+
+/** A model before sweeps and settings apply: its own layers and the changes made to them. */
+export interface Template {
+  /** The defined name, or a readable rendering of the expression. */
+  name: string;
+  root: PlacedLayer[];
+  mask?: { value: string; span: Span };
+  maps?: number;
+  inserts: { after: number; layers: PlacedLayer[]; span: Span }[];
+}
+
+/** Changes that settings and sweeps make to a template. */
+export interface Overrides {
+  mask?: { value: string; span: Span };
+  maps?: number;
+  dropout?: number;
+}
+
+type ModelDef = Extract<Statement, { kind: "model" }> & { name: NonNullable<Extract<Statement, { kind: "model" }>["name"]> };
+
+/** Named models of a file, resolved on first use so definitions may come in any order. */
+export class ModelRegistry {
+  private readonly defs = new Map<string, ModelDef>();
+  private readonly resolved = new Map<string, Template | null>();
+  private readonly resolving = new Set<string>();
+
+  constructor(private readonly diagnostics: Diagnostic[]) {}
+
+  /** Registers a definition; reports a duplicate with a pointer to the first. */
+  define(stmt: ModelDef): void {
+    const first = this.defs.get(stmt.name.value);
+    if (first) {
+      this.diagnostics.push(
+        error("E108", stmt.name.span, `model '${stmt.name.value}' is defined twice`, undefined, [
+          { span: first.name.span, message: "first defined here" },
+        ]),
+      );
+      return;
+    }
+    this.defs.set(stmt.name.value, stmt);
+  }
+
+  has(name: string): boolean {
+    return this.defs.has(name);
+  }
+
+  names(): string[] {
+    return [...this.defs.keys()];
+  }
+
+  /** The template of a named model, or null when it is undefined or broken (already reported). */
+  get(name: string, at: Span): Template | null {
+    const def = this.defs.get(name);
+    if (!def) {
+      this.diagnostics.push(error("E107", at, `model '${name}' is not defined`));
+      return null;
+    }
+    if (def.broken) return null;
+    const done = this.resolved.get(name);
+    if (done !== undefined) return done;
+    if (this.resolving.has(name)) {
+      this.diagnostics.push(error("E107", at, `model '${name}' is defined in terms of itself`, "Build a model from layers or from another model, not from itself."));
+      return null;
+    }
+    this.resolving.add(name);
+    const t = this.fromExpr(def.expr, name);
+    this.resolving.delete(name);
+    this.resolved.set(name, t);
+    return t;
+  }
+
+  /** Resolves a model expression; `name` is the defined name, if any. */
+  fromExpr(expr: ModelExpr, name?: string): Template | null {
+    const [first] = expr.terms;
+    let base: Template | null;
+    if (first && expr.terms.length === 1 && this.defs.has(first.name.value)) {
+      const t = this.get(first.name.value, first.name.span);
+      if (!t) return null;
+      base = { ...t, inserts: [...t.inserts] };
+    } else {
+      const root = this.layers(expr.terms);
+      if (!root) return null;
+      base = { name: expr.terms.map(layerText).join(" "), root, inserts: [] };
+    }
+    let ok = true;
+    const described: string[] = [base.name];
+    for (const m of expr.modifiers) {
+      if (m.kind === "mask") {
+        const v = scalarReaders.mask(m.mask);
+        if (isDiagnostic(v)) {
+          this.diagnostics.push(v);
+          ok = false;
+        } else base.mask = { value: v, span: m.mask.span };
+        described.push(`mask ${m.mask.kind === "mask" ? m.mask.value : ""}`);
+      } else if (m.kind === "maps") {
+        const v = wholeNumber(m.value, 1, "feature maps");
+        if (isDiagnostic(v)) {
+          this.diagnostics.push(v);
+          ok = false;
+        } else base.maps = v;
+        described.push(`maps ${m.value.kind === "number" ? m.value.raw : ""}`);
+      } else {
+        const layers = this.layers(m.layers);
+        const after = wholeNumber(m.after, 0, "insert position");
+        if (isDiagnostic(after)) {
+          this.diagnostics.push(after);
+          ok = false;
+        } else if (after > base.root.length) {
+          this.diagnostics.push(
+            error("E117", m.after.span, `position ${after} is past the last layer: '${base.name}' has ${base.root.length} layers`),
+          );
+          ok = false;
+        } else if (layers) base.inserts.push({ after, layers, span: m.span });
+        if (!layers) ok = false;
+        described.push(`insert ${m.layers.map(layerText).join(" ")} after ${m.after.kind === "number" ? m.after.raw : ""}`);
+      }
+    }
+    if (!ok) return null;
+    base.name = name ?? described.join(" ");
+    return base;
+  }
+
+  private layers(refs: LayerRef[]): PlacedLayer[] | null {
+    const out: PlacedLayer[] = [];
+    let ok = true;
+    for (const ref of refs) {
+      if (this.defs.has(ref.name.value)) {
+        this.diagnostics.push(
+          error("E102", ref.name.span, `model '${ref.name.value}' cannot be mixed with layers`, "To change a named model, use its name alone with mask, maps or insert ... after N."),
+        );
+        ok = false;
+        continue;
+      }
+      const r = parseLayer(ref);
+      if (r.ok) out.push({ draft: r.layer, span: ref.span });
+      else {
+        this.diagnostics.push(r.diagnostic);
+        ok = false;
+      }
+    }
+    return ok ? out : null;
+  }
+}
+
+function layerText(ref: LayerRef): string {
+  const args = ref.args.map((a) => `${a.key ? `${a.key.value}=` : ""}${a.value.kind === "number" ? a.value.raw : a.value.value}`);
+  return args.length > 0 ? `${ref.name.value}(${args.join(", ")})` : ref.name.value;
+}
+
+/** Indices of the root layers a mask covers: conv and pool layers before the first flatten or dense. */
+export function featureLayers(t: Template): number[] {
+  const out: number[] = [];
+  for (const [i, l] of t.root.entries()) {
+    if (l.draft.type === "flatten" || l.draft.type === "dense") break;
+    if (l.draft.type === "conv2d" || l.draft.type === "maxpool2d") out.push(i);
+  }
+  return out;
+}
+
+export interface Materialized {
+  model: ModelSpec;
+  summary: Summary;
+}
+
+/**
+ * Applies a mask, insertions, feature maps and dropout rate to a template and checks the result's
+ * shapes. Masks and insert positions refer to the template's own layers, counted from 1.
+ */
+export function materialize(t: Template, o: Overrides, input: ModelSpec["input"], classes: number): Materialized | Diagnostic {
+  const mask = o.mask ?? t.mask;
+  const features = featureLayers(t);
+  const dropped = new Set<number>();
+  if (mask) {
+    const bits = mask.value.split("-");
+    if (bits.length !== features.length) {
+      const kinds = features.map((i) => (t.root[i]?.draft.type === "conv2d" ? "conv" : "pool")).join(", ");
+      return error(
+        "E109",
+        mask.span,
+        `mask ${mask.value} has ${bits.length} digits but '${t.name}' has ${features.length} feature layers (${kinds || "none"})`,
+      );
+    }
+    bits.forEach((b, k) => {
+      if (b === "0") dropped.add(features[k] ?? -1);
+    });
+  }
+  const placed: PlacedLayer[] = [];
+  const addInserts = (pos: number) => {
+    for (const ins of t.inserts) if (ins.after === pos) placed.push(...ins.layers);
+  };
+  addInserts(0);
+  t.root.forEach((l, i) => {
+    if (!dropped.has(i)) placed.push(l);
+    addInserts(i + 1);
+  });
+  const maps = o.maps ?? t.maps;
+  const layers: LayerSpec[] = [];
+  const origins: Span[] = [];
+  let flat = false;
+  const lastDense = placed.findLastIndex((l) => l.draft.type === "dense");
+  placed.forEach((p, i) => {
+    const d = p.draft;
+    if (d.type === "flatten") flat = true;
+    if (d.type === "dense" && !flat) {
+      layers.push({ type: "flatten" });
+      origins.push(p.span);
+      flat = true;
+    }
+    if (d.type === "dense") layers.push({ ...d, activation: d.activation ?? (i === lastDense ? "softmax" : "relu") });
+    else if (d.type === "conv2d") layers.push(maps !== undefined ? { ...d, filters: maps } : { ...d });
+    else if (d.type === "dropout") layers.push({ ...d, rate: o.dropout ?? d.rate });
+    else layers.push({ ...d });
+    origins.push(p.span);
+  });
+  const suffix: string[] = [];
+  if (o.mask && o.mask.value !== t.mask?.value) suffix.push(`mask ${o.mask.value}`);
+  if (o.maps !== undefined && o.maps !== t.maps) suffix.push(`maps ${o.maps}`);
+  if (o.dropout !== undefined) suffix.push(`dropout ${o.dropout}`);
+  const model: ModelSpec = { name: [t.name, ...suffix].join(" "), input, classes, layers };
+  const summary = summarize(model);
+  if (isProblem(summary)) {
+    const at = origins[summary.layer] ?? placed.at(-1)?.span ?? mask?.span;
+    if (!at) return error(summary.code, { offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 }, summary.message);
+    return error(summary.code, at, `${summary.message} (in '${model.name}')`);
+  }
+  return { model, summary };
+}

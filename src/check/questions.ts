@@ -1,0 +1,82 @@
+import type { Statement } from "../dsl/ast.js";
+import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import { didYouMean } from "../util/suggest.js";
+import { type Configuration, higherIsBetter, type Metric, metrics, type Question } from "./types.js";
+
+const modes = ["min", "max", "best"] as const;
+const ops = [">=", ">", "<=", "<", "==", "!="] as const;
+const directions: Record<string, boolean> = { highest: true, max: true, lowest: false, min: false };
+
+function readMetric(name: { value: string; span: Span }, configs: Configuration[], diagnostics: Diagnostic[]): Metric | null {
+  if (!(metrics as readonly string[]).includes(name.value)) {
+    diagnostics.push(error("E115", name.span, `unknown metric '${name.value}'`, didYouMean(name.value, metrics)));
+    return null;
+  }
+  const metric = name.value as Metric;
+  if (metric.startsWith("val.") && configs.some((c) => c.training.validationSplit === 0)) {
+    diagnostics.push(error("E120", name.span, `'${metric}' needs validation data, which this experiment does not hold out`));
+    return null;
+  }
+  if (metric === "stopped_epoch" && configs.some((c) => c.training.earlyStopping === null)) {
+    diagnostics.push(error("E115", name.span, "'stopped_epoch' needs early stopping", "Add `early_stopping monitor loss patience 2` or similar."));
+    return null;
+  }
+  return metric;
+}
+
+/** Reads `find min maps where test.accuracy >= 0.80` or `find best epochs by test.accuracy`. */
+export function readQuestion(
+  f: Extract<Statement, { kind: "find" }>,
+  swept: Map<string, Span>,
+  configs: Configuration[],
+  diagnostics: Diagnostic[],
+): Question | null {
+  const mode = f.mode.value;
+  if (!(modes as readonly string[]).includes(mode)) {
+    diagnostics.push(error("E103", f.mode.span, `unknown question '${mode}'`, didYouMean(mode, modes)));
+    return null;
+  }
+  const target = f.target.value;
+  if (!swept.has(target)) {
+    diagnostics.push(error("E116", f.target.span, `'${target}' is not swept in this experiment`));
+    return null;
+  }
+  if (mode === "best") {
+    if (!f.by) {
+      diagnostics.push(error("E002", f.span, "a 'best' question says by what", "Write e.g. `find best epochs by test.accuracy`."));
+      return null;
+    }
+    const metric = readMetric(f.by.metric, configs, diagnostics);
+    if (!metric) return null;
+    let higher = higherIsBetter(metric);
+    const dir = f.by.direction;
+    if (dir) {
+      const d = directions[dir.value];
+      if (d === undefined) {
+        diagnostics.push(error("E103", dir.span, `unknown direction '${dir.value}'`, didYouMean(dir.value, Object.keys(directions))));
+        return null;
+      }
+      higher = d;
+    }
+    const text = `best ${target} by ${metric}${dir ? ` ${dir.value}` : ""}`;
+    return { kind: "best", target, metric, higherIsBetter: higher, text };
+  }
+  if (!f.where) {
+    diagnostics.push(error("E002", f.span, `a '${mode}' question needs a condition`, "Write e.g. `find min maps where test.accuracy >= 0.80`."));
+    return null;
+  }
+  const metric = readMetric(f.where.metric, configs, diagnostics);
+  if (!metric) return null;
+  const op = f.where.op.value as (typeof ops)[number];
+  const v = f.where.value;
+  if (v.kind !== "number") {
+    diagnostics.push(error("E103", v.span, "the condition compares with a number"));
+    return null;
+  }
+  if (!configs.every((c) => typeof c.values[target] === "number")) {
+    diagnostics.push(error("E103", f.target.span, `'${mode}' needs a numeric sweep; use 'best' for '${target}'`));
+    return null;
+  }
+  const text = `${mode} ${target} where ${metric} ${op} ${v.raw}`;
+  return { kind: "threshold", mode: mode as "min" | "max", target, metric, op, value: v.value, text };
+}

@@ -1,0 +1,251 @@
+import type { Value } from "../dsl/ast.js";
+import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import { didYouMean } from "../util/suggest.js";
+import {
+  type Backend,
+  backends,
+  type DataSpec,
+  type DatasetName,
+  datasets,
+  type EarlyStopping,
+  type Monitor,
+  monitors,
+  type Optimizer,
+  optimizers,
+} from "./types.js";
+
+/** Every setting a pipeline can state, with its value once read. */
+export interface Settings {
+  epochs: number;
+  batch: number;
+  optimizer: Optimizer;
+  /** Undefined: the optimizer's Keras default. */
+  learning_rate: number | undefined;
+  momentum: number;
+  shuffle: boolean;
+  validation_split: number;
+  early_stopping: EarlyStopping | null;
+  seed: number;
+  repeat: number;
+  backend: Backend;
+  data: DataSpec;
+  mask: string | undefined;
+  maps: number | undefined;
+  dropout: number | undefined;
+  evaluate_every: number;
+  baseline: { name: string; value: Value }[] | undefined;
+}
+
+export type SettingName = keyof Settings;
+
+/** Sizes of each data set's splits and its number of classes. */
+export const datasetInfo: Record<DatasetName, { train: number; test: number; classes: number; input: [number, number, number] }> = {
+  fashion_mnist: { train: 60000, test: 10000, classes: 10, input: [28, 28, 1] },
+};
+
+/** Keras' defaults, and cnnp's where Keras has none (seed 1, so results can be cached and reproduced). */
+export const defaults: Settings = {
+  epochs: 5,
+  batch: 32,
+  optimizer: "sgd",
+  learning_rate: undefined,
+  momentum: 0,
+  shuffle: true,
+  validation_split: 0,
+  early_stopping: null,
+  seed: 1,
+  repeat: 1,
+  backend: "auto",
+  data: { name: "fashion_mnist", train: 60000, test: 10000 },
+  mask: undefined,
+  maps: undefined,
+  dropout: undefined,
+  evaluate_every: 0,
+  baseline: undefined,
+};
+
+type Read<T> = T | Diagnostic;
+
+export function isDiagnostic(x: unknown): x is Diagnostic {
+  return typeof x === "object" && x !== null && "code" in x && "severity" in x;
+}
+
+function shown(v: Value): string {
+  return v.kind === "number" ? v.raw : v.value;
+}
+
+export function wholeNumber(v: Value, min: number, what: string): Read<number> {
+  if (v.kind !== "number") return error("E103", v.span, `${what} must be a whole number, not '${shown(v)}'`);
+  if (!Number.isInteger(v.value)) return error("E103", v.span, `${what} must be a whole number, not ${v.raw}`);
+  if (v.value < min) return error("E104", v.span, `${what} must be at least ${min}, not ${v.raw}`);
+  return v.value;
+}
+
+function fraction(v: Value, what: string, lowOpen = false): Read<number> {
+  if (v.kind !== "number") return error("E103", v.span, `${what} must be a number, not '${shown(v)}'`);
+  const ok = lowOpen ? v.value > 0 && v.value < 1 : v.value >= 0 && v.value < 1;
+  if (!ok) return error("E104", v.span, `${what} ${v.raw} is outside ${lowOpen ? "(0, 1)" : "[0, 1)"}`);
+  return v.value;
+}
+
+function oneOf<T extends string>(v: Value, options: readonly T[], what: string): Read<T> {
+  if (v.kind === "word" && (options as readonly string[]).includes(v.value)) return v.value as T;
+  return error("E103", v.span, `unknown ${what} '${shown(v)}'`, didYouMean(shown(v), options));
+}
+
+const onOff: Record<string, boolean> = { on: true, off: false, true: true, false: false, yes: true, no: false };
+
+/** Readers of one value, for settings that take one and for sweeps. */
+export const scalarReaders = {
+  epochs: (v: Value) => wholeNumber(v, 1, "epochs"),
+  batch: (v: Value) => wholeNumber(v, 1, "batch size"),
+  optimizer: (v: Value) => oneOf(v, optimizers, "optimizer"),
+  learning_rate: (v: Value): Read<number> => {
+    if (v.kind !== "number") return error("E103", v.span, `learning rate must be a number, not '${shown(v)}'`);
+    if (!(v.value > 0) || !Number.isFinite(v.value)) return error("E104", v.span, `learning rate must be above 0, not ${v.raw}`);
+    return v.value;
+  },
+  momentum: (v: Value) => fraction(v, "momentum"),
+  shuffle: (v: Value): Read<boolean> => {
+    const b = v.kind === "word" ? onOff[v.value] : undefined;
+    return b ?? error("E103", v.span, `shuffle is on or off, not '${shown(v)}'`, didYouMean(shown(v), ["on", "off"]));
+  },
+  validation_split: (v: Value) => fraction(v, "validation split"),
+  seed: (v: Value) => wholeNumber(v, 0, "seed"),
+  repeat: (v: Value) => wholeNumber(v, 1, "repeat count"),
+  backend: (v: Value) => oneOf(v, backends, "back end"),
+  mask: (v: Value): Read<string> => {
+    if (v.kind !== "mask") return error("E103", v.span, `a mask looks like 1-0-1-1, not '${shown(v)}'`);
+    if (!/^[01](-[01])*$/.test(v.value)) return error("E110", v.span, `mask ${v.value} has digits other than 0 and 1`);
+    return v.value;
+  },
+  maps: (v: Value) => wholeNumber(v, 1, "feature maps"),
+  dropout: (v: Value) => fraction(v, "dropout rate"),
+  evaluate_every: (v: Value) => wholeNumber(v, 0, "evaluate_every"),
+} satisfies Partial<Record<SettingName, (v: Value) => unknown>>;
+
+/** What a sweep can vary: one-value settings, and the model itself. */
+export const sweepable = [
+  "model",
+  "mask",
+  "maps",
+  "epochs",
+  "dropout",
+  "batch",
+  "learning_rate",
+  "momentum",
+  "optimizer",
+  "backend",
+  "shuffle",
+  "validation_split",
+] as const;
+export type SweepName = (typeof sweepable)[number];
+
+function readPairs(args: Value[], keys: readonly string[], nameSpan: Span): Read<Map<string, Value>> {
+  const out = new Map<string, Value>();
+  for (let i = 0; i < args.length; i += 2) {
+    const k = args[i];
+    const v = args[i + 1];
+    if (!k) break;
+    if (k.kind !== "word" || !keys.includes(k.value)) {
+      return error("E103", k.span, `unexpected '${shown(k)}'`, didYouMean(shown(k), keys));
+    }
+    if (!v) return error("E103", k.span, `'${k.value}' needs a value after it`);
+    if (out.has(k.value)) return error("E108", k.span, `'${k.value}' is given twice`);
+    out.set(k.value, v);
+  }
+  if (args.length === 0 && keys.length === 0) return error("E103", nameSpan, "missing value");
+  return out;
+}
+
+function readEarlyStopping(args: Value[], nameSpan: Span): Read<EarlyStopping | null> {
+  const first = args[0];
+  if (first?.kind === "word" && (first.value === "off" || first.value === "no" || first.value === "false")) {
+    const extra = args[1];
+    return extra ? error("E103", extra.span, "nothing may follow 'off'") : null;
+  }
+  const rest = first?.kind === "word" && (first.value === "on" || first.value === "yes" || first.value === "true") ? args.slice(1) : args;
+  const pairs = readPairs(rest, ["monitor", "patience", "min_delta"], nameSpan);
+  if (isDiagnostic(pairs)) return pairs;
+  const es: EarlyStopping = { monitor: "val_loss", patience: 0, minDelta: 0 };
+  const monitor = pairs.get("monitor");
+  if (monitor) {
+    const m = oneOf<Monitor>(monitor, monitors, "monitored metric");
+    if (isDiagnostic(m)) return m;
+    es.monitor = m;
+  }
+  const patience = pairs.get("patience");
+  if (patience) {
+    const p = wholeNumber(patience, 0, "patience");
+    if (isDiagnostic(p)) return p;
+    es.patience = p;
+  }
+  const delta = pairs.get("min_delta");
+  if (delta) {
+    if (delta.kind !== "number" || delta.value < 0) return error("E104", delta.span, "min_delta is a number of at least 0");
+    es.minDelta = delta.value;
+  }
+  return es;
+}
+
+function readData(args: Value[], nameSpan: Span): Read<DataSpec> {
+  const first = args[0];
+  if (!first) return error("E103", nameSpan, "data needs a data set name", `Write e.g. 'data fashion_mnist train 2000 test 1000'.`);
+  const name = oneOf<DatasetName>(first, datasets, "data set");
+  if (isDiagnostic(name)) return name;
+  const info = datasetInfo[name];
+  const pairs = readPairs(args.slice(1), ["train", "test"], nameSpan);
+  if (isDiagnostic(pairs)) return pairs;
+  const spec: DataSpec = { name, train: info.train, test: info.test };
+  for (const split of ["train", "test"] as const) {
+    const v = pairs.get(split);
+    if (!v) continue;
+    const n = wholeNumber(v, 1, `${split} size`);
+    if (isDiagnostic(n)) return n;
+    if (n > info[split]) return error("E104", v.span, `${name} has ${info[split]} ${split} images, not ${n}`);
+    spec[split] = n;
+  }
+  return spec;
+}
+
+function readBaseline(args: Value[], nameSpan: Span): Read<Settings["baseline"]> {
+  if (args.length === 0 || args.length % 2 !== 0) {
+    return error("E103", nameSpan, "baseline takes pairs of a swept name and its value", "Write e.g. 'baseline maps 32'.");
+  }
+  const out: { name: string; value: Value }[] = [];
+  for (let i = 0; i < args.length; i += 2) {
+    const k = args[i];
+    const v = args[i + 1];
+    if (!k || !v) break;
+    if (k.kind !== "word") return error("E103", k.span, `expected a swept name, not '${shown(k)}'`);
+    out.push({ name: k.value, value: v });
+  }
+  return out;
+}
+
+/**
+ * Reads one setting statement's arguments into its value, or a diagnostic at the place at fault.
+ * The caller has already checked that `name` is a setting.
+ */
+export function readSetting<K extends SettingName>(name: K, args: Value[], nameSpan: Span): Read<Settings[K]> {
+  switch (name) {
+    case "early_stopping":
+      return readEarlyStopping(args, nameSpan) as Read<Settings[K]>;
+    case "data":
+      return readData(args, nameSpan) as Read<Settings[K]>;
+    case "baseline":
+      return readBaseline(args, nameSpan) as Read<Settings[K]>;
+  }
+  const reader = (scalarReaders as Record<string, (v: Value) => unknown>)[name];
+  const [first, second] = args;
+  if (!reader) return error("E101", nameSpan, `unknown setting '${name}'`);
+  if (!first) return error("E103", nameSpan, `'${name}' needs a value`);
+  if (second) return error("E103", second.span, `'${name}' takes one value`);
+  return reader(first) as Read<Settings[K]>;
+}
+
+export const settingNames = Object.keys(defaults) as SettingName[];
+
+export function isSettingName(name: string): name is SettingName {
+  return (settingNames as string[]).includes(name);
+}

@@ -1,0 +1,162 @@
+import type { Span } from "../diagnostics/diagnostic.js";
+
+export const activations = [
+  "relu",
+  "relu6",
+  "elu",
+  "selu",
+  "sigmoid",
+  "tanh",
+  "softmax",
+  "softplus",
+  "softsign",
+  "swish",
+  "linear",
+] as const;
+export type Activation = (typeof activations)[number];
+export type Padding = "valid" | "same";
+
+/** One layer of a concrete model, in Keras' terms. */
+export type LayerSpec =
+  | {
+      type: "conv2d";
+      filters: number;
+      kernel: [number, number];
+      strides: [number, number];
+      padding: Padding;
+      activation: Activation;
+    }
+  | { type: "maxpool2d"; pool: [number, number]; strides: [number, number]; padding: Padding }
+  | { type: "flatten" }
+  | { type: "dense"; units: number; activation: Activation }
+  | { type: "dropout"; rate: number };
+
+/** A concrete model: what the training engine builds. */
+export interface ModelSpec {
+  /** How the pipeline names it, e.g. `main mask 1-0-1-1 maps 16`. */
+  name: string;
+  /** Height, width, channels of one input image. */
+  input: [number, number, number];
+  /** Number of classes of the data set (units of the output layer). */
+  classes: number;
+  layers: LayerSpec[];
+}
+
+export const optimizers = ["sgd", "adam", "rmsprop"] as const;
+export type Optimizer = (typeof optimizers)[number];
+/** Keras' default learning rate for each optimizer. */
+export const defaultLearningRate: Record<Optimizer, number> = { sgd: 0.01, adam: 0.001, rmsprop: 0.001 };
+
+export const backends = ["auto", "wasm", "cpu", "native", "tensorflow", "tensorflow-gpu"] as const;
+export type Backend = (typeof backends)[number];
+
+export const monitors = ["loss", "val_loss", "accuracy", "val_accuracy"] as const;
+export type Monitor = (typeof monitors)[number];
+
+export interface EarlyStopping {
+  monitor: Monitor;
+  patience: number;
+  minDelta: number;
+}
+
+/** How to train: Keras' `compile` and `fit` arguments. */
+export interface TrainingSpec {
+  epochs: number;
+  batchSize: number;
+  optimizer: Optimizer;
+  learningRate: number;
+  /** SGD momentum (0 = plain SGD, Keras' default). */
+  momentum: number;
+  shuffle: boolean;
+  /** Fraction of the training slice held out, taken from its end before shuffling, as Keras does. */
+  validationSplit: number;
+  earlyStopping: EarlyStopping | null;
+  /** Evaluate on the test set every N epochs (0: only at the epochs the plan asks for). */
+  evaluateEvery: number;
+}
+
+export const datasets = ["fashion_mnist"] as const;
+export type DatasetName = (typeof datasets)[number];
+
+/** Which data, and how many images of each split (the first N). */
+export interface DataSpec {
+  name: DatasetName;
+  train: number;
+  test: number;
+}
+
+/** A value a sweep can take, as the report shows it. */
+export type SweepValue = number | string | boolean;
+
+/** One row of an experiment: a model and its training settings. */
+export interface Configuration {
+  /** 0-based position in the experiment. */
+  index: number;
+  /** `maps 16, epochs 5`, or `baseline` when nothing is swept. */
+  label: string;
+  /** The swept names and their values for this row, in sweep order. */
+  values: Record<string, SweepValue>;
+  model: ModelSpec;
+  training: TrainingSpec;
+  data: DataSpec;
+  backend: Backend;
+  /** Seed of the first repeat; repeat r uses seed + r. */
+  seed: number;
+}
+
+export const metrics = [
+  "test.loss",
+  "test.accuracy",
+  "train.loss",
+  "train.accuracy",
+  "val.loss",
+  "val.accuracy",
+  "time.total",
+  "time.per_sample",
+  "time.per_epoch",
+  "stopped_epoch",
+] as const;
+export type Metric = (typeof metrics)[number];
+
+/** Whether a larger value of a metric is better. */
+export function higherIsBetter(metric: Metric): boolean {
+  return metric.endsWith("accuracy");
+}
+
+/** A question the report answers: `find min maps where test.accuracy >= 0.80`. */
+export type Question =
+  | { kind: "threshold"; mode: "min" | "max"; target: string; metric: Metric; op: ">=" | ">" | "<=" | "<" | "==" | "!="; value: number; text: string }
+  | { kind: "best"; target: string; metric: Metric; higherIsBetter: boolean; text: string };
+
+/** A swept axis: one sweep statement (several names when it sweeps tuples). */
+export interface Axis {
+  names: string[];
+  /** Each item's values, one per name. */
+  values: SweepValue[][];
+  span: Span;
+}
+
+export interface CheckedExperiment {
+  /** 1-based number in file order. */
+  number: number;
+  title: string;
+  /** URL-safe, unique in the file. */
+  slug: string;
+  span: Span;
+  axes: Axis[];
+  /** What is held fixed, as `name: shown value`, in a stable order. */
+  fixed: Record<string, string>;
+  configurations: Configuration[];
+  repeat: number;
+  questions: Question[];
+  notes: string[];
+  /** Index of the configuration the others are compared to. */
+  baseline: number;
+}
+
+/** The checker's output: everything the planner needs, with no syntax left in it. */
+export interface CheckedPipeline {
+  file: string;
+  source: string;
+  experiments: CheckedExperiment[];
+}

@@ -1,0 +1,48 @@
+import { Command, CommanderError } from "commander";
+import { FileError } from "../compile.js";
+import { version } from "../version.js";
+import { checkCommand } from "./commands/check.js";
+import { planCommand } from "./commands/plan.js";
+import type { Io } from "./io.js";
+
+/** Exit codes: 0 success, 1 problems in the input (diagnostics), 2 wrong usage. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name("cnnp")
+    .description("Run convolutional-network experiments written as .cnnp pipelines, and publish them as documents.")
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError("(run cnnp --help for usage)");
+  program
+    .command("check")
+    .description("check pipeline files; print every problem with its place and a hint")
+    .argument("<files...>", ".cnnp files")
+    .action(async (files: string[]) => {
+      code = await checkCommand(files, io);
+    });
+  program
+    .command("plan")
+    .description("show the experiments, configurations, jobs, epochs to train and model summaries of a pipeline")
+    .argument("<file>", ".cnnp file")
+    .option("--json", "print the plan as JSON")
+    .action(async (file: string, opts: { json?: boolean }) => {
+      code = await planCommand(file, opts, io);
+    });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      if (e.code === "commander.executeSubCommandAsync") return 0;
+      return 2;
+    }
+    if (e instanceof FileError) {
+      io.err(`error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

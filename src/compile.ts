@@ -1,0 +1,42 @@
+import { readFile } from "node:fs/promises";
+import { check } from "./check/check.js";
+import type { CheckedPipeline } from "./check/types.js";
+import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { parse } from "./dsl/parse.js";
+
+export interface Compiled {
+  file: string;
+  source: string;
+  /** Null when there are errors. */
+  pipeline: CheckedPipeline | null;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses and checks pipeline text. Syntax errors do not stop the checks, so one run reports every
+ * mistake; statements that did not parse are left out of the checks. Never throws.
+ */
+export function compile(source: string, file: string): Compiled {
+  const parsed = parse(source, file);
+  const checked = check(parsed.ast, source);
+  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort(byPosition);
+  const unique = diagnostics.filter(
+    (d, i) => i === 0 || !(d.span.offset === diagnostics[i - 1]?.span.offset && d.code === diagnostics[i - 1]?.code && d.message === diagnostics[i - 1]?.message),
+  );
+  const hasErrors = unique.some((d) => d.severity === "error");
+  return { file, source, pipeline: hasErrors ? null : checked.pipeline, diagnostics: unique };
+}
+
+/** Thrown for a pipeline file that cannot be read; the CLI prints it without a stack trace. */
+export class FileError extends Error {}
+
+export async function compileFile(path: string): Promise<Compiled> {
+  let source: string;
+  try {
+    source = await readFile(path, "utf8");
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as NodeJS.ErrnoException).code === "EISDIR" ? "it is a folder" : (e as Error).message;
+    throw new FileError(`cannot read ${path}: ${why}`);
+  }
+  return compile(source, path);
+}

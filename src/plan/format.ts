@@ -1,0 +1,75 @@
+import { formatSummary } from "../check/shapes.js";
+import type { Plan } from "./types.js";
+
+const fmt = new Intl.NumberFormat("en-US");
+
+/** The plan as `cnnp plan --json` prints it: stable field names the site and scripts rely on. */
+export function planToJson(p: Plan): unknown {
+  return {
+    file: p.file,
+    totals: p.totals,
+    experiments: p.experiments.map((e) => ({
+      number: e.number,
+      name: e.title,
+      slug: e.slug,
+      configurations: e.configurations.length,
+      jobs: e.jobs.length,
+      repeat: e.repeat,
+      epochs: e.epochs,
+      varied: e.axes.map((a) => ({ names: a.names, values: a.values })),
+      fixed: e.fixed,
+      questions: e.questions.map((q) => q.text),
+      baseline: e.baseline,
+      rows: e.configurations.map((c) => ({
+        index: c.index,
+        label: c.label,
+        values: c.values,
+        model: c.model.name,
+        training: c.training,
+        data: c.data,
+        backend: c.backend,
+        seed: c.seed,
+      })),
+    })),
+    models: p.models.map((m) => ({
+      key: m.key,
+      name: m.name,
+      aliases: m.aliases,
+      layers: m.layers.map((l) => ({ type: l.type, outputShape: l.outputShape, params: l.params })),
+      totalParams: m.totalParams,
+    })),
+  };
+}
+
+/** The plan for people: each experiment, what it varies, its jobs and epochs, then the models. */
+export function planToText(p: Plan): string {
+  const t = p.totals;
+  const out: string[] = [];
+  out.push(
+    `${p.file}: ${p.experiments.length} experiment${p.experiments.length === 1 ? "" : "s"}, ${fmt.format(t.configurations)} configurations, ${fmt.format(t.jobs)} jobs (${fmt.format(t.uniqueJobs)} distinct)`,
+  );
+  const saved = t.epochsNaive > 0 ? Math.round((1 - t.epochsPlanned / t.epochsNaive) * 100) : 0;
+  out.push(
+    `epochs to train: ${fmt.format(t.epochsPlanned)} in ${fmt.format(t.runs)} runs (naive: ${fmt.format(t.epochsNaive)}; shared runs save ${saved}%)`,
+  );
+  for (const e of p.experiments) {
+    out.push("", `${e.number}. ${e.title}`);
+    for (const a of e.axes) {
+      const values = a.values.map((v) => (v.length === 1 ? String(v[0]) : `(${v.join(", ")})`));
+      out.push(`   varies  ${a.names.join(", ")}: ${values.join(", ")}`);
+    }
+    if (e.axes.length === 0) out.push("   varies  nothing (repeats only)");
+    out.push(`   fixed   ${Object.entries(e.fixed).map(([k, v]) => `${k} ${v}`).join("; ")}`);
+    out.push(
+      `   jobs    ${e.configurations.length} configuration${e.configurations.length === 1 ? "" : "s"} x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${fmt.format(e.jobs.length)} jobs; epochs to train ${fmt.format(e.epochs.planned)} (naive ${fmt.format(e.epochs.naive)})`,
+    );
+    for (const q of e.questions) out.push(`   asks    find ${q.text}`);
+  }
+  out.push("", "Models");
+  for (const m of p.models) {
+    const also = m.aliases.length > 0 ? ` (also: ${m.aliases.join("; ")})` : "";
+    out.push("", `${m.name}${also}`);
+    out.push(formatSummary({ rows: m.layers, totalParams: m.totalParams }).replace(/^/gm, "  "));
+  }
+  return out.join("\n");
+}

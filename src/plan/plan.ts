@@ -1,0 +1,87 @@
+import { isProblem, summarize } from "../check/shapes.js";
+import type { CheckedPipeline, Configuration, ModelSpec } from "../check/types.js";
+import { contentHash } from "./hash.js";
+import type { Job, Plan, PlannedExperiment, PlannedModel, Run } from "./types.js";
+
+/** What makes two models the same network: the layers and the input, not the name. */
+function modelKey(m: ModelSpec): string {
+  return contentHash({ input: m.input, classes: m.classes, layers: m.layers }, 12);
+}
+
+/** Everything but the epoch count that determines a job's result. */
+function runIdentity(c: Configuration, seed: number) {
+  const { epochs: _epochs, evaluateEvery: _every, ...training } = c.training;
+  return { model: { input: c.model.input, classes: c.model.classes, layers: c.model.layers }, training, data: c.data, backend: c.backend, seed };
+}
+
+function evaluationEpochs(run: Run, every: number): number[] {
+  const at = new Set(run.evaluateAt);
+  if (every > 0) for (let e = every; e <= run.epochs; e += every) at.add(e);
+  return [...at].sort((a, b) => a - b);
+}
+
+/**
+ * Turns a checked pipeline into jobs (configurations x repeats) and training runs. Jobs that
+ * differ only in their epoch count share one run; equal jobs in different experiments are one job.
+ */
+export function plan(checked: CheckedPipeline): Plan {
+  const models = new Map<string, PlannedModel>();
+  const runs = new Map<string, Run>();
+  const everyByRun = new Map<string, number>();
+  const jobIds = new Set<string>();
+  const experiments: PlannedExperiment[] = [];
+  for (const e of checked.experiments) {
+    const jobs: Job[] = [];
+    const runsHere = new Map<string, number>();
+    for (const c of e.configurations) {
+      const key = modelKey(c.model);
+      const known = models.get(key);
+      if (!known) {
+        const s = summarize(c.model);
+        if (isProblem(s)) throw new Error(`internal: checked model ${c.model.name} has no summary`);
+        const layers = s.rows.map((r, i) => ({ ...r, spec: c.model.layers[i] ?? { type: "flatten" as const } }));
+        models.set(key, { key, name: c.model.name, aliases: [], layers, totalParams: s.totalParams });
+      } else if (known.name !== c.model.name && !known.aliases.includes(c.model.name)) known.aliases.push(c.model.name);
+      for (let r = 0; r < e.repeat; r++) {
+        const seed = c.seed + r;
+        const identity = runIdentity(c, seed);
+        const runId = contentHash(identity);
+        const id = contentHash({ ...identity, epochs: c.training.epochs });
+        let run = runs.get(runId);
+        if (!run) {
+          run = { id: runId, model: c.model, modelKey: key, training: c.training, data: c.data, backend: c.backend, seed, epochs: 0, evaluateAt: [], jobs: [] };
+          runs.set(runId, run);
+        }
+        run.epochs = Math.max(run.epochs, c.training.epochs);
+        if (!run.evaluateAt.includes(c.training.epochs)) run.evaluateAt.push(c.training.epochs);
+        everyByRun.set(runId, Math.max(everyByRun.get(runId) ?? 0, c.training.evaluateEvery));
+        if (!run.jobs.includes(id)) run.jobs.push(id);
+        runsHere.set(runId, Math.max(runsHere.get(runId) ?? 0, c.training.epochs));
+        jobIds.add(id);
+        jobs.push({ id, run: runId, experiment: e.number, configuration: c.index, repeat: r, seed, model: key, epochs: c.training.epochs });
+      }
+    }
+    const naive = jobs.reduce((n, j) => n + j.epochs, 0);
+    const planned = [...runsHere.values()].reduce((a, b) => a + b, 0);
+    experiments.push({ ...e, jobs, epochs: { naive, planned } });
+  }
+  for (const run of runs.values()) {
+    run.training = { ...run.training, epochs: run.epochs };
+    run.evaluateAt = evaluationEpochs(run, everyByRun.get(run.id) ?? 0);
+  }
+  const allRuns = [...runs.values()];
+  return {
+    file: checked.file,
+    experiments,
+    models: [...models.values()],
+    runs: allRuns,
+    totals: {
+      configurations: experiments.reduce((n, e) => n + e.configurations.length, 0),
+      jobs: experiments.reduce((n, e) => n + e.jobs.length, 0),
+      uniqueJobs: jobIds.size,
+      runs: allRuns.length,
+      epochsNaive: experiments.reduce((n, e) => n + e.epochs.naive, 0),
+      epochsPlanned: allRuns.reduce((n, r) => n + r.epochs, 0),
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { Backend, CheckedExperiment, DataSpec, LayerSpec, ModelSpec, TrainingSpec } from "../check/types.js";
+import type { SummaryRow } from "../check/shapes.js";
+
+/** One training and evaluation of one configuration with one seed. */
+export interface Job {
+  /** Content hash of everything that determines the result: same id, same numbers. */
+  id: string;
+  /** The shared training run that serves this job. */
+  run: string;
+  experiment: number;
+  configuration: number;
+  /** 0-based repeat index. */
+  repeat: number;
+  seed: number;
+  /** Key into `Plan.models`. */
+  model: string;
+  epochs: number;
+}
+
+/**
+ * One training run: jobs that differ only in their epoch count are served by training once to the
+ * largest count and evaluating at each job's count.
+ */
+export interface Run {
+  id: string;
+  model: ModelSpec;
+  modelKey: string;
+  training: TrainingSpec;
+  data: DataSpec;
+  backend: Backend;
+  seed: number;
+  /** Epochs to train: the largest of its jobs'. */
+  epochs: number;
+  /** Epochs after which the test set is evaluated, ascending. */
+  evaluateAt: number[];
+  jobs: string[];
+}
+
+export interface PlannedModel {
+  key: string;
+  name: string;
+  /** Other names the same network goes by in this pipeline. */
+  aliases: string[];
+  layers: (SummaryRow & { spec: LayerSpec })[];
+  totalParams: number;
+}
+
+export interface PlannedExperiment extends CheckedExperiment {
+  jobs: Job[];
+  /** Epochs trained if every job trained alone, and with shared runs. */
+  epochs: { naive: number; planned: number };
+}
+
+export interface Plan {
+  file: string;
+  experiments: PlannedExperiment[];
+  models: PlannedModel[];
+  runs: Run[];
+  totals: { configurations: number; jobs: number; uniqueJobs: number; runs: number; epochsNaive: number; epochsPlanned: number };
+}
