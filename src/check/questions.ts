@@ -37,6 +37,7 @@ export function readQuestion(
     return null;
   }
   const target = f.target.value;
+  if (target === "epoch") return readEpochQuestion(f, configs, diagnostics);
   if (!swept.has(target)) {
     diagnostics.push(error("E116", f.target.span, `'${target}' is not swept in this experiment`));
     return null;
@@ -79,4 +80,27 @@ export function readQuestion(
   }
   const text = `${mode} ${target} where ${metric} ${op} ${v.raw}`;
   return { kind: "threshold", mode: mode as "min" | "max", target, metric, op, value: v.value, text };
+}
+
+/**
+ * `find best epoch by val.loss`: the epoch of each run's learning curve where the metric is best,
+ * e.g. where validation stops improving. Only metrics recorded every epoch qualify.
+ */
+function readEpochQuestion(f: Extract<Statement, { kind: "find" }>, configs: Configuration[], diagnostics: Diagnostic[]): Question | null {
+  if (f.mode.value !== "best" || !f.by) {
+    diagnostics.push(error("E103", f.mode.span, "ask about the epoch with 'best': `find best epoch by val.loss`"));
+    return null;
+  }
+  const metric = readMetric(f.by.metric, configs, diagnostics);
+  if (!metric) return null;
+  if (metric.startsWith("time.") || metric === "stopped_epoch") {
+    diagnostics.push(error("E115", f.by.metric.span, `'${metric}' is not recorded per epoch`));
+    return null;
+  }
+  if (metric.startsWith("test.") && configs.some((c) => c.training.evaluateEvery !== 1)) {
+    diagnostics.push(error("E115", f.by.metric.span, `'${metric}' per epoch needs the test set evaluated every epoch`, "Add `evaluate_every 1`."));
+    return null;
+  }
+  const higher = higherIsBetter(metric);
+  return { kind: "best", target: "epoch", metric, higherIsBetter: higher, text: `best epoch by ${metric}` };
 }

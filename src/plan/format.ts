@@ -1,7 +1,22 @@
 import { formatSummary } from "../check/shapes.js";
+import type { SweepValue } from "../check/types.js";
 import type { Plan } from "./types.js";
 
 const fmt = new Intl.NumberFormat("en-US");
+
+function show(v: SweepValue | undefined): string {
+  return typeof v === "boolean" ? (v ? "on" : "off") : String(v);
+}
+
+/** Long runs of consecutive whole numbers read better as `5..100 (96 values)`. */
+function showValues(values: SweepValue[][]): string {
+  const flat = values.map((v) => (v.length === 1 ? v[0] : undefined));
+  const ints = flat.every((v) => Number.isInteger(v)) ? (flat as number[]) : undefined;
+  if (ints && ints.length > 8 && ints.every((v, i) => i === 0 || v === (ints[i - 1] ?? 0) + 1)) {
+    return `${ints[0]}..${ints.at(-1)} (${ints.length} values)`;
+  }
+  return values.map((v) => (v.length === 1 ? show(v[0]) : `(${v.map(show).join(", ")})`)).join(", ");
+}
 
 /** The plan as `cnnp plan --json` prints it: stable field names the site and scripts rely on. */
 export function planToJson(p: Plan): unknown {
@@ -53,11 +68,8 @@ export function planToText(p: Plan): string {
     `epochs to train: ${fmt.format(t.epochsPlanned)} in ${fmt.format(t.runs)} runs (naive: ${fmt.format(t.epochsNaive)}; shared runs save ${saved}%)`,
   );
   for (const e of p.experiments) {
-    out.push("", `${e.number}. ${e.title}`);
-    for (const a of e.axes) {
-      const values = a.values.map((v) => (v.length === 1 ? String(v[0]) : `(${v.join(", ")})`));
-      out.push(`   varies  ${a.names.join(", ")}: ${values.join(", ")}`);
-    }
+    out.push("", e.title);
+    for (const a of e.axes) out.push(`   varies  ${a.names.join(", ")}: ${showValues(a.values)}`);
     if (e.axes.length === 0) out.push("   varies  nothing (repeats only)");
     out.push(`   fixed   ${Object.entries(e.fixed).map(([k, v]) => `${k} ${v}`).join("; ")}`);
     out.push(

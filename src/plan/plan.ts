@@ -41,7 +41,13 @@ export function plan(checked: CheckedPipeline): Plan {
         if (isProblem(s)) throw new Error(`internal: checked model ${c.model.name} has no summary`);
         const layers = s.rows.map((r, i) => ({ ...r, spec: c.model.layers[i] ?? { type: "flatten" as const } }));
         models.set(key, { key, name: c.model.name, aliases: [], layers, totalParams: s.totalParams });
-      } else if (known.name !== c.model.name && !known.aliases.includes(c.model.name)) known.aliases.push(c.model.name);
+      } else if (known.name !== c.model.name && !known.aliases.includes(c.model.name)) {
+        // The shortest name is the one people wrote on purpose (`final`, not `main mask 1-0-1-1`).
+        if (c.model.name.length < known.name.length) {
+          known.aliases.push(known.name);
+          known.name = c.model.name;
+        } else known.aliases.push(c.model.name);
+      }
       for (let r = 0; r < e.repeat; r++) {
         const seed = c.seed + r;
         const identity = runIdentity(c, seed);
