@@ -1,7 +1,7 @@
 import { basename, extname } from "node:path";
 import type { Pipeline, Statement } from "../dsl/ast.js";
 import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
-import { checkExperiment, newContext } from "./experiment.js";
+import { checkExperiment, checkUnusedModels, newContext } from "./experiment.js";
 import { ModelRegistry } from "./models.js";
 import { readScope } from "./scope.js";
 import type { CheckedExperiment, CheckedPipeline } from "./types.js";
@@ -59,8 +59,7 @@ export function check(ast: Pipeline, source: string): CheckResult {
       if (e) experiments.push(e);
     });
   }
-  // Definitions no experiment used are still checked, so a broken model is never silent.
-  for (const name of models.names()) models.get(name, wholeFile);
+  checkUnusedModels(ctx);
   const slugs = new Map<string, number>();
   for (const e of experiments) {
     const n = (slugs.get(e.slug) ?? 0) + 1;

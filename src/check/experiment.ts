@@ -304,3 +304,11 @@ function findBaseline(
   }
   return Math.max(0, i);
 }
+
+/** Checks the shapes of models that no experiment uses, so a broken definition is never silent. */
+export function checkUnusedModels(ctx: Context): void {
+  for (const name of ctx.models.names()) {
+    const t = ctx.models.get(name, { offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 });
+    if (t && !ctx.templateIds.has(t)) build(t, {}, defaults, ctx);
+  }
+}

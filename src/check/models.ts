@@ -1,5 +1,6 @@
 import type { LayerRef, ModelExpr, Statement } from "../dsl/ast.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import { closest, didYouMean } from "../util/suggest.js";
 import { type LayerDraft, parseLayer } from "./layers.js";
 import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
 import { isProblem, type Summary, summarize } from "./shapes.js";
@@ -90,6 +91,10 @@ export class ModelRegistry {
       if (!t) return null;
       base = { ...t, inserts: [...t.inserts] };
     } else {
+      if (first && expr.terms.length === 1 && !looksLikeLayer(first.name.value)) {
+        this.diagnostics.push(error("E107", first.name.span, `model '${first.name.value}' is not defined`, didYouMean(first.name.value, this.names())));
+        return null;
+      }
       const root = this.layers(expr.terms);
       if (!root) return null;
       base = { name: expr.terms.map(layerText).join(" "), root, inserts: [] };
@@ -152,6 +157,12 @@ export class ModelRegistry {
     }
     return ok ? out : null;
   }
+}
+
+/** Whether a word starts like a layer (so a typo in it is an unknown layer, not an unknown model). */
+function looksLikeLayer(word: string): boolean {
+  const prefix = /^[A-Za-z_]+/.exec(word)?.[0] ?? word;
+  return closest(prefix, ["conv", "pool", "maxpool", "dense", "dropout", "flatten"]) !== undefined || /\d/.test(word);
 }
 
 function layerText(ref: LayerRef): string {

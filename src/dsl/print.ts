@@ -1,0 +1,54 @@
+import type { LayerRef, ModelExpr, Statement, SweepItem, Value } from "./ast.js";
+
+function value(v: Value): string {
+  if (v.kind === "number") return v.raw;
+  if (v.kind === "string") return JSON.stringify(v.value);
+  return v.value;
+}
+
+function layer(l: LayerRef): string {
+  if (l.args.length === 0) return l.name.value;
+  return `${l.name.value}(${l.args.map((a) => (a.key ? `${a.key.value}=${value(a.value)}` : value(a.value))).join(", ")})`;
+}
+
+function model(e: ModelExpr): string {
+  const mods = e.modifiers.map((m) => {
+    if (m.kind === "mask") return `mask ${value(m.mask)}`;
+    if (m.kind === "maps") return `maps ${value(m.value)}`;
+    return `insert ${m.layers.map(layer).join(" ")} after ${value(m.after)}`;
+  });
+  return [...e.terms.map(layer), ...mods].join(" ");
+}
+
+function item(i: SweepItem): string {
+  if (i.kind === "value") return value(i.value);
+  if (i.kind === "tuple") return `(${i.values.map(value).join(", ")})`;
+  return `${value(i.from)}..${value(i.to)}${i.step ? ` step ${value(i.step)}` : ""}`;
+}
+
+/** Prints statements back as canonical .cnnp text: one statement per line, two-space indents. */
+export function printStatements(statements: Statement[], indent = ""): string {
+  return statements
+    .map((s) => {
+      switch (s.kind) {
+        case "model":
+          return `${indent}model ${s.name ? `${s.name.value} = ` : ""}${model(s.expr)}`;
+        case "setting":
+          return `${indent}${[s.name.value, ...s.args.map(value)].join(" ")}`;
+        case "sweep":
+          return `${indent}sweep ${s.names.map((n) => n.value).join(", ")} [${s.items.map(item).join(", ")}]`;
+        case "find": {
+          const tail = s.where
+            ? `where ${s.where.metric.value} ${s.where.op.value} ${value(s.where.value)}`
+            : `by ${s.by?.metric.value ?? ""}${s.by?.direction ? ` ${s.by.direction.value}` : ""}`;
+          return `${indent}find ${s.mode.value} ${s.target.value} ${tail}`;
+        }
+        case "note":
+          return `${indent}note ${JSON.stringify(s.text)}`;
+        case "experiment":
+          return `${indent}experiment ${JSON.stringify(s.title.value)} {\n${printStatements(s.body, `${indent}  `)}\n${indent}}`;
+      }
+      return "";
+    })
+    .join("\n");
+}

@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile.js";
+import { plan } from "../../src/plan/plan.js";
+
+const files = readdirSync("pipelines").filter((f) => f.endsWith(".cnnp"));
+
+describe("the project's own pipelines", () => {
+  it("are there", () => {
+    expect(files).toEqual(expect.arrayContaining(["fashion-mnist-study.cnnp", "quick.cnnp"]));
+  });
+
+  for (const f of files) {
+    it(`${f} checks clean and plans`, () => {
+      const c = compile(readFileSync(`pipelines/${f}`, "utf8"), `pipelines/${f}`);
+      expect(c.diagnostics).toEqual([]);
+      if (!c.pipeline) throw new Error("no pipeline");
+      const p = plan(c.pipeline);
+      expect(p.totals.jobs).toBeGreaterThan(0);
+      expect(p.totals.epochsPlanned).toBeLessThanOrEqual(p.totals.epochsNaive);
+    });
+  }
+
+  it("the study expresses every experiment of EXPERIMENTS.md", () => {
+    const c = compile(readFileSync("pipelines/fashion-mnist-study.cnnp", "utf8"), "study.cnnp");
+    if (!c.pipeline) throw new Error("no pipeline");
+    const p = plan(c.pipeline);
+    const titles = p.experiments.map((e) => e.title.split(" ")[0]);
+    for (const n of ["1.", "2.", "3.1", "3.2", "4.1", "4.2", "4.3", "5.", "6.1", "6.2", "7."]) expect(titles).toContain(n);
+    const params = p.models.map((m) => m.totalParams);
+    expect(params).toContain(113386);
+    expect(params).toContain(600810);
+    const masks = p.experiments.find((e) => e.title.includes("masks"));
+    expect(masks?.configurations.map((c) => c.values.mask)).toEqual([
+      "1-1-1-1", "1-1-0-0", "1-1-0-1", "1-1-1-0", "0-0-0-0", "0-1-0-1", "1-0-1-0", "0-1-1-1", "1-0-1-1",
+    ]);
+    const epochs = p.experiments.find((e) => e.title === "5. Epochs");
+    expect(epochs?.epochs).toEqual({ naive: 720, planned: 300 });
+  });
+
+  it("the one-line form works as is, and trains 100 epochs per repeat, not 5,040", () => {
+    const c = compile("model conv32 pool conv32 pool dense128 dense10; repeat 10; sweep epochs [5..100]", "one.cnnp");
+    expect(c.diagnostics).toEqual([]);
+    if (!c.pipeline) throw new Error("no pipeline");
+    const p = plan(c.pipeline);
+    expect(p.totals.configurations).toBe(96);
+    expect(p.totals.jobs).toBe(960);
+    expect(p.totals.runs).toBe(10);
+    expect(p.totals.epochsPlanned).toBe(1000);
+    expect(p.runs[0]?.evaluateAt).toHaveLength(96);
+  });
+
+  it("different repeats get different seeds; configurations share them, for paired comparisons", () => {
+    const c = compile("model conv8 dense10\nrepeat 3\nseed 7\nsweep batch [16, 32]", "s.cnnp");
+    if (!c.pipeline) throw new Error("no pipeline");
+    const jobs = plan(c.pipeline).experiments[0]?.jobs ?? [];
+    expect(jobs.map((j) => j.seed)).toEqual([7, 8, 9, 7, 8, 9]);
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(6);
+  });
+});
