@@ -21,7 +21,13 @@ export function compile(source: string, file: string): Compiled {
   const checked = check(parsed.ast, source);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort(byPosition);
   const unique = diagnostics.filter(
-    (d, i) => i === 0 || !(d.span.offset === diagnostics[i - 1]?.span.offset && d.code === diagnostics[i - 1]?.code && d.message === diagnostics[i - 1]?.message),
+    (d, i) =>
+      i === 0 ||
+      !(
+        d.span.offset === diagnostics[i - 1]?.span.offset &&
+        d.code === diagnostics[i - 1]?.code &&
+        d.message === diagnostics[i - 1]?.message
+      ),
   );
   const hasErrors = unique.some((d) => d.severity === "error");
   return { file, source, pipeline: hasErrors ? null : checked.pipeline, diagnostics: unique };
@@ -35,7 +41,12 @@ export async function compileFile(path: string): Promise<Compiled> {
   try {
     source = await readFile(path, "utf8");
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as NodeJS.ErrnoException).code === "EISDIR" ? "it is a folder" : (e as Error).message;
+    const why =
+      (e as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : (e as NodeJS.ErrnoException).code === "EISDIR"
+          ? "it is a folder"
+          : (e as Error).message;
     throw new FileError(`cannot read ${path}: ${why}`);
   }
   return compile(source, path);

@@ -1,8 +1,8 @@
-import type { Statement, SweepItem, Value } from "../dsl/ast.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import type { Statement, SweepItem, Value } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
 import type { ModelRegistry, Template } from "./models.js";
-import { isDiagnostic, scalarReaders, type SweepName, sweepable } from "./settings.js";
+import { isDiagnostic, type SweepName, scalarReaders, sweepable } from "./settings.js";
 import type { SweepValue } from "./types.js";
 
 /** One value of a sweep: what the checker uses, what the report shows, and where it was written. */
@@ -24,7 +24,15 @@ export interface ReadAxis {
 export const maxRangeValues = 10_000;
 
 const integerNames = new Set<SweepName>(["epochs", "maps", "batch"]);
-const numericNames = new Set<SweepName>(["epochs", "maps", "batch", "learning_rate", "momentum", "dropout", "validation_split"]);
+const numericNames = new Set<SweepName>([
+  "epochs",
+  "maps",
+  "batch",
+  "learning_rate",
+  "momentum",
+  "dropout",
+  "validation_split",
+]);
 
 /** The value as a report shows it: numbers as numbers, on/off as booleans, the rest as text. */
 export function shownValue(v: unknown): SweepValue {
@@ -36,7 +44,8 @@ export function shownValue(v: unknown): SweepValue {
 function readEntry(name: SweepName, v: Value, models: ModelRegistry): AxisEntry | Diagnostic {
   if (name === "model") {
     if (v.kind !== "word") return error("E103", v.span, "a model sweep lists model names");
-    if (!models.has(v.value)) return error("E107", v.span, `model '${v.value}' is not defined`, didYouMean(v.value, models.names()));
+    if (!models.has(v.value))
+      return error("E107", v.span, `model '${v.value}' is not defined`, didYouMean(v.value, models.names()));
     const t: Template | null = models.get(v.value, v.span);
     // A model that could not be built was reported where it is defined.
     if (!t) return { value: null, shown: v.value, span: v.span };
@@ -48,7 +57,8 @@ function readEntry(name: SweepName, v: Value, models: ModelRegistry): AxisEntry 
 }
 
 function rangeValues(name: SweepName, item: Extract<SweepItem, { kind: "range" }>): Value[] | Diagnostic {
-  if (!numericNames.has(name)) return error("E103", item.span, `'${name}' cannot take a range`, "List its values: [a, b, c].");
+  if (!numericNames.has(name))
+    return error("E103", item.span, `'${name}' cannot take a range`, "List its values: [a, b, c].");
   const { from, to, step } = item;
   for (const v of [from, to, step]) {
     if (v && v.kind !== "number") return error("E103", v.span, "range ends and steps are numbers");
@@ -77,7 +87,11 @@ function rangeValues(name: SweepName, item: Extract<SweepItem, { kind: "range" }
 }
 
 /** Reads one sweep statement; reports every bad name and value, and returns null if any. */
-export function readAxis(s: Extract<Statement, { kind: "sweep" }>, models: ModelRegistry, diagnostics: Diagnostic[]): ReadAxis | null {
+export function readAxis(
+  s: Extract<Statement, { kind: "sweep" }>,
+  models: ModelRegistry,
+  diagnostics: Diagnostic[],
+): ReadAxis | null {
   const names: SweepName[] = [];
   let ok = true;
   for (const n of s.names) {
@@ -97,7 +111,9 @@ export function readAxis(s: Extract<Statement, { kind: "sweep" }>, models: Model
     if (names.length > 1 || item.kind === "tuple") {
       const values = item.kind === "tuple" ? item.values : [];
       if (values.length !== names.length) {
-        diagnostics.push(error("E121", item.span, `expected a tuple of ${names.length} values (${names.join(", ")})`));
+        diagnostics.push(
+          error("E121", item.span, `expected a tuple of ${names.length} values (${names.join(", ")})`),
+        );
         ok = false;
         continue;
       }
@@ -113,7 +129,8 @@ export function readAxis(s: Extract<Statement, { kind: "sweep" }>, models: Model
       continue;
     }
     const name = names[0] as SweepName;
-    const values = item.kind === "range" ? rangeValues(name, item) : item.kind === "value" ? [item.value] : [];
+    const values =
+      item.kind === "range" ? rangeValues(name, item) : item.kind === "value" ? [item.value] : [];
     if (isDiagnostic(values)) {
       diagnostics.push(values);
       ok = false;

@@ -1,6 +1,6 @@
 import { basename, extname } from "node:path";
-import type { Pipeline, Statement } from "../dsl/ast.js";
 import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
+import type { Pipeline, Statement } from "../dsl/ast.js";
 import { checkExperiment, checkUnusedModels, newContext } from "./experiment.js";
 import { ModelRegistry } from "./models.js";
 import { readScope } from "./scope.js";
@@ -15,7 +15,8 @@ type Of<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
 
 function registerModels(statements: Statement[], models: ModelRegistry): void {
   for (const s of statements) {
-    if (s.kind === "model" && s.name) models.define(s as Of<"model"> & { name: NonNullable<Of<"model">["name"]> });
+    if (s.kind === "model" && s.name)
+      models.define(s as Of<"model"> & { name: NonNullable<Of<"model">["name"]> });
     if (s.kind === "experiment") registerModels(s.body, models);
   }
 }
@@ -40,7 +41,14 @@ export function check(ast: Pipeline, source: string): CheckResult {
     if (e) experiments.push(e);
   } else {
     for (const s of [...file.sweeps, ...file.finds, ...file.notes]) {
-      diagnostics.push(error("E118", s.span, `a ${s.kind} belongs inside an experiment block`, "Move it into the `experiment \"...\" { }` it is about."));
+      diagnostics.push(
+        error(
+          "E118",
+          s.span,
+          `a ${s.kind} belongs inside an experiment block`,
+          'Move it into the `experiment "..." { }` it is about.',
+        ),
+      );
     }
     const titles = new Map<string, Of<"experiment">>();
     blocks.forEach((b, i) => {

@@ -1,9 +1,22 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import { type AxisEntry, type ReadAxis, readAxis, shownValue } from "./axes.js";
-import { type Materialized, materialize, type ModelRegistry, type Overrides, type Template } from "./models.js";
+import {
+  type Materialized,
+  type ModelRegistry,
+  materialize,
+  type Overrides,
+  type Template,
+} from "./models.js";
 import { readQuestion } from "./questions.js";
 import type { Scope } from "./scope.js";
-import { datasetInfo, defaults, isDiagnostic, type Settings, scalarReaders, type SweepName } from "./settings.js";
+import {
+  datasetInfo,
+  defaults,
+  isDiagnostic,
+  type Settings,
+  type SweepName,
+  scalarReaders,
+} from "./settings.js";
 import { type CheckedExperiment, type Configuration, defaultLearningRate, type SweepValue } from "./types.js";
 
 /** Most jobs one experiment may plan (configurations x repeats). */
@@ -67,7 +80,11 @@ function build(t: Template, o: Overrides, s: Settings, ctx: Context): Materializ
   return isDiagnostic(m) ? null : m;
 }
 
-function fixedSummary(s: Settings, swept: Set<string>, modelName: string | undefined): Record<string, string> {
+function fixedSummary(
+  s: Settings,
+  swept: Set<string>,
+  modelName: string | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   const put = (name: string, value: string) => {
     if (!swept.has(name)) out[name] = value;
@@ -87,7 +104,10 @@ function fixedSummary(s: Settings, swept: Set<string>, modelName: string | undef
   if (s.validation_split > 0) put("validation_split", String(s.validation_split));
   if (s.early_stopping) {
     const e = s.early_stopping;
-    put("early_stopping", `monitor ${e.monitor}, patience ${e.patience}${e.minDelta > 0 ? `, min_delta ${e.minDelta}` : ""}`);
+    put(
+      "early_stopping",
+      `monitor ${e.monitor}, patience ${e.patience}${e.minDelta > 0 ? `, min_delta ${e.minDelta}` : ""}`,
+    );
   }
   put("backend", s.backend);
   put("seed", String(s.seed));
@@ -108,7 +128,13 @@ function mergeSettings(file: Scope, exp: Scope): { settings: Settings; spans: Ma
   return { settings, spans };
 }
 
-function withEntry(s: Settings, name: SweepName, entry: AxisEntry, o: Overrides, model: { t: Template | null | undefined }): void {
+function withEntry(
+  s: Settings,
+  name: SweepName,
+  entry: AxisEntry,
+  o: Overrides,
+  model: { t: Template | null | undefined },
+): void {
   switch (name) {
     case "model":
       model.t = entry.value as Template;
@@ -151,7 +177,13 @@ function* combinations(axes: ReadAxis[]): Generator<AxisEntry[][]> {
  * Checks one experiment and expands its sweeps into configurations. Returns null when it has
  * errors (all of them reported).
  */
-export function checkExperiment(exp: Scope, file: Scope, number: number, title: string, ctx: Context): CheckedExperiment | null {
+export function checkExperiment(
+  exp: Scope,
+  file: Scope,
+  number: number,
+  title: string,
+  ctx: Context,
+): CheckedExperiment | null {
   const before = ctx.diagnostics.length;
   const { diagnostics } = ctx;
   const { settings, spans } = mergeSettings(file, exp);
@@ -165,7 +197,11 @@ export function checkExperiment(exp: Scope, file: Scope, number: number, title: 
       const first = sweptAt.get(n);
       const at = axis.nameSpans[k] ?? axis.span;
       if (first) {
-        diagnostics.push(error("E108", at, `'${n}' is swept twice`, undefined, [{ span: first, message: "first swept here" }]));
+        diagnostics.push(
+          error("E108", at, `'${n}' is swept twice`, undefined, [
+            { span: first, message: "first swept here" },
+          ]),
+        );
         dup = true;
       } else sweptAt.set(n, at);
     });
@@ -178,7 +214,9 @@ export function checkExperiment(exp: Scope, file: Scope, number: number, title: 
   const count = axes.reduce((n, a) => n * a.rows.length, 1) * settings.repeat;
   if (count > maxJobs) {
     const at = exp.sweeps[0]?.span ?? exp.title?.span ?? exp.span;
-    diagnostics.push(error("E119", at, `experiment '${title}' would run ${count} jobs; at most ${maxJobs} are allowed`));
+    diagnostics.push(
+      error("E119", at, `experiment '${title}' would run ${count} jobs; at most ${maxJobs} are allowed`),
+    );
   }
   if (ctx.diagnostics.length > before) return null;
 
@@ -205,7 +243,10 @@ export function checkExperiment(exp: Scope, file: Scope, number: number, title: 
     if (!model.t) continue;
     const m = build(model.t, o, s, ctx);
     if (!m) continue;
-    const label = Object.entries(values).map(([k, v]) => `${k} ${show(v)}`).join(", ") || m.model.name;
+    const label =
+      Object.entries(values)
+        .map(([k, v]) => `${k} ${show(v)}`)
+        .join(", ") || m.model.name;
     configurations.push({
       index: configurations.length,
       label,
@@ -240,7 +281,11 @@ export function checkExperiment(exp: Scope, file: Scope, number: number, title: 
     title,
     slug: slugify(title),
     span: exp.span,
-    axes: axes.map((a) => ({ names: a.names, values: a.rows.map((r) => r.map((e) => e.shown)), span: a.span })),
+    axes: axes.map((a) => ({
+      names: a.names,
+      values: a.rows.map((r) => r.map((e) => e.shown)),
+      span: a.span,
+    })),
     fixed: fixedSummary(settings, swept, base?.name),
     configurations,
     repeat: settings.repeat,
@@ -251,22 +296,34 @@ export function checkExperiment(exp: Scope, file: Scope, number: number, title: 
 }
 
 /** Sweeps and settings that change nothing are mistakes: say so. */
-function checkUse(configs: Configuration[], sweptAt: Map<string, Span>, spans: Map<string, Span>, diagnostics: Diagnostic[]): void {
+function checkUse(
+  configs: Configuration[],
+  sweptAt: Map<string, Span>,
+  spans: Map<string, Span>,
+  diagnostics: Diagnostic[],
+): void {
   const any = (p: (c: Configuration) => boolean) => configs.some(p);
   const unused = (name: string, why: string) => {
     const swept = sweptAt.get(name);
     const at = swept ?? spans.get(name);
-    if (at) diagnostics.push(error("E106", at, `${swept ? "sweeping" : "setting"} '${name}' changes nothing: ${why}`));
+    if (at)
+      diagnostics.push(
+        error("E106", at, `${swept ? "sweeping" : "setting"} '${name}' changes nothing: ${why}`),
+      );
   };
-  if (!any((c) => c.model.layers.some((l) => l.type === "dropout"))) unused("dropout", "the model has no dropout layer");
-  if (!any((c) => c.model.layers.some((l) => l.type === "conv2d"))) unused("maps", "the model has no conv layer");
+  if (!any((c) => c.model.layers.some((l) => l.type === "dropout")))
+    unused("dropout", "the model has no dropout layer");
+  if (!any((c) => c.model.layers.some((l) => l.type === "conv2d")))
+    unused("maps", "the model has no conv layer");
   if (!any((c) => c.training.optimizer === "sgd")) unused("momentum", "only SGD has momentum");
   for (const c of configs) {
     const es = c.training.earlyStopping;
     if (es?.monitor.startsWith("val_") && c.training.validationSplit === 0) {
       const at = spans.get("early_stopping");
       if (at) {
-        diagnostics.push(error("E120", at, `early stopping monitors ${es.monitor}, but there is no validation data`));
+        diagnostics.push(
+          error("E120", at, `early stopping monitors ${es.monitor}, but there is no validation data`),
+        );
         return;
       }
     }
@@ -290,7 +347,12 @@ function findBaseline(
       diagnostics.push(error("E123", value.span, `'${name}' is not swept in this experiment`));
       return 0;
     }
-    const read = name === "model" ? (value.kind === "word" ? value.value : undefined) : scalarReaders[name as Exclude<SweepName, "model">](value);
+    const read =
+      name === "model"
+        ? value.kind === "word"
+          ? value.value
+          : undefined
+        : scalarReaders[name as Exclude<SweepName, "model">](value);
     if (read === undefined || isDiagnostic(read)) {
       diagnostics.push(isDiagnostic(read) ? read : error("E123", value.span, "expected a model name"));
       return 0;
@@ -299,7 +361,9 @@ function findBaseline(
   }
   const i = configs.findIndex((c) => Object.entries(target).every(([k, v]) => c.values[k] === v));
   if (i < 0 && at) {
-    const wantedText = Object.entries(target).map(([k, v]) => `${k} ${show(v)}`).join(", ");
+    const wantedText = Object.entries(target)
+      .map(([k, v]) => `${k} ${show(v)}`)
+      .join(", ");
     diagnostics.push(error("E123", at, `no configuration has ${wantedText}`));
   }
   return Math.max(0, i);

@@ -1,5 +1,5 @@
-import type { LayerArg, LayerRef, Value } from "../dsl/ast.js";
 import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
+import type { LayerArg, LayerRef, Value } from "../dsl/ast.js";
 import { closest, didYouMean } from "../util/suggest.js";
 import { type Activation, activations, type LayerSpec, type Padding } from "./types.js";
 
@@ -15,7 +15,14 @@ type Parsed = { ok: true; layer: LayerDraft } | { ok: false; diagnostic: Diagnos
 const fail = (diagnostic: Diagnostic): Parsed => ({ ok: false, diagnostic });
 
 function countError(ref: LayerRef, what: string): Parsed {
-  return fail(error("E104", ref.name.span, `'${ref.name.value}' needs at least 1 ${what}`, `Write a positive count, e.g. conv32 or dense128.`));
+  return fail(
+    error(
+      "E104",
+      ref.name.span,
+      `'${ref.name.value}' needs at least 1 ${what}`,
+      `Write a positive count, e.g. conv32 or dense128.`,
+    ),
+  );
 }
 
 function positiveInt(v: Value): number | undefined {
@@ -48,20 +55,41 @@ function readArg(arg: LayerArg, allowed: (keyof Options)[], out: Options): Diagn
     if (v.kind === "word" && (activations as readonly string[]).includes(v.value)) key = "activation";
     else if (v.kind === "word" && (v.value === "same" || v.value === "valid")) key = "padding";
     else if (v.kind === "number" && allowed.includes("rate")) key = "rate";
-    else return error("E103", arg.span, `cannot tell what '${spanText(v)}' sets`, `Name it: ${allowed.map((a) => `${a}=...`).join(", ")}.`);
+    else
+      return error(
+        "E103",
+        arg.span,
+        `cannot tell what '${spanText(v)}' sets`,
+        `Name it: ${allowed.map((a) => `${a}=...`).join(", ")}.`,
+      );
   }
   if (!(allowed as string[]).includes(key)) {
     const near = closest(key, allowed);
-    return error("E103", arg.key?.span ?? arg.span, `this layer has no option '${key}'`, near ? `did you mean '${near}'?` : `Options: ${allowed.join(", ")}.`);
+    return error(
+      "E103",
+      arg.key?.span ?? arg.span,
+      `this layer has no option '${key}'`,
+      near ? `did you mean '${near}'?` : `Options: ${allowed.join(", ")}.`,
+    );
   }
   if (key === "activation") {
     if (v.kind !== "word" || !(activations as readonly string[]).includes(v.value)) {
-      return error("E103", v.span, `unknown activation '${spanText(v)}'`, didYouMean(spanText(v), activations));
+      return error(
+        "E103",
+        v.span,
+        `unknown activation '${spanText(v)}'`,
+        didYouMean(spanText(v), activations),
+      );
     }
     out.activation = v.value as Activation;
   } else if (key === "padding") {
     if (v.kind !== "word" || (v.value !== "same" && v.value !== "valid")) {
-      return error("E103", v.span, `unknown padding '${spanText(v)}'`, "Padding is 'valid' (Keras' default) or 'same'.");
+      return error(
+        "E103",
+        v.span,
+        `unknown padding '${spanText(v)}'`,
+        "Padding is 'valid' (Keras' default) or 'same'.",
+      );
     }
     out.padding = v.value;
   } else if (key === "stride" || key === "kernel") {
@@ -94,7 +122,14 @@ export function parseLayer(ref: LayerRef): Parsed {
     const s = opts.stride ?? 1;
     return {
       ok: true,
-      layer: { type: "conv2d", filters, kernel: [kh, kw], strides: [s, s], padding: opts.padding ?? "valid", activation: opts.activation ?? "relu" },
+      layer: {
+        type: "conv2d",
+        filters,
+        kernel: [kh, kw],
+        strides: [s, s],
+        padding: opts.padding ?? "valid",
+        activation: opts.activation ?? "relu",
+      },
     };
   }
   m = /^(?:max)?pool(\d+)?$/.exec(word);
@@ -104,7 +139,10 @@ export function parseLayer(ref: LayerRef): Parsed {
     const opts = readArgs(ref, ["padding", "stride"]);
     if ("code" in opts) return fail(opts);
     const s = opts.stride ?? k;
-    return { ok: true, layer: { type: "maxpool2d", pool: [k, k], strides: [s, s], padding: opts.padding ?? "valid" } };
+    return {
+      ok: true,
+      layer: { type: "maxpool2d", pool: [k, k], strides: [s, s], padding: opts.padding ?? "valid" },
+    };
   }
   m = /^dense(\d+)$/.exec(word);
   if (m) {
@@ -120,10 +158,19 @@ export function parseLayer(ref: LayerRef): Parsed {
     if ("code" in opts) return fail(opts);
     const rate = m[1] !== undefined ? Number(m[1]) : opts.rate;
     if (rate === undefined) {
-      return fail(error("E103", ref.name.span, "a dropout layer needs a rate", "Write it into the name: dropout0.25."));
+      return fail(
+        error("E103", ref.name.span, "a dropout layer needs a rate", "Write it into the name: dropout0.25."),
+      );
     }
     if (!(rate >= 0 && rate < 1)) {
-      return fail(error("E104", ref.name.span, `dropout rate ${rate} is outside [0, 1)`, "A rate is the fraction of units dropped: at least 0, below 1."));
+      return fail(
+        error(
+          "E104",
+          ref.name.span,
+          `dropout rate ${rate} is outside [0, 1)`,
+          "A rate is the fraction of units dropped: at least 0, below 1.",
+        ),
+      );
     }
     return { ok: true, layer: { type: "dropout", rate } };
   }
@@ -131,7 +178,8 @@ export function parseLayer(ref: LayerRef): Parsed {
     if (ref.args.length > 0) return fail(error("E103", ref.span, "flatten takes no options"));
     return { ok: true, layer: { type: "flatten" } };
   }
-  if (/^(conv|dense|pool)-\d/.test(word)) return countError(ref, word.startsWith("dense") ? "unit" : "filter");
+  if (/^(conv|dense|pool)-\d/.test(word))
+    return countError(ref, word.startsWith("dense") ? "unit" : "filter");
   const prefix = /^[A-Za-z_]+/.exec(word)?.[0] ?? word;
   const near = closest(prefix, layerKinds);
   const hint = near ? `did you mean '${near}${word.slice(prefix.length)}'?` : undefined;

@@ -1,5 +1,5 @@
-import type { LayerRef, ModelExpr, Statement } from "../dsl/ast.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import type { LayerRef, ModelExpr, Statement } from "../dsl/ast.js";
 import { closest, didYouMean } from "../util/suggest.js";
 import { type LayerDraft, parseLayer } from "./layers.js";
 import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
@@ -29,7 +29,9 @@ export interface Overrides {
   dropout?: number;
 }
 
-type ModelDef = Extract<Statement, { kind: "model" }> & { name: NonNullable<Extract<Statement, { kind: "model" }>["name"]> };
+type ModelDef = Extract<Statement, { kind: "model" }> & {
+  name: NonNullable<Extract<Statement, { kind: "model" }>["name"]>;
+};
 
 /** Named models of a file, resolved on first use so definitions may come in any order. */
 export class ModelRegistry {
@@ -72,7 +74,14 @@ export class ModelRegistry {
     const done = this.resolved.get(name);
     if (done !== undefined) return done;
     if (this.resolving.has(name)) {
-      this.diagnostics.push(error("E107", at, `model '${name}' is defined in terms of itself`, "Build a model from layers or from another model, not from itself."));
+      this.diagnostics.push(
+        error(
+          "E107",
+          at,
+          `model '${name}' is defined in terms of itself`,
+          "Build a model from layers or from another model, not from itself.",
+        ),
+      );
       return null;
     }
     this.resolving.add(name);
@@ -92,7 +101,14 @@ export class ModelRegistry {
       base = { ...t, inserts: [...t.inserts] };
     } else {
       if (first && expr.terms.length === 1 && !looksLikeLayer(first.name.value)) {
-        this.diagnostics.push(error("E107", first.name.span, `model '${first.name.value}' is not defined`, didYouMean(first.name.value, this.names())));
+        this.diagnostics.push(
+          error(
+            "E107",
+            first.name.span,
+            `model '${first.name.value}' is not defined`,
+            didYouMean(first.name.value, this.names()),
+          ),
+        );
         return null;
       }
       const root = this.layers(expr.terms);
@@ -124,12 +140,18 @@ export class ModelRegistry {
           ok = false;
         } else if (after > base.root.length) {
           this.diagnostics.push(
-            error("E117", m.after.span, `position ${after} is past the last layer: '${base.name}' has ${base.root.length} layers`),
+            error(
+              "E117",
+              m.after.span,
+              `position ${after} is past the last layer: '${base.name}' has ${base.root.length} layers`,
+            ),
           );
           ok = false;
         } else if (layers) base.inserts.push({ after, layers, span: m.span });
         if (!layers) ok = false;
-        described.push(`insert ${m.layers.map(layerText).join(" ")} after ${m.after.kind === "number" ? m.after.raw : ""}`);
+        described.push(
+          `insert ${m.layers.map(layerText).join(" ")} after ${m.after.kind === "number" ? m.after.raw : ""}`,
+        );
       }
     }
     if (!ok) return null;
@@ -143,7 +165,12 @@ export class ModelRegistry {
     for (const ref of refs) {
       if (this.defs.has(ref.name.value)) {
         this.diagnostics.push(
-          error("E102", ref.name.span, `model '${ref.name.value}' cannot be mixed with layers`, "To change a named model, use its name alone with mask, maps or insert ... after N."),
+          error(
+            "E102",
+            ref.name.span,
+            `model '${ref.name.value}' cannot be mixed with layers`,
+            "To change a named model, use its name alone with mask, maps or insert ... after N.",
+          ),
         );
         ok = false;
         continue;
@@ -162,11 +189,16 @@ export class ModelRegistry {
 /** Whether a word starts like a layer (so a typo in it is an unknown layer, not an unknown model). */
 function looksLikeLayer(word: string): boolean {
   const prefix = /^[A-Za-z_]+/.exec(word)?.[0] ?? word;
-  return closest(prefix, ["conv", "pool", "maxpool", "dense", "dropout", "flatten"]) !== undefined || /\d/.test(word);
+  return (
+    closest(prefix, ["conv", "pool", "maxpool", "dense", "dropout", "flatten"]) !== undefined ||
+    /\d/.test(word)
+  );
 }
 
 function layerText(ref: LayerRef): string {
-  const args = ref.args.map((a) => `${a.key ? `${a.key.value}=` : ""}${a.value.kind === "number" ? a.value.raw : a.value.value}`);
+  const args = ref.args.map(
+    (a) => `${a.key ? `${a.key.value}=` : ""}${a.value.kind === "number" ? a.value.raw : a.value.value}`,
+  );
   return args.length > 0 ? `${ref.name.value}(${args.join(", ")})` : ref.name.value;
 }
 
@@ -189,7 +221,12 @@ export interface Materialized {
  * Applies a mask, insertions, feature maps and dropout rate to a template and checks the result's
  * shapes. Masks and insert positions refer to the template's own layers, counted from 1.
  */
-export function materialize(t: Template, o: Overrides, input: ModelSpec["input"], classes: number): Materialized | Diagnostic {
+export function materialize(
+  t: Template,
+  o: Overrides,
+  input: ModelSpec["input"],
+  classes: number,
+): Materialized | Diagnostic {
   const mask = o.mask ?? t.mask;
   const features = featureLayers(t);
   const dropped = new Set<number>();
@@ -229,7 +266,8 @@ export function materialize(t: Template, o: Overrides, input: ModelSpec["input"]
       origins.push(p.span);
       flat = true;
     }
-    if (d.type === "dense") layers.push({ ...d, activation: d.activation ?? (i === lastDense ? "softmax" : "relu") });
+    if (d.type === "dense")
+      layers.push({ ...d, activation: d.activation ?? (i === lastDense ? "softmax" : "relu") });
     else if (d.type === "conv2d") layers.push(maps !== undefined ? { ...d, filters: maps } : { ...d });
     else if (d.type === "dropout") layers.push({ ...d, rate: o.dropout ?? d.rate });
     else layers.push({ ...d });
@@ -243,7 +281,12 @@ export function materialize(t: Template, o: Overrides, input: ModelSpec["input"]
   const summary = summarize(model);
   if (isProblem(summary)) {
     const at = origins[summary.layer] ?? placed.at(-1)?.span ?? mask?.span;
-    if (!at) return error(summary.code, { offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 }, summary.message);
+    if (!at)
+      return error(
+        summary.code,
+        { offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 },
+        summary.message,
+      );
     return error(summary.code, at, `${summary.message} (in '${model.name}')`);
   }
   return { model, summary };

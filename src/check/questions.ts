@@ -1,5 +1,5 @@
-import type { Statement } from "../dsl/ast.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import type { Statement } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
 import { type Configuration, higherIsBetter, type Metric, metrics, type Question } from "./types.js";
 
@@ -7,18 +7,33 @@ const modes = ["min", "max", "best"] as const;
 const ops = [">=", ">", "<=", "<", "==", "!="] as const;
 const directions: Record<string, boolean> = { highest: true, max: true, lowest: false, min: false };
 
-function readMetric(name: { value: string; span: Span }, configs: Configuration[], diagnostics: Diagnostic[]): Metric | null {
+function readMetric(
+  name: { value: string; span: Span },
+  configs: Configuration[],
+  diagnostics: Diagnostic[],
+): Metric | null {
   if (!(metrics as readonly string[]).includes(name.value)) {
-    diagnostics.push(error("E115", name.span, `unknown metric '${name.value}'`, didYouMean(name.value, metrics)));
+    diagnostics.push(
+      error("E115", name.span, `unknown metric '${name.value}'`, didYouMean(name.value, metrics)),
+    );
     return null;
   }
   const metric = name.value as Metric;
   if (metric.startsWith("val.") && configs.some((c) => c.training.validationSplit === 0)) {
-    diagnostics.push(error("E120", name.span, `'${metric}' needs validation data, which this experiment does not hold out`));
+    diagnostics.push(
+      error("E120", name.span, `'${metric}' needs validation data, which this experiment does not hold out`),
+    );
     return null;
   }
   if (metric === "stopped_epoch" && configs.some((c) => c.training.earlyStopping === null)) {
-    diagnostics.push(error("E115", name.span, "'stopped_epoch' needs early stopping", "Add `early_stopping monitor loss patience 2` or similar."));
+    diagnostics.push(
+      error(
+        "E115",
+        name.span,
+        "'stopped_epoch' needs early stopping",
+        "Add `early_stopping monitor loss patience 2` or similar.",
+      ),
+    );
     return null;
   }
   return metric;
@@ -44,7 +59,14 @@ export function readQuestion(
   }
   if (mode === "best") {
     if (!f.by) {
-      diagnostics.push(error("E002", f.span, "a 'best' question says by what", "Write e.g. `find best epochs by test.accuracy`."));
+      diagnostics.push(
+        error(
+          "E002",
+          f.span,
+          "a 'best' question says by what",
+          "Write e.g. `find best epochs by test.accuracy`.",
+        ),
+      );
       return null;
     }
     const metric = readMetric(f.by.metric, configs, diagnostics);
@@ -54,7 +76,14 @@ export function readQuestion(
     if (dir) {
       const d = directions[dir.value];
       if (d === undefined) {
-        diagnostics.push(error("E103", dir.span, `unknown direction '${dir.value}'`, didYouMean(dir.value, Object.keys(directions))));
+        diagnostics.push(
+          error(
+            "E103",
+            dir.span,
+            `unknown direction '${dir.value}'`,
+            didYouMean(dir.value, Object.keys(directions)),
+          ),
+        );
         return null;
       }
       higher = d;
@@ -63,7 +92,14 @@ export function readQuestion(
     return { kind: "best", target, metric, higherIsBetter: higher, text };
   }
   if (!f.where) {
-    diagnostics.push(error("E002", f.span, `a '${mode}' question needs a condition`, "Write e.g. `find min maps where test.accuracy >= 0.80`."));
+    diagnostics.push(
+      error(
+        "E002",
+        f.span,
+        `a '${mode}' question needs a condition`,
+        "Write e.g. `find min maps where test.accuracy >= 0.80`.",
+      ),
+    );
     return null;
   }
   const metric = readMetric(f.where.metric, configs, diagnostics);
@@ -75,7 +111,9 @@ export function readQuestion(
     return null;
   }
   if (!configs.every((c) => typeof c.values[target] === "number")) {
-    diagnostics.push(error("E103", f.target.span, `'${mode}' needs a numeric sweep; use 'best' for '${target}'`));
+    diagnostics.push(
+      error("E103", f.target.span, `'${mode}' needs a numeric sweep; use 'best' for '${target}'`),
+    );
     return null;
   }
   const text = `${mode} ${target} where ${metric} ${op} ${v.raw}`;
@@ -86,9 +124,15 @@ export function readQuestion(
  * `find best epoch by val.loss`: the epoch of each run's learning curve where the metric is best,
  * e.g. where validation stops improving. Only metrics recorded every epoch qualify.
  */
-function readEpochQuestion(f: Extract<Statement, { kind: "find" }>, configs: Configuration[], diagnostics: Diagnostic[]): Question | null {
+function readEpochQuestion(
+  f: Extract<Statement, { kind: "find" }>,
+  configs: Configuration[],
+  diagnostics: Diagnostic[],
+): Question | null {
   if (f.mode.value !== "best" || !f.by) {
-    diagnostics.push(error("E103", f.mode.span, "ask about the epoch with 'best': `find best epoch by val.loss`"));
+    diagnostics.push(
+      error("E103", f.mode.span, "ask about the epoch with 'best': `find best epoch by val.loss`"),
+    );
     return null;
   }
   const metric = readMetric(f.by.metric, configs, diagnostics);
@@ -98,7 +142,14 @@ function readEpochQuestion(f: Extract<Statement, { kind: "find" }>, configs: Con
     return null;
   }
   if (metric.startsWith("test.") && configs.some((c) => c.training.evaluateEvery !== 1)) {
-    diagnostics.push(error("E115", f.by.metric.span, `'${metric}' per epoch needs the test set evaluated every epoch`, "Add `evaluate_every 1`."));
+    diagnostics.push(
+      error(
+        "E115",
+        f.by.metric.span,
+        `'${metric}' per epoch needs the test set evaluated every epoch`,
+        "Add `evaluate_every 1`.",
+      ),
+    );
     return null;
   }
   const higher = higherIsBetter(metric);

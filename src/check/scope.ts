@@ -1,5 +1,5 @@
-import type { Name, Statement } from "../dsl/ast.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import type { Name, Statement } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
 import type { ModelRegistry, Template } from "./models.js";
 import { isDiagnostic, isSettingName, readSetting, type SettingName, settingNames } from "./settings.js";
@@ -44,15 +44,20 @@ export function readScope(
   for (const s of statements) {
     switch (s.kind) {
       case "experiment":
-        if (title) diagnostics.push(error("E118", s.span, "an experiment cannot be inside another experiment"));
+        if (title)
+          diagnostics.push(error("E118", s.span, "an experiment cannot be inside another experiment"));
         break;
       case "model":
         if (s.name) scope.defined.push(s.name.value);
         else if (scope.modelUse) {
           diagnostics.push(
-            error("E108", s.span, "this block already chose its model", "Use one `model` statement per block, or `sweep model [a, b]`.", [
-              { span: scope.modelUse.span, message: "model chosen here" },
-            ]),
+            error(
+              "E108",
+              s.span,
+              "this block already chose its model",
+              "Use one `model` statement per block, or `sweep model [a, b]`.",
+              [{ span: scope.modelUse.span, message: "model chosen here" }],
+            ),
           );
         } else scope.modelUse = { template: models.fromExpr(s.expr), span: s.span };
         break;
@@ -76,13 +81,22 @@ export function readScope(
 function readOneSetting(s: Of<"setting">, scope: Scope, diagnostics: Diagnostic[]): void {
   const name = s.name.value;
   if (!isSettingName(name)) {
-    diagnostics.push(error("E101", s.name.span, `unknown setting '${name}'`, didYouMean(name, [...settingNames, ...statementWords])));
+    diagnostics.push(
+      error(
+        "E101",
+        s.name.span,
+        `unknown setting '${name}'`,
+        didYouMean(name, [...settingNames, ...statementWords]),
+      ),
+    );
     return;
   }
   const earlier = scope.settings.get(name);
   if (earlier) {
     diagnostics.push(
-      error("E108", s.name.span, `'${name}' is set twice in this block`, undefined, [{ span: earlier.span, message: "first set here" }]),
+      error("E108", s.name.span, `'${name}' is set twice in this block`, undefined, [
+        { span: earlier.span, message: "first set here" },
+      ]),
     );
     return;
   }

@@ -1,5 +1,5 @@
-import type { Value } from "../dsl/ast.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import type { Value } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
 import {
   type Backend,
@@ -39,7 +39,10 @@ export interface Settings {
 export type SettingName = keyof Settings;
 
 /** Sizes of each data set's splits and its number of classes. */
-export const datasetInfo: Record<DatasetName, { train: number; test: number; classes: number; input: [number, number, number] }> = {
+export const datasetInfo: Record<
+  DatasetName,
+  { train: number; test: number; classes: number; input: [number, number, number] }
+> = {
   fashion_mnist: { train: 60000, test: 10000, classes: 10, input: [28, 28, 1] },
 };
 
@@ -76,7 +79,8 @@ function shown(v: Value): string {
 
 export function wholeNumber(v: Value, min: number, what: string): Read<number> {
   if (v.kind !== "number") return error("E103", v.span, `${what} must be a whole number, not '${shown(v)}'`);
-  if (!Number.isInteger(v.value)) return error("E103", v.span, `${what} must be a whole number, not ${v.raw}`);
+  if (!Number.isInteger(v.value))
+    return error("E103", v.span, `${what} must be a whole number, not ${v.raw}`);
   if (v.value < min) return error("E104", v.span, `${what} must be at least ${min}, not ${v.raw}`);
   return v.value;
 }
@@ -93,7 +97,14 @@ function oneOf<T extends string>(v: Value, options: readonly T[], what: string):
   return error("E103", v.span, `unknown ${what} '${shown(v)}'`, didYouMean(shown(v), options));
 }
 
-const onOff: Record<string, boolean> = { on: true, off: false, true: true, false: false, yes: true, no: false };
+const onOff: Record<string, boolean> = {
+  on: true,
+  off: false,
+  true: true,
+  false: false,
+  yes: true,
+  no: false,
+};
 
 /** Readers of one value, for settings that take one and for sweeps. */
 export const scalarReaders = {
@@ -101,14 +112,19 @@ export const scalarReaders = {
   batch: (v: Value) => wholeNumber(v, 1, "batch size"),
   optimizer: (v: Value) => oneOf(v, optimizers, "optimizer"),
   learning_rate: (v: Value): Read<number> => {
-    if (v.kind !== "number") return error("E103", v.span, `learning rate must be a number, not '${shown(v)}'`);
-    if (!(v.value > 0) || !Number.isFinite(v.value)) return error("E104", v.span, `learning rate must be above 0, not ${v.raw}`);
+    if (v.kind !== "number")
+      return error("E103", v.span, `learning rate must be a number, not '${shown(v)}'`);
+    if (!(v.value > 0) || !Number.isFinite(v.value))
+      return error("E104", v.span, `learning rate must be above 0, not ${v.raw}`);
     return v.value;
   },
   momentum: (v: Value) => fraction(v, "momentum"),
   shuffle: (v: Value): Read<boolean> => {
     const b = v.kind === "word" ? onOff[v.value] : undefined;
-    return b ?? error("E103", v.span, `shuffle is on or off, not '${shown(v)}'`, didYouMean(shown(v), ["on", "off"]));
+    return (
+      b ??
+      error("E103", v.span, `shuffle is on or off, not '${shown(v)}'`, didYouMean(shown(v), ["on", "off"]))
+    );
   },
   validation_split: (v: Value) => fraction(v, "validation split"),
   seed: (v: Value) => wholeNumber(v, 0, "seed"),
@@ -116,7 +132,8 @@ export const scalarReaders = {
   backend: (v: Value) => oneOf(v, backends, "back end"),
   mask: (v: Value): Read<string> => {
     if (v.kind !== "mask") return error("E103", v.span, `a mask looks like 1-0-1-1, not '${shown(v)}'`);
-    if (!/^[01](-[01])*$/.test(v.value)) return error("E110", v.span, `mask ${v.value} has digits other than 0 and 1`);
+    if (!/^[01](-[01])*$/.test(v.value))
+      return error("E110", v.span, `mask ${v.value} has digits other than 0 and 1`);
     return v.value;
   },
   maps: (v: Value) => wholeNumber(v, 1, "feature maps"),
@@ -164,7 +181,10 @@ function readEarlyStopping(args: Value[], nameSpan: Span): Read<EarlyStopping | 
     const extra = args[1];
     return extra ? error("E103", extra.span, "nothing may follow 'off'") : null;
   }
-  const rest = first?.kind === "word" && (first.value === "on" || first.value === "yes" || first.value === "true") ? args.slice(1) : args;
+  const rest =
+    first?.kind === "word" && (first.value === "on" || first.value === "yes" || first.value === "true")
+      ? args.slice(1)
+      : args;
   const pairs = readPairs(rest, ["monitor", "patience", "min_delta"], nameSpan);
   if (isDiagnostic(pairs)) return pairs;
   const es: EarlyStopping = { monitor: "val_loss", patience: 0, minDelta: 0 };
@@ -182,7 +202,8 @@ function readEarlyStopping(args: Value[], nameSpan: Span): Read<EarlyStopping | 
   }
   const delta = pairs.get("min_delta");
   if (delta) {
-    if (delta.kind !== "number" || delta.value < 0) return error("E104", delta.span, "min_delta is a number of at least 0");
+    if (delta.kind !== "number" || delta.value < 0)
+      return error("E104", delta.span, "min_delta is a number of at least 0");
     es.minDelta = delta.value;
   }
   return es;
@@ -190,7 +211,13 @@ function readEarlyStopping(args: Value[], nameSpan: Span): Read<EarlyStopping | 
 
 function readData(args: Value[], nameSpan: Span): Read<DataSpec> {
   const first = args[0];
-  if (!first) return error("E103", nameSpan, "data needs a data set name", `Write e.g. 'data fashion_mnist train 2000 test 1000'.`);
+  if (!first)
+    return error(
+      "E103",
+      nameSpan,
+      "data needs a data set name",
+      `Write e.g. 'data fashion_mnist train 2000 test 1000'.`,
+    );
   const name = oneOf<DatasetName>(first, datasets, "data set");
   if (isDiagnostic(name)) return name;
   const info = datasetInfo[name];
@@ -210,7 +237,12 @@ function readData(args: Value[], nameSpan: Span): Read<DataSpec> {
 
 function readBaseline(args: Value[], nameSpan: Span): Read<Settings["baseline"]> {
   if (args.length === 0 || args.length % 2 !== 0) {
-    return error("E103", nameSpan, "baseline takes pairs of a swept name and its value", "Write e.g. 'baseline maps 32'.");
+    return error(
+      "E103",
+      nameSpan,
+      "baseline takes pairs of a swept name and its value",
+      "Write e.g. 'baseline maps 32'.",
+    );
   }
   const out: { name: string; value: Value }[] = [];
   for (let i = 0; i < args.length; i += 2) {
@@ -227,7 +259,11 @@ function readBaseline(args: Value[], nameSpan: Span): Read<Settings["baseline"]>
  * Reads one setting statement's arguments into its value, or a diagnostic at the place at fault.
  * The caller has already checked that `name` is a setting.
  */
-export function readSetting<K extends SettingName>(name: K, args: Value[], nameSpan: Span): Read<Settings[K]> {
+export function readSetting<K extends SettingName>(
+  name: K,
+  args: Value[],
+  nameSpan: Span,
+): Read<Settings[K]> {
   switch (name) {
     case "early_stopping":
       return readEarlyStopping(args, nameSpan) as Read<Settings[K]>;

@@ -47,7 +47,11 @@ export function summarize(model: ModelSpec): Summary | ShapeProblem {
       case "conv2d":
       case "maxpool2d": {
         if (shape.length !== 3) {
-          return { layer: i, code: "E112", message: `${className[layer.type]} needs an image, but the layer before it gives a flat vector` };
+          return {
+            layer: i,
+            code: "E112",
+            message: `${className[layer.type]} needs an image, but the layer before it gives a flat vector`,
+          };
         }
         const [h = 0, w = 0, c = 0] = shape;
         const [kh, kw] = layer.type === "conv2d" ? layer.kernel : layer.pool;
@@ -55,7 +59,11 @@ export function summarize(model: ModelSpec): Summary | ShapeProblem {
         const oh = outLength(h, kh, sh, layer.padding);
         const ow = outLength(w, kw, sw, layer.padding);
         if (oh < 1 || ow < 1) {
-          return { layer: i, code: "E111", message: `a ${kh}x${kw} window shrinks the ${h}x${w} image below 1x1` };
+          return {
+            layer: i,
+            code: "E111",
+            message: `a ${kh}x${kw} window shrinks the ${h}x${w} image below 1x1`,
+          };
         }
         const channels = layer.type === "conv2d" ? layer.filters : c;
         shape = [oh, ow, channels];
@@ -84,10 +92,18 @@ export function summarize(model: ModelSpec): Summary | ShapeProblem {
   const last = model.layers.findLastIndex((l) => l.type !== "dropout");
   const out = model.layers[last];
   if (out?.type !== "dense") {
-    return { layer: Math.max(0, model.layers.length - 1), code: "E113", message: `the model must end with dense${model.classes}, the output layer` };
+    return {
+      layer: Math.max(0, model.layers.length - 1),
+      code: "E113",
+      message: `the model must end with dense${model.classes}, the output layer`,
+    };
   }
   if (out.units !== model.classes) {
-    return { layer: last, code: "E113", message: `the output layer has ${out.units} units but the data has ${model.classes} classes` };
+    return {
+      layer: last,
+      code: "E113",
+      message: `the output layer has ${out.units} units but the data has ${model.classes} classes`,
+    };
   }
   return { rows, totalParams: rows.reduce((a, r) => a + r.params, 0) };
 }
@@ -100,8 +116,14 @@ export function isProblem(s: Summary | ShapeProblem): s is ShapeProblem {
 export function formatSummary(s: Summary): string {
   const fmt = new Intl.NumberFormat("en-US");
   const lines = s.rows.map((r) => [r.type, `(${r.outputShape.join(", ")})`, fmt.format(r.params)]);
-  const widths = [0, 1, 2].map((c) => Math.max(...lines.map((l) => l[c]?.length ?? 0), ["Layer", "Output shape", "Params"][c]?.length ?? 0));
+  const widths = [0, 1, 2].map((c) =>
+    Math.max(...lines.map((l) => l[c]?.length ?? 0), ["Layer", "Output shape", "Params"][c]?.length ?? 0),
+  );
   const row = (cells: string[]) =>
     `${(cells[0] ?? "").padEnd(widths[0] ?? 0)}  ${(cells[1] ?? "").padEnd(widths[1] ?? 0)}  ${(cells[2] ?? "").padStart(widths[2] ?? 0)}`;
-  return [row(["Layer", "Output shape", "Params"]), ...lines.map(row), `Total params: ${fmt.format(s.totalParams)}`].join("\n");
+  return [
+    row(["Layer", "Output shape", "Params"]),
+    ...lines.map(row),
+    `Total params: ${fmt.format(s.totalParams)}`,
+  ].join("\n");
 }

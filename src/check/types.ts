@@ -125,7 +125,15 @@ export function higherIsBetter(metric: Metric): boolean {
 
 /** A question the report answers: `find min maps where test.accuracy >= 0.80`. */
 export type Question =
-  | { kind: "threshold"; mode: "min" | "max"; target: string; metric: Metric; op: ">=" | ">" | "<=" | "<" | "==" | "!="; value: number; text: string }
+  | {
+      kind: "threshold";
+      mode: "min" | "max";
+      target: string;
+      metric: Metric;
+      op: ">=" | ">" | "<=" | "<" | "==" | "!=";
+      value: number;
+      text: string;
+    }
   | { kind: "best"; target: string; metric: Metric; higherIsBetter: boolean; text: string };
 
 /** A swept axis: one sweep statement (several names when it sweeps tuples). */

@@ -8,7 +8,9 @@ main(process.argv.slice(2), processIo).then(
   },
   (e: unknown) => {
     // A bug in cnnp, not in the input: say so in one line, and where to report it.
-    process.stderr.write(`internal error: ${e instanceof Error ? e.message : String(e)}\nPlease report this with the command you ran. (CNNP_DEBUG=1 shows the stack.)\n`);
+    process.stderr.write(
+      `internal error: ${e instanceof Error ? e.message : String(e)}\nPlease report this with the command you ran. (CNNP_DEBUG=1 shows the stack.)\n`,
+    );
     if (process.env.CNNP_DEBUG) console.error(e);
     process.exitCode = 3;
   },

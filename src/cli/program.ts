@@ -10,7 +10,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let code = 0;
   const program = new Command()
     .name("cnnp")
-    .description("Run convolutional-network experiments written as .cnnp pipelines, and publish them as documents.")
+    .description(
+      "Run convolutional-network experiments written as .cnnp pipelines, and publish them as documents.",
+    )
     .version(version)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
@@ -24,7 +26,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     });
   program
     .command("plan")
-    .description("show the experiments, configurations, jobs, epochs to train and model summaries of a pipeline")
+    .description(
+      "show the experiments, configurations, jobs, epochs to train and model summaries of a pipeline",
+    )
     .argument("<file>", ".cnnp file")
     .option("--json", "print the plan as JSON")
     .action(async (file: string, opts: { json?: boolean }) => {
@@ -35,7 +39,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      if (
+        e.code === "commander.helpDisplayed" ||
+        e.code === "commander.version" ||
+        e.code === "commander.help"
+      )
+        return 0;
       if (e.code === "commander.executeSubCommandAsync") return 0;
       return 2;
     }

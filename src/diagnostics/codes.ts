@@ -7,28 +7,76 @@ export const codes = {
   E002: { title: "syntax error", hint: "See the README's language reference for the statement's form." },
   E003: { title: "unterminated text", hint: 'Close the text with the same quote that opened it (" or """).' },
   E101: { title: "unknown setting", hint: "See the README for the list of settings." },
-  E102: { title: "unknown layer", hint: "Layers are conv<N>[x<K>], pool[<K>], dense<N>, dropout<rate> and flatten." },
+  E102: {
+    title: "unknown layer",
+    hint: "Layers are conv<N>[x<K>], pool[<K>], dense<N>, dropout<rate> and flatten.",
+  },
   E103: { title: "invalid value", hint: "See the README for the values this setting takes." },
   E104: { title: "value out of range", hint: "Use a value inside the allowed range." },
-  E105: { title: "empty or reversed range", hint: "Write ranges low to high: [from..to] or [from..to step s] with s > 0." },
-  E106: { title: "sweep over something unused", hint: "Remove the sweep, or change the model so it uses what is swept." },
+  E105: {
+    title: "empty or reversed range",
+    hint: "Write ranges low to high: [from..to] or [from..to step s] with s > 0.",
+  },
+  E106: {
+    title: "sweep over something unused",
+    hint: "Remove the sweep, or change the model so it uses what is swept.",
+  },
   E107: { title: "undefined model", hint: "Define it first with `model NAME = layers...`." },
-  E108: { title: "duplicate name", hint: "Give each model and experiment its own name, and each setting one value per block." },
-  E109: { title: "mask of the wrong length", hint: "A mask has one digit per feature layer (conv or pool) of the model." },
-  E110: { title: "invalid mask", hint: "A mask is made of 0 (drop the layer) and 1 (keep it), e.g. 1-0-1-1." },
-  E111: { title: "image shrinks below 1x1", hint: "Use fewer conv or pool layers, smaller kernels, or `padding=same`." },
-  E112: { title: "layer in the wrong place", hint: "Feature layers (conv, pool) come before flatten and dense layers." },
-  E113: { title: "output layer does not fit the data", hint: "End the model with a dense layer with one unit per class." },
+  E108: {
+    title: "duplicate name",
+    hint: "Give each model and experiment its own name, and each setting one value per block.",
+  },
+  E109: {
+    title: "mask of the wrong length",
+    hint: "A mask has one digit per feature layer (conv or pool) of the model.",
+  },
+  E110: {
+    title: "invalid mask",
+    hint: "A mask is made of 0 (drop the layer) and 1 (keep it), e.g. 1-0-1-1.",
+  },
+  E111: {
+    title: "image shrinks below 1x1",
+    hint: "Use fewer conv or pool layers, smaller kernels, or `padding=same`.",
+  },
+  E112: {
+    title: "layer in the wrong place",
+    hint: "Feature layers (conv, pool) come before flatten and dense layers.",
+  },
+  E113: {
+    title: "output layer does not fit the data",
+    hint: "End the model with a dense layer with one unit per class.",
+  },
   E114: { title: "unknown sweep", hint: "Sweepable names are listed in the README." },
-  E115: { title: "unknown metric", hint: "Metrics are test.*, train.*, val.* (loss, accuracy) and time.* (total, per_sample, per_epoch)." },
-  E116: { title: "question about something not swept", hint: "`find` asks about a swept name: add the sweep or change the question." },
+  E115: {
+    title: "unknown metric",
+    hint: "Metrics are test.*, train.*, val.* (loss, accuracy) and time.* (total, per_sample, per_epoch).",
+  },
+  E116: {
+    title: "question about something not swept",
+    hint: "`find` asks about a swept name: add the sweep or change the question.",
+  },
   E117: { title: "insert position out of range", hint: "Positions count the base model's layers from 1." },
-  E118: { title: "statement not allowed here", hint: "Experiments cannot nest; sweeps, questions and notes belong to an experiment." },
-  E119: { title: "too many jobs", hint: "Narrow the sweeps or the ranges; split the study into several experiments." },
-  E120: { title: "validation metric without validation data", hint: "Add `validation_split 0.1` (or another fraction) to the experiment." },
+  E118: {
+    title: "statement not allowed here",
+    hint: "Experiments cannot nest; sweeps, questions and notes belong to an experiment.",
+  },
+  E119: {
+    title: "too many jobs",
+    hint: "Narrow the sweeps or the ranges; split the study into several experiments.",
+  },
+  E120: {
+    title: "validation metric without validation data",
+    hint: "Add `validation_split 0.1` (or another fraction) to the experiment.",
+  },
   E121: { title: "invalid sweep values", hint: "Give each tuple one value per swept name." },
-  E122: { title: "no model", hint: "Add `model NAME = layers...` (or `model layers...`) to the file or the experiment." },
-  E123: { title: "unknown baseline", hint: "Name a configuration the experiment's sweeps produce, e.g. `baseline maps 32`." },
+  E122: {
+    title: "no model",
+    hint: "Add `model NAME = layers...` (or `model layers...`) to the file or the experiment.",
+  },
+  E123: {
+    title: "unknown baseline",
+    hint: "Name a configuration the experiment's sweeps produce, e.g. `baseline maps 32`.",
+  },
   E201: { title: "cannot read file", hint: "Check the path and the file's permissions." },
 } as const;
 

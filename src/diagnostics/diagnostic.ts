@@ -29,7 +29,13 @@ export interface Diagnostic {
 }
 
 /** Builds an error diagnostic; the hint defaults to the catalogue's. */
-export function error(code: Code, span: Span, message: string, hint?: string, related?: Related[]): Diagnostic {
+export function error(
+  code: Code,
+  span: Span,
+  message: string,
+  hint?: string,
+  related?: Related[],
+): Diagnostic {
   const d: Diagnostic = { code, severity: "error", message, span };
   if (hint !== undefined) d.hint = hint;
   if (related !== undefined && related.length > 0) d.related = related;

@@ -46,7 +46,13 @@ export type SweepItem =
 
 export type Statement =
   /** `model NAME = expr` defines a model; `model expr` chooses the scope's model. */
-  | { kind: "model"; name?: Name; expr: ModelExpr; span: Span; /** Had a syntax error (already reported). */ broken?: boolean }
+  | {
+      kind: "model";
+      name?: Name;
+      expr: ModelExpr;
+      span: Span /** Had a syntax error (already reported). */;
+      broken?: boolean;
+    }
   | { kind: "setting"; name: Name; args: Value[]; span: Span }
   | { kind: "sweep"; names: Name[]; items: SweepItem[]; span: Span }
   | {

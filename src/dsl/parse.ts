@@ -2,7 +2,7 @@ import type { IToken } from "chevrotain";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { Pipeline } from "./ast.js";
 import { parserInstance } from "./parser.js";
-import { toStatements, tokenSpan } from "./to-ast.js";
+import { tokenSpan, toStatements } from "./to-ast.js";
 import * as T from "./tokens.js";
 
 /** Bounds the re-parses after early stops; each removes at least one token. */
@@ -41,7 +41,12 @@ function prepareTokens(tokens: IToken[], diagnostics: Diagnostic[]): IToken[] {
       diagnostics.push(error("E003", tokenSpan(t), "text is never closed", undefined));
       // Read on as if it were closed, so the statement it ends is not reported a second time.
       type = type === T.UnterminatedTriple ? T.TripleString : T.StringLiteral;
-      out.push({ ...t, image: `${t.image}"`, tokenType: type, tokenTypeIdx: type.tokenTypeIdx ?? t.tokenTypeIdx });
+      out.push({
+        ...t,
+        image: `${t.image}"`,
+        tokenType: type,
+        tokenTypeIdx: type.tokenTypeIdx ?? t.tokenTypeIdx,
+      });
       continue;
     }
     if (type === T.LBracket || type === T.LParen) depth++;
@@ -70,9 +75,18 @@ export function parse(text: string, file = "<input>"): ParseResult {
   for (const e of lexed.errors) {
     const line = e.line ?? 1;
     const column = e.column ?? 1;
-    const span = { offset: e.offset, endOffset: e.offset + e.length - 1, line, column, endLine: line, endColumn: column + e.length - 1 };
+    const span = {
+      offset: e.offset,
+      endOffset: e.offset + e.length - 1,
+      line,
+      column,
+      endLine: line,
+      endColumn: column + e.length - 1,
+    };
     const bad = text.slice(e.offset, e.offset + e.length);
-    diagnostics.push(error("E001", span, `unexpected character${e.length > 1 ? "s" : ""} ${JSON.stringify(bad)}`));
+    diagnostics.push(
+      error("E001", span, `unexpected character${e.length > 1 ? "s" : ""} ${JSON.stringify(bad)}`),
+    );
   }
   const parser = parserInstance;
   let tokens = prepareTokens(lexed.tokens, diagnostics);
@@ -84,7 +98,10 @@ export function parse(text: string, file = "<input>"): ParseResult {
     parser.input = tokens;
     cst = parser.pipeline();
     for (const e of parser.errors) {
-      const span = Number.isNaN(e.token.startOffset) || e.token.tokenType.name === "EOF" ? endSpan(text) : tokenSpan(e.token);
+      const span =
+        Number.isNaN(e.token.startOffset) || e.token.tokenType.name === "EOF"
+          ? endSpan(text)
+          : tokenSpan(e.token);
       if (seen.has(span.offset)) continue;
       seen.add(span.offset);
       diagnostics.push(error("E002", span, e.message));

@@ -25,7 +25,9 @@ const messages: IParserErrorMessageProvider = {
   buildNotAllInputParsedMessage: ({ firstRedundant }) =>
     `expected a new line or ';' before ${describeFound(firstRedundant.image)}`,
   buildNoViableAltMessage: ({ expectedPathsPerAlt, actual }) => {
-    const firsts = expectedPathsPerAlt.flatMap((paths) => paths.map((p) => p[0])).filter((t) => t !== undefined);
+    const firsts = expectedPathsPerAlt
+      .flatMap((paths) => paths.map((p) => p[0]))
+      .filter((t) => t !== undefined);
     return `expected ${uniqueLabels(firsts)} but found ${describeFound(actual[0]?.image ?? "")}`;
   },
   buildEarlyExitMessage: ({ expectedIterationPaths, actual }) => {
@@ -58,11 +60,12 @@ const messages: IParserErrorMessageProvider = {
  */
 export class CnnpParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true,
+    super(T.allTokens, {
+      recoveryEnabled: true,
       maxLookahead: 3,
       nodeLocationTracking: "full",
       errorMessageProvider: messages,
-     });
+    });
     this.performSelfAnalysis();
   }
 

@@ -36,7 +36,8 @@ export function tokenSpan(t: IToken): Span {
 
 function nodeSpan(n: CstNode): Span | undefined {
   const l = n.location;
-  if (!l || Number.isNaN(l.startOffset) || l.endOffset === undefined || Number.isNaN(l.endOffset)) return undefined;
+  if (!l || Number.isNaN(l.startOffset) || l.endOffset === undefined || Number.isNaN(l.endOffset))
+    return undefined;
   return {
     offset: l.startOffset,
     endOffset: l.endOffset,

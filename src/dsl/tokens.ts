@@ -28,9 +28,18 @@ export const Step = keyword("step");
 export const Where = keyword("where");
 export const By = keyword("by");
 
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\uFEFF]+/, group: Lexer.SKIPPED });
+export const WhiteSpace = createToken({
+  name: "WhiteSpace",
+  pattern: /[ \t\r\uFEFF]+/,
+  group: Lexer.SKIPPED,
+});
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: Lexer.SKIPPED });
-export const Newline = createToken({ name: "Newline", pattern: /\n/, label: "a new line", line_breaks: true });
+export const Newline = createToken({
+  name: "Newline",
+  pattern: /\n/,
+  label: "a new line",
+  line_breaks: true,
+});
 export const Semicolon = createToken({ name: "Semicolon", pattern: /;/, label: "';'" });
 
 export const TripleString = createToken({
@@ -53,7 +62,11 @@ export const StringLiteral = createToken({
 export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"[^"\n]*/ });
 
 /** `1-0-1-1`: digits joined by dashes; the checker insists on 0 and 1. */
-export const MaskLiteral = createToken({ name: "MaskLiteral", pattern: /\d+(?:-\d+)+/, label: "a mask like 1-0-1-1" });
+export const MaskLiteral = createToken({
+  name: "MaskLiteral",
+  pattern: /\d+(?:-\d+)+/,
+  label: "a mask like 1-0-1-1",
+});
 export const DotDot = createToken({ name: "DotDot", pattern: /\.\./, label: "'..'" });
 /** A number never swallows a following `..`, so `[5..100]` is three tokens. */
 export const NumberLiteral = createToken({
@@ -75,7 +88,20 @@ export const LBrace = createToken({ name: "LBrace", pattern: /\{/, label: "'{'" 
 export const RBrace = createToken({ name: "RBrace", pattern: /\}/, label: "'}'" });
 export const Comma = createToken({ name: "Comma", pattern: /,/, label: "','" });
 
-export const keywords = [Model, Experiment, Sweep, Find, Note, MaskKw, MapsKw, Insert, After, Step, Where, By];
+export const keywords = [
+  Model,
+  Experiment,
+  Sweep,
+  Find,
+  Note,
+  MaskKw,
+  MapsKw,
+  Insert,
+  After,
+  Step,
+  Where,
+  By,
+];
 
 /**
  * Order matters: skipped tokens first (they are the most frequent); triple-quoted text before the

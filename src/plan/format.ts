@@ -71,7 +71,11 @@ export function planToText(p: Plan): string {
     out.push("", e.title);
     for (const a of e.axes) out.push(`   varies  ${a.names.join(", ")}: ${showValues(a.values)}`);
     if (e.axes.length === 0) out.push("   varies  nothing (repeats only)");
-    out.push(`   fixed   ${Object.entries(e.fixed).map(([k, v]) => `${k} ${v}`).join("; ")}`);
+    out.push(
+      `   fixed   ${Object.entries(e.fixed)
+        .map(([k, v]) => `${k} ${v}`)
+        .join("; ")}`,
+    );
     out.push(
       `   jobs    ${e.configurations.length} configuration${e.configurations.length === 1 ? "" : "s"} x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${fmt.format(e.jobs.length)} jobs; epochs to train ${fmt.format(e.epochs.planned)} (naive ${fmt.format(e.epochs.naive)})`,
     );

@@ -11,7 +11,13 @@ function modelKey(m: ModelSpec): string {
 /** Everything but the epoch count that determines a job's result. */
 function runIdentity(c: Configuration, seed: number) {
   const { epochs: _epochs, evaluateEvery: _every, ...training } = c.training;
-  return { model: { input: c.model.input, classes: c.model.classes, layers: c.model.layers }, training, data: c.data, backend: c.backend, seed };
+  return {
+    model: { input: c.model.input, classes: c.model.classes, layers: c.model.layers },
+    training,
+    data: c.data,
+    backend: c.backend,
+    seed,
+  };
 }
 
 function evaluationEpochs(run: Run, every: number): number[] {
@@ -39,7 +45,10 @@ export function plan(checked: CheckedPipeline): Plan {
       if (!known) {
         const s = summarize(c.model);
         if (isProblem(s)) throw new Error(`internal: checked model ${c.model.name} has no summary`);
-        const layers = s.rows.map((r, i) => ({ ...r, spec: c.model.layers[i] ?? { type: "flatten" as const } }));
+        const layers = s.rows.map((r, i) => ({
+          ...r,
+          spec: c.model.layers[i] ?? { type: "flatten" as const },
+        }));
         models.set(key, { key, name: c.model.name, aliases: [], layers, totalParams: s.totalParams });
       } else if (known.name !== c.model.name && !known.aliases.includes(c.model.name)) {
         // The shortest name is the one people wrote on purpose (`final`, not `main mask 1-0-1-1`).
@@ -55,7 +64,18 @@ export function plan(checked: CheckedPipeline): Plan {
         const id = contentHash({ ...identity, epochs: c.training.epochs });
         let run = runs.get(runId);
         if (!run) {
-          run = { id: runId, model: c.model, modelKey: key, training: c.training, data: c.data, backend: c.backend, seed, epochs: 0, evaluateAt: [], jobs: [] };
+          run = {
+            id: runId,
+            model: c.model,
+            modelKey: key,
+            training: c.training,
+            data: c.data,
+            backend: c.backend,
+            seed,
+            epochs: 0,
+            evaluateAt: [],
+            jobs: [],
+          };
           runs.set(runId, run);
         }
         run.epochs = Math.max(run.epochs, c.training.epochs);
@@ -64,7 +84,16 @@ export function plan(checked: CheckedPipeline): Plan {
         if (!run.jobs.includes(id)) run.jobs.push(id);
         runsHere.set(runId, Math.max(runsHere.get(runId) ?? 0, c.training.epochs));
         jobIds.add(id);
-        jobs.push({ id, run: runId, experiment: e.number, configuration: c.index, repeat: r, seed, model: key, epochs: c.training.epochs });
+        jobs.push({
+          id,
+          run: runId,
+          experiment: e.number,
+          configuration: c.index,
+          repeat: r,
+          seed,
+          model: key,
+          epochs: c.training.epochs,
+        });
       }
     }
     const naive = jobs.reduce((n, j) => n + j.epochs, 0);

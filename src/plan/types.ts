@@ -1,5 +1,12 @@
-import type { Backend, CheckedExperiment, DataSpec, LayerSpec, ModelSpec, TrainingSpec } from "../check/types.js";
 import type { SummaryRow } from "../check/shapes.js";
+import type {
+  Backend,
+  CheckedExperiment,
+  DataSpec,
+  LayerSpec,
+  ModelSpec,
+  TrainingSpec,
+} from "../check/types.js";
 
 /** One training and evaluation of one configuration with one seed. */
 export interface Job {
@@ -56,5 +63,12 @@ export interface Plan {
   experiments: PlannedExperiment[];
   models: PlannedModel[];
   runs: Run[];
-  totals: { configurations: number; jobs: number; uniqueJobs: number; runs: number; epochsNaive: number; epochsPlanned: number };
+  totals: {
+    configurations: number;
+    jobs: number;
+    uniqueJobs: number;
+    runs: number;
+    epochsNaive: number;
+    epochsPlanned: number;
+  };
 }

@@ -40,7 +40,12 @@ describe("model summaries follow Keras' shape rules", () => {
   it("uses softmax on the last dense layer and relu elsewhere unless told", () => {
     const [m] = models("model conv8(tanh, padding=same) pool3 dense16 dense10");
     const layers = m?.layers.map((l) => l.spec);
-    expect(layers?.[0]).toMatchObject({ type: "conv2d", activation: "tanh", padding: "same", kernel: [3, 3] });
+    expect(layers?.[0]).toMatchObject({
+      type: "conv2d",
+      activation: "tanh",
+      padding: "same",
+      kernel: [3, 3],
+    });
     expect(m?.layers[0]?.outputShape).toEqual([28, 28, 8]);
     expect(m?.layers[1]?.outputShape).toEqual([9, 9, 8]);
     expect(layers?.at(-2)).toMatchObject({ type: "dense", activation: "relu" });
@@ -48,8 +53,19 @@ describe("model summaries follow Keras' shape rules", () => {
   });
 
   it("inserts layers after a position of the base model, and maps set every conv", () => {
-    const [m] = models("model main = conv32 pool conv32 pool dense128 dense10\nmodel main mask 1-0-1-1 insert conv32x5 pool after 4 maps 8");
-    expect(m?.layers.map((l) => l.type)).toEqual(["Conv2D", "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]);
+    const [m] = models(
+      "model main = conv32 pool conv32 pool dense128 dense10\nmodel main mask 1-0-1-1 insert conv32x5 pool after 4 maps 8",
+    );
+    expect(m?.layers.map((l) => l.type)).toEqual([
+      "Conv2D",
+      "Conv2D",
+      "MaxPooling2D",
+      "Conv2D",
+      "MaxPooling2D",
+      "Flatten",
+      "Dense",
+      "Dense",
+    ]);
     expect(m?.layers[3]?.outputShape).toEqual([8, 8, 8]);
   });
 });

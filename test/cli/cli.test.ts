@@ -2,8 +2,11 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 /** Runs the built CLI as a user would (npm test builds it first). */
-export function cnnp(...args: string[]) {
-  const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+function cnnp(...args: string[]) {
+  const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -41,7 +44,11 @@ describe("cnnp plan", () => {
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.out) as {
       experiments: { name: string; configurations: number; jobs: number }[];
-      models: { name: string; totalParams: number; layers: { type: string; outputShape: number[]; params: number }[] }[];
+      models: {
+        name: string;
+        totalParams: number;
+        layers: { type: string; outputShape: number[]; params: number }[];
+      }[];
     };
     expect(plan.experiments).toHaveLength(12);
     expect(plan.experiments[1]).toMatchObject({ name: "2. Repeatability", configurations: 2, jobs: 20 });

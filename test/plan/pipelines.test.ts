@@ -26,20 +26,32 @@ describe("the project's own pipelines", () => {
     if (!c.pipeline) throw new Error("no pipeline");
     const p = plan(c.pipeline);
     const titles = p.experiments.map((e) => e.title.split(" ")[0]);
-    for (const n of ["1.", "2.", "3.1", "3.2", "4.1", "4.2", "4.3", "5.", "6.1", "6.2", "7."]) expect(titles).toContain(n);
+    for (const n of ["1.", "2.", "3.1", "3.2", "4.1", "4.2", "4.3", "5.", "6.1", "6.2", "7."])
+      expect(titles).toContain(n);
     const params = p.models.map((m) => m.totalParams);
     expect(params).toContain(113386);
     expect(params).toContain(600810);
     const masks = p.experiments.find((e) => e.title.includes("masks"));
     expect(masks?.configurations.map((c) => c.values.mask)).toEqual([
-      "1-1-1-1", "1-1-0-0", "1-1-0-1", "1-1-1-0", "0-0-0-0", "0-1-0-1", "1-0-1-0", "0-1-1-1", "1-0-1-1",
+      "1-1-1-1",
+      "1-1-0-0",
+      "1-1-0-1",
+      "1-1-1-0",
+      "0-0-0-0",
+      "0-1-0-1",
+      "1-0-1-0",
+      "0-1-1-1",
+      "1-0-1-1",
     ]);
     const epochs = p.experiments.find((e) => e.title === "5. Epochs");
     expect(epochs?.epochs).toEqual({ naive: 720, planned: 300 });
   });
 
   it("the one-line form works as is, and trains 100 epochs per repeat, not 5,040", () => {
-    const c = compile("model conv32 pool conv32 pool dense128 dense10; repeat 10; sweep epochs [5..100]", "one.cnnp");
+    const c = compile(
+      "model conv32 pool conv32 pool dense128 dense10; repeat 10; sweep epochs [5..100]",
+      "one.cnnp",
+    );
     expect(c.diagnostics).toEqual([]);
     if (!c.pipeline) throw new Error("no pipeline");
     const p = plan(c.pipeline);
