@@ -1,5 +1,5 @@
 import { basename, extname } from "node:path";
-import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
+import { type Diagnostic, error, startOfFile } from "../diagnostics/diagnostic.js";
 import type { Pipeline, Statement } from "../dsl/ast.js";
 import { checkExperiment, checkUnusedModels, newContext } from "./experiment.js";
 import { ModelRegistry } from "./models.js";
@@ -21,8 +21,6 @@ function registerModels(statements: Statement[], models: ModelRegistry): void {
   }
 }
 
-const wholeFile = { offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
-
 /**
  * Checks a parsed pipeline and expands it into experiments and configurations. Every problem found
  * is returned; experiments with errors are left out of the result.
@@ -32,7 +30,7 @@ export function check(ast: Pipeline, source: string): CheckResult {
   const models = new ModelRegistry(diagnostics);
   registerModels(ast.statements, models);
   const blocks = ast.statements.filter((s): s is Of<"experiment"> => s.kind === "experiment");
-  const file = readScope(ast.statements, wholeFile, models, diagnostics);
+  const file = readScope(ast.statements, startOfFile, models, diagnostics);
   const ctx = newContext(models, diagnostics);
   const experiments: CheckedExperiment[] = [];
   if (blocks.length === 0) {

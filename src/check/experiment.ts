@@ -1,4 +1,4 @@
-import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import { type AxisEntry, type ReadAxis, readAxis, shownValue } from "./axes.js";
 import {
   type Materialized,
@@ -372,7 +372,7 @@ function findBaseline(
 /** Checks the shapes of models that no experiment uses, so a broken definition is never silent. */
 export function checkUnusedModels(ctx: Context): void {
   for (const name of ctx.models.names()) {
-    const t = ctx.models.get(name, { offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 });
+    const t = ctx.models.get(name, startOfFile);
     if (t && !ctx.templateIds.has(t)) build(t, {}, defaults, ctx);
   }
 }

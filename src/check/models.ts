@@ -1,4 +1,4 @@
-import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { LayerRef, ModelExpr, Statement } from "../dsl/ast.js";
 import { closest, didYouMean } from "../util/suggest.js";
 import { type LayerDraft, parseLayer } from "./layers.js";
@@ -281,12 +281,7 @@ export function materialize(
   const summary = summarize(model);
   if (isProblem(summary)) {
     const at = origins[summary.layer] ?? placed.at(-1)?.span ?? mask?.span;
-    if (!at)
-      return error(
-        summary.code,
-        { offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 },
-        summary.message,
-      );
+    if (!at) return error(summary.code, startOfFile, summary.message);
     return error(summary.code, at, `${summary.message} (in '${model.name}')`);
   }
   return { model, summary };

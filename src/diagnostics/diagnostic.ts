@@ -58,3 +58,6 @@ export function joinSpans(a: Span, b: Span): Span {
 export function byPosition(a: Diagnostic, b: Diagnostic): number {
   return a.span.offset - b.span.offset || a.code.localeCompare(b.code);
 }
+
+/** The file's first character: where problems of the whole file are reported. */
+export const startOfFile: Span = { offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
