@@ -1,0 +1,133 @@
+import { createRequire } from "node:module";
+import type { Backend } from "../../check/types.js";
+import { registerGradients } from "../gradients.js";
+import { tf } from "../tf.js";
+import { useWasmKernels } from "./wasm-kernels.js";
+
+const require = createRequire(import.meta.url);
+
+/** What ran a job: recorded in every result. */
+export interface BackendInfo {
+  /** cnnp's name: wasm, cpu, native, tensorflow, tensorflow-gpu. */
+  name: Exclude<Backend, "auto">;
+  /** TensorFlow.js' name of the back end. */
+  tfjsBackend: string;
+  versions: Record<string, string>;
+  /** e.g. "SIMD, 1 thread, cnnp training kernels". */
+  detail: string;
+}
+
+/** A back end that cannot be used here, with a one-line reason and what to do. */
+export class BackendUnavailable extends Error {}
+
+/** Fastest first: what `auto` tries. */
+export const autoOrder: Exclude<Backend, "auto">[] = [
+  "tensorflow-gpu",
+  "tensorflow",
+  "native",
+  "wasm",
+  "cpu",
+];
+
+function pkgVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function quietly<T>(f: () => T): T {
+  const warn = console.warn;
+  const log = console.log;
+  console.warn = () => {};
+  console.log = () => {};
+  try {
+    return f();
+  } finally {
+    console.warn = warn;
+    console.log = log;
+  }
+}
+
+function firstLine(e: unknown): string {
+  const m = (e as Error)?.message ?? String(e);
+  return m.split("\n")[0]?.trim() ?? m;
+}
+
+async function activate(tfjsName: string): Promise<void> {
+  registerGradients();
+  const ok = await quietly(() => tf.setBackend(tfjsName));
+  if (!ok) throw new BackendUnavailable(`TensorFlow.js could not start its '${tfjsName}' back end`);
+  await tf.ready();
+}
+
+async function load(
+  name: Exclude<Backend, "auto">,
+  opts: { kernels?: "fast" | "stock" },
+): Promise<BackendInfo> {
+  const versions: Record<string, string> = { "tfjs-core": tf.version_core };
+  switch (name) {
+    case "cpu": {
+      await activate("cpu");
+      return { name, tfjsBackend: "cpu", versions, detail: "pure JavaScript, 1 thread" };
+    }
+    case "wasm": {
+      quietly(() => require("@tensorflow/tfjs-backend-wasm"));
+      await activate("wasm");
+      useWasmKernels(opts.kernels ?? "fast");
+      versions["tfjs-backend-wasm"] = pkgVersion("@tensorflow/tfjs-backend-wasm");
+      const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+      return {
+        name,
+        tfjsBackend: "wasm",
+        versions,
+        detail: `${simd ? "SIMD" : "no SIMD"}, 1 thread, ${opts.kernels === "stock" ? "stock kernels + filter gradient" : "cnnp training kernels"}`,
+      };
+    }
+    case "tensorflow":
+    case "tensorflow-gpu": {
+      const pkg = name === "tensorflow" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu";
+      try {
+        quietly(() => require(pkg));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why =
+          code === "MODULE_NOT_FOUND" && firstLine(e).includes(`'${pkg}'`)
+            ? `${pkg} is not installed (it is optional: npm install ${pkg}, which downloads libtensorflow)`
+            : `${pkg} did not load: ${firstLine(e)}`;
+        throw new BackendUnavailable(why);
+      }
+      await activate("tensorflow");
+      versions[pkg.slice("@tensorflow/".length)] = pkgVersion(pkg);
+      return { name, tfjsBackend: "tensorflow", versions, detail: "libtensorflow" };
+    }
+    case "native":
+      throw new BackendUnavailable(
+        "the native back end (oneDNN) is not part of this version of cnnp yet; use wasm or auto",
+      );
+  }
+}
+
+export interface Selected {
+  info: BackendInfo;
+  /** Back ends `auto` skipped, with why. */
+  skipped: { name: string; why: string }[];
+}
+
+/** Loads and activates a back end; `auto` takes the fastest that loads. */
+export async function selectBackend(
+  name: Backend,
+  opts: { kernels?: "fast" | "stock" } = {},
+): Promise<Selected> {
+  if (name !== "auto") return { info: await load(name, opts), skipped: [] };
+  const skipped: { name: string; why: string }[] = [];
+  for (const candidate of autoOrder) {
+    try {
+      return { info: await load(candidate, opts), skipped };
+    } catch (e) {
+      skipped.push({ name: candidate, why: firstLine(e) });
+    }
+  }
+  throw new BackendUnavailable(`no back end loaded: ${skipped.map((s) => `${s.name}: ${s.why}`).join("; ")}`);
+}

@@ -1,0 +1,219 @@
+import type { DataSpec, ModelSpec, Monitor, TrainingSpec } from "../check/types.js";
+import type { Dataset } from "../data/fashion-mnist.js";
+import { buildNetwork, type Network } from "./network.js";
+import { Rng, streams } from "./rng.js";
+import { type Scalar, type Tensor, type Tensor2D, tf, type Variable } from "./tf.js";
+import type { EpochRecord, Evaluation, Progress, TrainOutcome } from "./types.js";
+
+export interface FitRequest {
+  model: ModelSpec;
+  training: TrainingSpec;
+  data: DataSpec;
+  seed: number;
+  /** Epochs to train (early stopping may end sooner). */
+  epochs: number;
+  /** Epochs after which to evaluate on the test set; the last epoch trained is always evaluated. */
+  evaluateAt: number[];
+}
+
+export interface FitHooks {
+  onBatch?: (p: Progress) => void;
+  onEpoch?: (r: EpochRecord) => void;
+}
+
+/** Images as a float tensor batch [n, h, w, 1], pixels divided by 255. */
+class Slice {
+  constructor(
+    readonly images: Uint8Array,
+    readonly labels: Uint8Array,
+    readonly start: number,
+    readonly count: number,
+    readonly pixels: number,
+  ) {}
+
+  /** Items `from..to` of `indices` (of the slice itself when null). */
+  batch(indices: Int32Array | null, from: number, to: number, shape: [number, number, number]) {
+    const n = to - from;
+    const x = new Float32Array(n * this.pixels);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const item = this.start + (indices ? (indices[from + i] as number) : from + i);
+      const src = item * this.pixels;
+      for (let p = 0; p < this.pixels; p++) x[i * this.pixels + p] = (this.images[src + p] as number) / 255;
+      y[i] = this.labels[item] as number;
+    }
+    return { x: tf.tensor4d(x, [n, ...shape]), y: tf.tensor1d(y, "int32"), n };
+  }
+}
+
+function makeOptimizer(t: TrainingSpec) {
+  switch (t.optimizer) {
+    case "sgd":
+      return t.momentum > 0 ? tf.train.momentum(t.learningRate, t.momentum) : tf.train.sgd(t.learningRate);
+    case "adam":
+      return tf.train.adam(t.learningRate, 0.9, 0.999, 1e-7);
+    case "rmsprop":
+      return tf.train.rmsprop(t.learningRate, 0.9, 0, 1e-7);
+  }
+}
+
+/** Sparse categorical cross-entropy, mean over the batch, as Keras computes it. */
+function lossOf(net: Network, out: Tensor2D, y: Tensor): Tensor {
+  const classes = out.shape[1] as number;
+  const oneHot = tf.oneHot(y as Parameters<typeof tf.oneHot>[0], classes);
+  if (net.logits) return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(out)), 1)));
+  // Not a softmax output: Keras normalises, clips to [1e-7, 1 - 1e-7] and takes the log.
+  const p = tf.clipByValue(tf.div(out, tf.sum(out, 1, true)), 1e-7, 1 - 1e-7);
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(p)), 1)));
+}
+
+function correctOf(out: Tensor2D, y: Tensor): Tensor {
+  return tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), y), "int32"));
+}
+
+function evaluate(net: Network, slice: Slice, shape: [number, number, number]): Evaluation {
+  const t0 = performance.now();
+  let loss = 0;
+  let correct = 0;
+  const step = 500;
+  for (let i = 0; i < slice.count; i += step) {
+    const to = Math.min(slice.count, i + step);
+    tf.tidy(() => {
+      const b = slice.batch(null, i, to, shape);
+      const out = net.forward(b.x, false);
+      loss += (lossOf(net, out, b.y).dataSync()[0] as number) * b.n;
+      correct += correctOf(out, b.y).dataSync()[0] as number;
+    });
+  }
+  return {
+    loss: loss / slice.count,
+    accuracy: correct / slice.count,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Keras' EarlyStopping: stop once `monitor` has not improved by `minDelta` for `patience` epochs. */
+class EarlyStop {
+  private best: number;
+  private wait = 0;
+  private readonly higher: boolean;
+
+  constructor(
+    readonly monitor: Monitor,
+    readonly patience: number,
+    readonly minDelta: number,
+  ) {
+    this.higher = monitor.endsWith("accuracy");
+    this.best = this.higher ? -Infinity : Infinity;
+  }
+
+  /** Returns true when training should stop after this epoch. */
+  update(r: EpochRecord, epochIndex: number): boolean {
+    const value =
+      this.monitor === "loss"
+        ? r.loss
+        : this.monitor === "accuracy"
+          ? r.accuracy
+          : this.monitor === "val_loss"
+            ? r.val?.loss
+            : r.val?.accuracy;
+    if (value === undefined) return false;
+    this.wait++;
+    const d = Math.abs(this.minDelta);
+    if (this.higher ? value - d > this.best : value + d < this.best) {
+      this.best = value;
+      this.wait = 0;
+    }
+    return this.wait >= this.patience && epochIndex > 0;
+  }
+}
+
+/**
+ * Trains one run like Keras' `fit` and evaluates on the test set at the requested epochs. The
+ * back end must be selected first. Everything random comes from `req.seed`.
+ */
+export function fit(req: FitRequest, data: Dataset, hooks: FitHooks = {}): TrainOutcome {
+  const { training: t } = req;
+  const shape: [number, number, number] = [data.height, data.width, 1];
+  const pixels = data.height * data.width;
+  const nTrainAll = Math.min(req.data.train, data.trainCount);
+  const splitAt = Math.floor(nTrainAll * (1 - t.validationSplit));
+  const train = new Slice(data.trainImages, data.trainLabels, 0, splitAt, pixels);
+  const val =
+    t.validationSplit > 0
+      ? new Slice(data.trainImages, data.trainLabels, splitAt, nTrainAll - splitAt, pixels)
+      : null;
+  const test = new Slice(
+    data.testImages,
+    data.testLabels,
+    0,
+    Math.min(req.data.test, data.testCount),
+    pixels,
+  );
+
+  const net = buildNetwork(req.model, req.seed);
+  const optimizer = makeOptimizer(t);
+  const shuffleRng = new Rng(req.seed, streams.shuffle);
+  const order = new Int32Array(train.count).map((_, i) => i);
+  const batches = Math.ceil(train.count / t.batchSize);
+  const evalAt = new Set(req.evaluateAt);
+  const stopper = t.earlyStopping
+    ? new EarlyStop(t.earlyStopping.monitor, t.earlyStopping.patience, t.earlyStopping.minDelta)
+    : null;
+  const records: EpochRecord[] = [];
+  let stoppedEpoch: number | null = null;
+  try {
+    for (let e = 0; e < req.epochs; e++) {
+      const t0 = performance.now();
+      if (t.shuffle) shuffleRng.shuffle(order);
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < batches; b++) {
+        const from = b * t.batchSize;
+        const to = Math.min(train.count, from + t.batchSize);
+        const batch = train.batch(order, from, to, shape);
+        let correctT: Tensor | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const out = net.forward(batch.x, true);
+          correctT = tf.keep(correctOf(out, batch.y));
+          return lossOf(net, out, batch.y) as Scalar;
+        }, net.variables);
+        optimizer.applyGradients(grads as Record<string, Variable>);
+        const l = value.dataSync()[0] as number;
+        if (!Number.isFinite(l)) {
+          throw new Error(`the loss became ${l} at epoch ${e + 1}, batch ${b + 1}: lower the learning rate`);
+        }
+        lossSum += l * batch.n;
+        correct += correctT?.dataSync()[0] as number;
+        tf.dispose([value, correctT as Tensor, batch.x, batch.y]);
+        tf.dispose(Object.values(grads));
+        hooks.onBatch?.({ epoch: e + 1, epochs: req.epochs, batch: b + 1, batches });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const record: EpochRecord = {
+        epoch: e + 1,
+        loss: lossSum / train.count,
+        accuracy: correct / train.count,
+        val: val ? evaluate(net, val, shape) : null,
+        test: null,
+        seconds,
+      };
+      const stop = stopper?.update(record, e) ?? false;
+      if (stop) stoppedEpoch = e + 1;
+      if (evalAt.has(e + 1) || stop || e + 1 === req.epochs) record.test = evaluate(net, test, shape);
+      records.push(record);
+      hooks.onEpoch?.(record);
+      if (stop) break;
+    }
+  } finally {
+    optimizer.dispose();
+    net.dispose();
+  }
+  return {
+    epochs: records,
+    stoppedEpoch,
+    trainSamples: train.count,
+    valSamples: val?.count ?? 0,
+    testSamples: test.count,
+  };
+}

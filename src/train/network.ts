@@ -1,0 +1,170 @@
+import type { Activation, LayerSpec, ModelSpec } from "../check/types.js";
+import { Rng, streams } from "./rng.js";
+import { type Tensor, type Tensor2D, type Tensor4D, tf, type Variable } from "./tf.js";
+
+interface Weights {
+  kernel: Variable;
+  bias: Variable;
+}
+
+/** A planned model as TensorFlow.js variables and a forward pass, built the way Keras builds it. */
+export interface Network {
+  spec: ModelSpec;
+  variables: Variable[];
+  /** Logits when the last layer is softmax (the loss applies it), else the last layer's output. */
+  forward(x: Tensor4D, training: boolean): Tensor2D;
+  /** Whether `forward` returns logits of a softmax output. */
+  logits: boolean;
+  dispose(): void;
+}
+
+/** Glorot (Xavier) uniform, Keras' default kernel initialiser: U(-l, l), l = sqrt(6 / (in + out)). */
+function glorotUniform(shape: number[], fanIn: number, fanOut: number, rng: Rng): Float32Array {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = (rng.next() * 2 - 1) * limit;
+  return out;
+}
+
+function activate(x: Tensor, a: Activation): Tensor {
+  switch (a) {
+    case "linear":
+      return x;
+    case "relu":
+      return tf.relu(x);
+    case "relu6":
+      return tf.relu6(x);
+    case "elu":
+      return tf.elu(x);
+    case "selu":
+      return tf.selu(x);
+    case "sigmoid":
+      return tf.sigmoid(x);
+    case "tanh":
+      return tf.tanh(x);
+    case "softmax":
+      return tf.softmax(x);
+    case "softplus":
+      return tf.softplus(x);
+    case "softsign":
+      return tf.div(x, tf.add(tf.abs(x), 1));
+    case "swish":
+      return tf.mul(x, tf.sigmoid(x));
+  }
+}
+
+/** Activations the fused kernels apply (used for inference; training uses plain ops). */
+const fusable = (a: Activation): a is "relu" | "linear" => a === "relu" || a === "linear";
+
+/**
+ * Builds a network: kernels Glorot-uniform, biases zero, all drawn from `seed`'s init stream, so
+ * the same seed gives the same starting weights on every back end.
+ */
+export function buildNetwork(spec: ModelSpec, seed: number): Network {
+  const rng = new Rng(seed, streams.init);
+  const dropRng = new Rng(seed, streams.dropout);
+  const weights: (Weights | null)[] = [];
+  let [h, w, c] = spec.input;
+  let flat = 0;
+  spec.layers.forEach((layer, i) => {
+    if (layer.type === "conv2d") {
+      const [kh, kw] = layer.kernel;
+      const shape = [kh, kw, c, layer.filters];
+      const kernel = glorotUniform(shape, kh * kw * c, kh * kw * layer.filters, rng);
+      weights.push({
+        kernel: tf.variable(tf.tensor(kernel, shape), true, `l${i}_kernel`),
+        bias: tf.variable(tf.zeros([layer.filters]), true, `l${i}_bias`),
+      });
+      [h, w] = outSize(h, w, layer.kernel, layer.strides, layer.padding);
+      c = layer.filters;
+    } else if (layer.type === "dense") {
+      const fanIn = flat || h * w * c;
+      const kernel = glorotUniform([fanIn, layer.units], fanIn, layer.units, rng);
+      weights.push({
+        kernel: tf.variable(tf.tensor(kernel, [fanIn, layer.units]), true, `l${i}_kernel`),
+        bias: tf.variable(tf.zeros([layer.units]), true, `l${i}_bias`),
+      });
+      flat = layer.units;
+    } else {
+      weights.push(null);
+      if (layer.type === "maxpool2d") [h, w] = outSize(h, w, layer.pool, layer.strides, layer.padding);
+      if (layer.type === "flatten") flat = h * w * c;
+    }
+  });
+  const last = spec.layers[spec.layers.length - 1];
+  const logits = last?.type === "dense" && last.activation === "softmax";
+
+  const forward = (x: Tensor4D, training: boolean): Tensor2D => {
+    let t: Tensor = x;
+    spec.layers.forEach((layer: LayerSpec, i) => {
+      const wts = weights[i];
+      const isLast = i === spec.layers.length - 1;
+      if (layer.type === "conv2d" && wts) {
+        if (training) {
+          // Plain ops: the tape then computes only the gradients it needs (fused ops compute the
+          // input gradient even for the first layer, whose input needs none).
+          const y = tf.conv2d(t as Tensor4D, wts.kernel as unknown as Tensor4D, layer.strides, layer.padding);
+          t = activate(tf.add(y, wts.bias), layer.activation);
+        } else {
+          const conv = {
+            x: t as Tensor4D,
+            filter: wts.kernel as unknown as Tensor4D,
+            strides: layer.strides,
+            pad: layer.padding,
+            bias: wts.bias,
+          };
+          if (fusable(layer.activation)) t = tf.fused.conv2d({ ...conv, activation: layer.activation });
+          else t = activate(tf.fused.conv2d(conv), layer.activation);
+        }
+      } else if (layer.type === "dense" && wts) {
+        if (t.rank !== 2) t = tf.reshape(t, [t.shape[0] as number, -1]);
+        const act = isLast && logits ? "linear" : layer.activation;
+        if (training) {
+          t = activate(tf.add(tf.matMul(t as Tensor2D, wts.kernel as unknown as Tensor2D), wts.bias), act);
+        } else {
+          const mm = { a: t as Tensor2D, b: wts.kernel as unknown as Tensor2D, bias: wts.bias };
+          if (fusable(act)) t = tf.fused.matMul({ ...mm, activation: act });
+          else t = activate(tf.fused.matMul(mm), act);
+        }
+      } else if (layer.type === "maxpool2d") {
+        t = tf.maxPool(t as Tensor4D, layer.pool, layer.strides, layer.padding);
+      } else if (layer.type === "flatten") {
+        t = tf.reshape(t, [t.shape[0] as number, -1]);
+      } else if (layer.type === "dropout" && training && layer.rate > 0) {
+        t = dropout(t, layer.rate, dropRng);
+      }
+    });
+    return t as Tensor2D;
+  };
+
+  const variables = weights.flatMap((w) => (w ? [w.kernel, w.bias] : []));
+  return {
+    spec,
+    variables,
+    forward,
+    logits,
+    dispose: () => {
+      for (const v of variables) v.dispose();
+    },
+  };
+}
+
+/** Keras' inverted dropout: zero each unit with probability `rate`, scale the rest by 1/(1-rate). */
+function dropout(x: Tensor, rate: number, rng: Rng): Tensor {
+  const mask = new Float32Array(x.size);
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < rate ? 0 : keep;
+  return tf.mul(x, tf.tensor(mask, x.shape));
+}
+
+function outSize(
+  h: number,
+  w: number,
+  k: [number, number],
+  s: [number, number],
+  padding: "valid" | "same",
+): [number, number] {
+  if (padding === "same") return [Math.ceil(h / s[0]), Math.ceil(w / s[1])];
+  return [Math.floor((h - k[0]) / s[0]) + 1, Math.floor((w - k[1]) / s[1]) + 1];
+}

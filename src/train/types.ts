@@ -1,0 +1,36 @@
+/** Metrics of one pass over a set of images. */
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  seconds: number;
+}
+
+/** One epoch of training, as Keras' History records it, plus timings. */
+export interface EpochRecord {
+  /** 1-based. */
+  epoch: number;
+  /** Mean over the epoch's batches, weighted by batch size, as Keras reports it. */
+  loss: number;
+  accuracy: number;
+  val: Evaluation | null;
+  /** Test-set evaluation after this epoch, when the plan asks for it. */
+  test: Evaluation | null;
+  /** Training time of the epoch (batches, gradient steps), without evaluation. */
+  seconds: number;
+}
+
+export interface TrainOutcome {
+  epochs: EpochRecord[];
+  /** The epoch after which early stopping ended training, or null when it did not. */
+  stoppedEpoch: number | null;
+  trainSamples: number;
+  valSamples: number;
+  testSamples: number;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+}
