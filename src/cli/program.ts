@@ -1,8 +1,10 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
+import { type Backend, backends } from "../check/types.js";
 import { FileError } from "../compile.js";
 import { version } from "../version.js";
 import { checkCommand } from "./commands/check.js";
 import { planCommand } from "./commands/plan.js";
+import { runCommand } from "./commands/run.js";
 import type { Io } from "./io.js";
 
 /** Exit codes: 0 success, 1 problems in the input (diagnostics), 2 wrong usage. */
@@ -34,6 +36,28 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .action(async (file: string, opts: { json?: boolean }) => {
       code = await planCommand(file, opts, io);
     });
+  program
+    .command("run")
+    .description(
+      "train and evaluate the jobs of a pipeline on Fashion-MNIST; print loss, accuracy and time per job",
+    )
+    .argument("<file>", ".cnnp file")
+    .addOption(
+      new Option("--backend <name>", "back end for every job, overriding the pipeline").choices([
+        ...backends,
+      ]),
+    )
+    .option(
+      "--data <dir>",
+      "folder with the four Fashion-MNIST files (else FASHION_MNIST_DIR, ~/.cache/cnnp, Debian's copy, or a download)",
+    )
+    .option("--only <title>", "run only the experiment with this title")
+    .option("--json", "print one JSON result per job")
+    .action(
+      async (file: string, opts: { backend?: Backend; data?: string; only?: string; json?: boolean }) => {
+        code = await runCommand(file, opts, io);
+      },
+    );
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

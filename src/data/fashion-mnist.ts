@@ -71,6 +71,8 @@ export interface LocateOptions {
   log?: (line: string) => void;
   /** Allow a download when no copy is found (default true). */
   download?: boolean;
+  /** System-wide copies to look in after the cache (default: Debian's). */
+  systemDirs?: string[];
 }
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -114,8 +116,9 @@ export async function loadFashionMnist(opts: LocateOptions = {}): Promise<Datase
   }
   const cache = cacheDir(env);
   if (hasAll(cache)) return readDataset(cache, "cache", true);
-  if (hasAll(debianDir)) return readDataset(debianDir, "debian", true);
-  if (opts.download === false) throw notFound(cache, "downloads are off");
+  const systemDirs = opts.systemDirs ?? [debianDir];
+  for (const dir of systemDirs) if (hasAll(dir)) return readDataset(dir, "debian", true);
+  if (opts.download === false) throw notFound(cache, systemDirs, "downloads are off");
   const mirror = env.CNNP_FASHION_MNIST_MIRROR || officialMirror;
   try {
     for (const k of keys) {
@@ -130,16 +133,16 @@ export async function loadFashionMnist(opts: LocateOptions = {}): Promise<Datase
       );
     }
   } catch (e) {
-    throw notFound(cache, (e as Error).message);
+    throw notFound(cache, systemDirs, (e as Error).message);
   }
   return readDataset(cache, "download", true);
 }
 
-function notFound(cache: string, why: string): DataError {
+function notFound(cache: string, systemDirs: string[], why: string): DataError {
   return new DataError(
     [
       `Fashion-MNIST is not on this machine and could not be downloaded (${why}).`,
-      `Looked in: --data / FASHION_MNIST_DIR (not set), ${cache}, ${debianDir}.`,
+      `Looked in: --data / FASHION_MNIST_DIR (not set), ${[cache, ...systemDirs].join(", ")}.`,
       "Get it one of two ways:",
       "  - on Debian or Ubuntu: sudo apt-get install dataset-fashion-mnist",
       "  - or put the four *-ubyte.gz files in a folder and pass --data DIR (or set FASHION_MNIST_DIR)",
@@ -164,7 +167,7 @@ function verifyGzip(bytes: Uint8Array, key: FileKey): string | undefined {
 
 function readDataset(dir: string, origin: string, mustBeOfficial: boolean): Dataset {
   const cached = loaded.get(dir);
-  if (cached) return cached;
+  if (cached && (cached.official || !mustBeOfficial)) return { ...cached, origin };
   const hashes: string[] = [];
   const read = (key: FileKey, nd: number) => {
     const path = fileIn(dir, key) as string;

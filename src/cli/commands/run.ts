@@ -1,0 +1,160 @@
+import { SingleBar } from "cli-progress";
+import type { Backend } from "../../check/types.js";
+import { compileFile } from "../../compile.js";
+import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
+import { DataError } from "../../data/idx.js";
+import { formatDiagnostics } from "../../diagnostics/format.js";
+import { plan } from "../../plan/plan.js";
+import type { Job, Plan, Run } from "../../plan/types.js";
+import { BackendUnavailable, selectBackend } from "../../train/backends/select.js";
+import { host } from "../../train/environment.js";
+import { fit } from "../../train/fit.js";
+import { type JobResult, jobResult } from "../../train/job-results.js";
+import type { Io } from "../io.js";
+
+export interface RunOptions {
+  backend?: Backend;
+  data?: string;
+  only?: string;
+  json?: boolean;
+}
+
+const f4 = (x: number) => x.toFixed(4);
+
+function describe(p: Plan, job: Job): string {
+  const e = p.experiments.find((x) => x.number === job.experiment);
+  const c = e?.configurations[job.configuration];
+  const reps = e?.repeat ?? 1;
+  return `${e?.title ?? "?"} · ${c?.label ?? "?"}${reps > 1 ? ` · repeat ${job.repeat + 1}/${reps}` : ""}`;
+}
+
+function line(r: JobResult): string {
+  const ms = r.time.perSample * 1000;
+  return [
+    `test loss ${f4(r.test.loss)} acc ${f4(r.test.accuracy)}`,
+    `train loss ${f4(r.train.loss)} acc ${f4(r.train.accuracy)}`,
+    r.val ? `val loss ${f4(r.val.loss)} acc ${f4(r.val.accuracy)}` : "",
+    `${r.epochsTrained} epoch${r.epochsTrained === 1 ? "" : "s"}${r.stoppedEpoch ? " (early stop)" : ""}`,
+    `train ${r.time.train.toFixed(1)} s (${ms.toFixed(3)} ms/sample), test ${r.test.seconds.toFixed(2)} s`,
+    r.backend.name,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+/**
+ * `cnnp run FILE`: trains every run of the plan on the real data and prints each job's loss,
+ * accuracy and time. A run that fails is reported and the others go on.
+ */
+export async function runCommand(file: string, opts: RunOptions, io: Io): Promise<number> {
+  const c = await compileFile(file);
+  if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
+  if (!c.pipeline) return 1;
+  const p = plan(c.pipeline);
+  let experiments = p.experiments;
+  if (opts.only !== undefined) {
+    experiments = experiments.filter((e) => e.title === opts.only);
+    if (experiments.length === 0) {
+      io.err(
+        `error: no experiment titled "${opts.only}" in ${file}; titles: ${p.experiments.map((e) => `"${e.title}"`).join(", ")}`,
+      );
+      return 2;
+    }
+  }
+  const wanted = new Set(experiments.flatMap((e) => e.jobs.map((j) => j.id)));
+  const runs = p.runs.filter((r) => r.jobs.some((j) => wanted.has(j)));
+  const jobsById = new Map(experiments.flatMap((e) => e.jobs.map((j) => [j.id, j] as const)));
+
+  let data: Dataset;
+  try {
+    data = await loadFashionMnist({ dir: opts.data, log: (l) => io.err(l) });
+  } catch (e) {
+    if (e instanceof DataError) {
+      io.err(`error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  const total = runs.reduce((n, r) => n + r.jobs.filter((j) => wanted.has(j)).length, 0);
+  io.err(
+    `${file}: ${total} job${total === 1 ? "" : "s"} in ${runs.length} training run${runs.length === 1 ? "" : "s"}; data: Fashion-MNIST from ${data.dir}${data.official ? "" : " (not the official files)"}`,
+  );
+  let done = 0;
+  let failed = 0;
+  const tty = Boolean(process.stderr.isTTY) && !opts.json;
+  for (const run of runs) {
+    const jobs = run.jobs.filter((j) => wanted.has(j)).map((j) => jobsById.get(j) as Job);
+    try {
+      const results = await train(run, jobs, data, opts, tty, io);
+      for (const [job, r] of results) {
+        done++;
+        if (opts.json) io.out(JSON.stringify(r));
+        else io.out(`[${done}/${total}] ${describe(p, job)}: ${line(r)}`);
+      }
+    } catch (e) {
+      const why = e instanceof BackendUnavailable || e instanceof Error ? e.message : String(e);
+      for (const job of jobs) {
+        done++;
+        failed++;
+        io.out(`[${done}/${total}] ${describe(p, job)}: FAILED: ${why}`);
+      }
+    }
+  }
+  io.err(failed > 0 ? `${failed} of ${total} jobs failed` : `${total} job${total === 1 ? "" : "s"} done`);
+  return failed > 0 ? 1 : 0;
+}
+
+async function train(
+  run: Run,
+  jobs: Job[],
+  data: Dataset,
+  opts: RunOptions,
+  tty: boolean,
+  io: Io,
+): Promise<[Job, JobResult][]> {
+  const want = opts.backend ?? run.backend;
+  const selected = await selectBackend(want);
+  if (want === "auto" && selected.skipped.length > 0 && !notified) {
+    notified = true;
+    io.err(
+      `back end: ${selected.info.name} (auto skipped ${selected.skipped.map((s) => `${s.name}: ${s.why}`).join("; ")})`,
+    );
+  }
+  const bar = tty
+    ? new SingleBar({
+        format: `training ${run.model.name} · epoch {epoch}/{epochs} [{bar}] batch {value}/{total} · {duration_formatted}`,
+        stream: process.stderr,
+        clearOnComplete: true,
+        hideCursor: true,
+      })
+    : undefined;
+  let started = false;
+  try {
+    const outcome = fit(
+      {
+        model: run.model,
+        training: run.training,
+        data: run.data,
+        seed: run.seed,
+        epochs: run.epochs,
+        evaluateAt: run.evaluateAt,
+      },
+      data,
+      {
+        onBatch: (p) => {
+          if (!bar) return;
+          if (!started) {
+            bar.start(p.batches, 0, { epoch: p.epoch, epochs: p.epochs });
+            started = true;
+          }
+          if (p.batch === 1 || p.batch === p.batches || p.batch % 8 === 0)
+            bar.update(p.batch, { epoch: p.epoch, epochs: p.epochs });
+        },
+      },
+    );
+    return jobs.map((j) => [j, jobResult(j, run, outcome, selected.info, host())]);
+  } finally {
+    bar?.stop();
+  }
+}
+let notified = false;

@@ -1,0 +1,68 @@
+import type { Job, Run } from "../plan/types.js";
+import type { BackendInfo } from "./backends/select.js";
+import type { Host } from "./environment.js";
+import type { EpochRecord, Evaluation, TrainOutcome } from "./types.js";
+
+/** What one job of the plan got: its epochs of the shared run, up to its own epoch count. */
+export interface JobResult {
+  job: string;
+  run: string;
+  experiment: number;
+  configuration: number;
+  repeat: number;
+  seed: number;
+  epochs: number;
+  /** Epochs actually trained (fewer when early stopping ended the run). */
+  epochsTrained: number;
+  stoppedEpoch: number | null;
+  history: EpochRecord[];
+  test: Evaluation;
+  train: { loss: number; accuracy: number };
+  val: Evaluation | null;
+  time: {
+    /** Training seconds up to this job's last epoch, evaluation excluded. */
+    train: number;
+    perEpoch: number;
+    /** Training seconds per training sample per epoch. */
+    perSample: number;
+  };
+  samples: { train: number; val: number; test: number };
+  backend: BackendInfo;
+  host: Host;
+}
+
+/** Cuts a job's result out of its run's outcome. */
+export function jobResult(
+  job: Job,
+  run: Run,
+  outcome: TrainOutcome,
+  backend: BackendInfo,
+  h: Host,
+): JobResult {
+  const trained = outcome.epochs.length;
+  const upTo = Math.min(job.epochs, trained);
+  const history = outcome.epochs.slice(0, upTo);
+  const last = history[history.length - 1] as EpochRecord;
+  if (!last.test) throw new Error(`internal: run ${run.id} was not evaluated after epoch ${upTo}`);
+  const train = history.reduce((s, e) => s + e.seconds, 0);
+  return {
+    job: job.id,
+    run: run.id,
+    experiment: job.experiment,
+    configuration: job.configuration,
+    repeat: job.repeat,
+    seed: job.seed,
+    epochs: job.epochs,
+    epochsTrained: upTo,
+    stoppedEpoch:
+      outcome.stoppedEpoch !== null && outcome.stoppedEpoch <= job.epochs ? outcome.stoppedEpoch : null,
+    history,
+    test: last.test,
+    train: { loss: last.loss, accuracy: last.accuracy },
+    val: last.val,
+    time: { train, perEpoch: train / upTo, perSample: train / upTo / outcome.trainSamples },
+    samples: { train: outcome.trainSamples, val: outcome.valSamples, test: outcome.testSamples },
+    backend,
+    host: h,
+  };
+}

@@ -1,0 +1,92 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { compile } from "../../src/compile.js";
+import { type Dataset, loadFashionMnist } from "../../src/data/fashion-mnist.js";
+import { plan } from "../../src/plan/plan.js";
+import type { Run } from "../../src/plan/types.js";
+import { selectBackend } from "../../src/train/backends/select.js";
+import { fit } from "../../src/train/fit.js";
+
+/** Small slices of the real Fashion-MNIST, trained for real on the wasm back end. */
+let data: Dataset;
+beforeAll(async () => {
+  data = await loadFashionMnist();
+  await selectBackend("wasm");
+});
+
+function runOf(settings: string, model = "conv8 pool flatten dense32 dense10"): Run {
+  const c = compile(
+    `data fashion_mnist train 320 test 200\n${settings}\nmodel m = ${model}\nexperiment "x" {}\n`,
+    "t.cnnp",
+  );
+  if (!c.pipeline) throw new Error(c.diagnostics.map((d) => d.message).join("; "));
+  const run = plan(c.pipeline).runs[0];
+  if (!run) throw new Error("no run");
+  return run;
+}
+
+const train = (run: Run, seed = run.seed) =>
+  fit(
+    {
+      model: run.model,
+      training: run.training,
+      data: run.data,
+      seed,
+      epochs: run.epochs,
+      evaluateAt: run.evaluateAt,
+    },
+    data,
+  );
+
+const metrics = (o: ReturnType<typeof train>) =>
+  o.epochs.map((e) => [e.loss, e.accuracy, e.test?.loss ?? null, e.test?.accuracy ?? null]);
+
+describe("fit", { timeout: 60_000 }, () => {
+  it("gives identical metrics for the same seed, and different ones for another seed", () => {
+    const run = runOf("epochs 2");
+    const a = train(run, 5);
+    const b = train(run, 5);
+    const c = train(run, 6);
+    expect(metrics(a)).toEqual(metrics(b));
+    expect(metrics(c)).not.toEqual(metrics(a));
+    expect(a.epochs).toHaveLength(2);
+    expect(a.trainSamples).toBe(320);
+    expect(a.testSamples).toBe(200);
+  });
+
+  it("learns: the main model's training loss falls and test accuracy beats chance", () => {
+    const run = runOf("epochs 3\nlearning_rate 0.05", "conv32 pool conv32 pool dense128 dense10");
+    const o = train(run);
+    const losses = o.epochs.map((e) => e.loss);
+    expect(losses[2]).toBeLessThan(losses[0] as number);
+    expect(o.epochs[2]?.test?.accuracy).toBeGreaterThan(0.3);
+  });
+
+  it("evaluates the test set only at the epochs asked for, and at the last", () => {
+    const run = runOf("epochs 3");
+    const o = fit({ ...run, epochs: 3, evaluateAt: [1] }, data);
+    expect(o.epochs.map((e) => e.test !== null)).toEqual([true, false, true]);
+    for (const e of o.epochs) expect(e.seconds).toBeGreaterThan(0);
+  });
+
+  it("holds out the last fraction of the training slice for validation, as Keras does", () => {
+    const run = runOf("epochs 1\nvalidation_split 0.25");
+    const o = train(run);
+    expect([o.trainSamples, o.valSamples]).toEqual([240, 80]);
+    expect(o.epochs[0]?.val?.accuracy).toBeGreaterThanOrEqual(0);
+  });
+
+  it("stops early when the monitored loss stops improving, and records the epoch", () => {
+    // A learning rate this small cannot lower the loss by 1.0 in an epoch: patience 2 stops at 3.
+    const run = runOf("epochs 10\nlearning_rate 0.0001\nearly_stopping monitor loss patience 2 min_delta 1");
+    const o = train(run);
+    expect(o.stoppedEpoch).toBe(3);
+    expect(o.epochs).toHaveLength(3);
+    expect(o.epochs[2]?.test).not.toBeNull();
+  });
+
+  it("turning shuffling off changes the batches but not the starting weights", () => {
+    const on = train(runOf("epochs 1"));
+    const off = train(runOf("epochs 1\nshuffle off"));
+    expect(metrics(on)).not.toEqual(metrics(off));
+  });
+});
