@@ -1,34 +1,24 @@
-import { readFileSync } from "node:fs";
-import { compile } from "../compile.js";
-import { parse } from "../dsl/parse.js";
+import { fileURLToPath } from "node:url";
+import { benchParse } from "./parse.js";
+import { benchTrain } from "./train.js";
 
-/** A pipeline of at least `lines` lines, built from the study's experiments with fresh titles. */
-function bigPipeline(lines: number): string {
-  const study = readFileSync(new URL("../../pipelines/fashion-mnist-study.cnnp", import.meta.url), "utf8");
-  const [head = "", ...blocks] = study.split(/\n(?=experiment )/);
-  const out = [head];
-  let n = 0;
-  while (out.join("\n").split("\n").length < lines) {
-    for (const b of blocks)
-      out.push(b.replace(/experiment "([^"]*)"/, (_m, t: string) => `experiment "${t} #${++n}"`));
-  }
-  return out.join("\n");
+/**
+ * `npm run bench [-- parse|train] [--rounds N] [--no-epoch] [--no-peer]`: the figures the issues'
+ * speed targets are measured by. With no section, both run.
+ */
+const args = process.argv.slice(2);
+const sections = args.filter((a) => !a.startsWith("--") && !/^\d+$/.test(a));
+const want = (s: string) => sections.length === 0 || sections.includes(s);
+const roundsAt = args.indexOf("--rounds");
+const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3;
+
+if (want("parse")) benchParse();
+if (want("train")) {
+  await benchTrain({
+    rounds: Number.isInteger(rounds) && rounds > 0 ? rounds : 3,
+    fullEpoch: !args.includes("--no-epoch"),
+    peer: !args.includes("--no-peer"),
+    peerScript:
+      process.env.CNNP_PEER ?? fileURLToPath(new URL("../../../shared/bench/peer_torch.py", import.meta.url)),
+  });
 }
-
-function time(f: () => void, rounds = 5): number {
-  f();
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const t0 = performance.now();
-    f();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(rounds / 2)] ?? 0;
-}
-
-const text = bigPipeline(10_000);
-const lineCount = text.split("\n").length;
-const parseMs = time(() => parse(text, "big.cnnp"));
-const checkMs = time(() => compile(text, "big.cnnp"));
-console.log(`parse: ${lineCount} lines in ${parseMs.toFixed(0)} ms (median of 5)`);
-console.log(`parse + check: ${lineCount} lines in ${checkMs.toFixed(0)} ms (median of 5)`);

@@ -1,0 +1,132 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { compile } from "../compile.js";
+import { type Dataset, loadFashionMnist } from "../data/fashion-mnist.js";
+import { plan } from "../plan/plan.js";
+import type { Run } from "../plan/types.js";
+import { BackendUnavailable, selectBackend } from "../train/backends/select.js";
+import { host } from "../train/environment.js";
+import { fit } from "../train/fit.js";
+
+/** A back end as the bench measures it: wasm twice, with stock kernels and with cnnp's. */
+interface Contender {
+  label: string;
+  backend: "wasm" | "cpu" | "native" | "tensorflow" | "tensorflow-gpu";
+  kernels?: "fast" | "stock";
+  /** Training images per measurement (the pure-JS cpu back end gets few). */
+  images: number;
+}
+
+const contenders: Contender[] = [
+  { label: "wasm, stock kernels + filter gradient", backend: "wasm", kernels: "stock", images: 2048 },
+  { label: "wasm, cnnp kernels", backend: "wasm", kernels: "fast", images: 2048 },
+  { label: "cpu (pure JavaScript)", backend: "cpu", images: 64 },
+  { label: "native (oneDNN)", backend: "native", images: 2048 },
+  { label: "tensorflow (tfjs-node)", backend: "tensorflow", images: 2048 },
+  { label: "tensorflow-gpu (tfjs-node-gpu)", backend: "tensorflow-gpu", images: 2048 },
+];
+
+function mainRun(images: number, epochs = 1): Run {
+  const c = compile(
+    `data fashion_mnist train ${images} test 1000\nepochs ${epochs}\nbatch 32\nmodel main = conv32 pool conv32 pool dense128 dense10\nexperiment "bench" {}\n`,
+    "bench.cnnp",
+  );
+  const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
+  if (!run) throw new Error("internal: the bench pipeline did not plan");
+  return run;
+}
+
+/** Training samples per second over one epoch of `images` images (evaluation not counted). */
+function samplesPerSecond(run: Run, data: Dataset): number {
+  const o = fit({ ...run, evaluateAt: [] }, data);
+  const e = o.epochs[0];
+  if (!e) throw new Error("internal: no epoch trained");
+  return o.trainSamples / e.seconds;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+export interface TrainBenchOptions {
+  rounds: number;
+  fullEpoch: boolean;
+  peer: boolean;
+  peerScript: string;
+}
+
+/**
+ * Samples per second training the main model at batch 32, per back end that loads, in rounds that
+ * alternate between back ends (so a noisy neighbour hits all alike); the median round is reported.
+ */
+export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
+  const data = await loadFashionMnist();
+  const h = host();
+  console.log(`train: main model (113,386 parameters), batch 32, SGD 0.01, on ${h.cpu} (${h.cores} cores)`);
+  const rates = new Map<Contender, number[]>();
+  const skipped: string[] = [];
+  const live: Contender[] = [];
+  for (const c of contenders) {
+    try {
+      await selectBackend(c.backend, { kernels: c.kernels });
+      samplesPerSecond(mainRun(Math.min(c.images, 256)), data); // warm-up: compile, allocate
+      live.push(c);
+      rates.set(c, []);
+    } catch (e) {
+      if (!(e instanceof BackendUnavailable)) throw e;
+      skipped.push(`  ${c.label.padEnd(40)} skipped: ${e.message}`);
+    }
+  }
+  for (let r = 0; r < opts.rounds; r++) {
+    for (const c of live) {
+      await selectBackend(c.backend, { kernels: c.kernels });
+      rates.get(c)?.push(samplesPerSecond(mainRun(c.images), data));
+    }
+  }
+  const stock = median(rates.get(contenders[0] as Contender) ?? [Number.NaN]);
+  for (const c of live) {
+    const m = median(rates.get(c) ?? []);
+    const vsStock =
+      c.backend !== "wasm" || c.kernels === "stock" ? "" : `  = ${(m / stock).toFixed(2)}x stock wasm`;
+    console.log(
+      `  ${c.label.padEnd(40)} ${m.toFixed(0).padStart(6)} samples/s (median of ${opts.rounds} rounds of ${c.images.toLocaleString("en-US")} images; 60,000 would take ${(60000 / m).toFixed(0)} s)${vsStock}`,
+    );
+  }
+  for (const s of skipped) console.log(s);
+
+  if (opts.fullEpoch) {
+    const best = live.reduce((a, b) => (median(rates.get(a) ?? []) >= median(rates.get(b) ?? []) ? a : b));
+    await selectBackend(best.backend, { kernels: best.kernels });
+    const o = fit({ ...mainRun(60000), evaluateAt: [1] }, data);
+    const e = o.epochs[0];
+    if (e?.test) {
+      console.log(
+        `  full epoch on ${best.label}: 60,000 images in ${e.seconds.toFixed(1)} s (${(60000 / e.seconds).toFixed(0)} samples/s); test accuracy after it ${e.test.accuracy.toFixed(4)} (10,000 images in ${e.test.seconds.toFixed(1)} s)`,
+      );
+    }
+  }
+
+  if (opts.peer) {
+    const python = "/usr/bin/python3";
+    if (!existsSync(opts.peerScript)) console.log(`  peer: skipped (no ${opts.peerScript})`);
+    else {
+      try {
+        const out = execFileSync(python, [opts.peerScript, "2", "1"], { encoding: "utf8", timeout: 600_000 });
+        const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as {
+          peer: string;
+          samples_per_s: number;
+          epoch_s: number;
+          test_acc: number;
+        };
+        console.log(
+          `  peer ${r.peer} (2 threads)               ${String(r.samples_per_s).padStart(6)} samples/s (one epoch of 60,000 in ${r.epoch_s} s; test accuracy ${r.test_acc})`,
+        );
+      } catch (e) {
+        console.log(
+          `  peer: skipped (${python} ${opts.peerScript} failed: ${(e as Error).message.split("\n")[0]}; on Debian: apt-get install python3-torch)`,
+        );
+      }
+    }
+  }
+}

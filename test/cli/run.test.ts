@@ -1,0 +1,86 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/** `cnnp run` as a user runs it, on small slices of the real Fashion-MNIST. */
+function cnnp(...args: string[]) {
+  const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const dir = join("test", ".tmp");
+mkdirSync(dir, { recursive: true });
+const file = join(dir, "small.cnnp");
+writeFileSync(
+  file,
+  `data fashion_mnist train 256 test 200
+epochs 1
+repeat 2
+model small = conv8 pool flatten dense16 dense10
+experiment "Small" {}
+experiment "Other" {
+  sweep maps [4]
+}
+`,
+);
+
+describe("cnnp run", { timeout: 120_000 }, () => {
+  it("trains and evaluates every job on the real files and prints loss, accuracy and time", () => {
+    const r = cnnp("run", file, "--only", "Small");
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^\[1\/2\] Small · small · repeat 1\/2: test loss \d\.\d{4} acc 0\.\d{4} · train loss \d\.\d{4} acc 0\.\d{4} · 1 epoch · train \d+\.\d s \(\d+\.\d{3} ms\/sample\), test \d+\.\d\d s · wasm$/,
+    );
+    expect(r.err).toContain("Fashion-MNIST from /usr/share/datasets/fashion-mnist");
+    expect(r.err).toContain("2 jobs done");
+  });
+
+  it("prints each job's full result as JSON, the same for the same seed", () => {
+    const a = cnnp("run", file, "--only", "Small", "--json", "--backend", "wasm");
+    const b = cnnp("run", file, "--only", "Small", "--json", "--backend", "wasm");
+    const parse = (out: string) =>
+      out
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+    const [r1, r2] = parse(a.out);
+    const [s1] = parse(b.out);
+    expect(r1.backend.name).toBe("wasm");
+    expect(r1.backend.versions["tfjs-core"]).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(r1.host.cores).toBeGreaterThan(0);
+    expect(r1.history).toHaveLength(1);
+    expect([r1.seed, r2.seed]).toEqual([1, 2]);
+    expect(s1.test).toEqual({ ...r1.test, seconds: s1.test.seconds });
+    expect(r2.test.accuracy === r1.test.accuracy && r2.test.loss === r1.test.loss).toBe(false);
+  });
+
+  it("fails the jobs of a back end that will not load, with its reason, and exits 1", () => {
+    const r = cnnp("run", file, "--only", "Small", "--backend", "native");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("[1/2] Small · small · repeat 1/2: FAILED: the native back end");
+    expect(r.err).toContain("2 of 2 jobs failed");
+  });
+
+  it("explains a missing data folder and an unknown experiment, exit 2, no stack trace", () => {
+    const noData = cnnp("run", file, "--data", "no/such/dir");
+    expect(noData.code).toBe(2);
+    expect(noData.err).toBe("error: no/such/dir (given by --data): no such folder\n");
+    const noExp = cnnp("run", file, "--only", "Nope");
+    expect(noExp.code).toBe(2);
+    expect(noExp.err).toContain(
+      'error: no experiment titled "Nope" in test/.tmp/small.cnnp; titles: "Small", "Other"',
+    );
+    const badBackend = cnnp("run", file, "--backend", "gpu");
+    expect(badBackend.code).toBe(2);
+    expect(badBackend.err).toContain(
+      "Allowed choices are auto, wasm, cpu, native, tensorflow, tensorflow-gpu",
+    );
+  });
+});
