@@ -6,7 +6,7 @@ import { plan } from "../plan/plan.js";
 import type { Run } from "../plan/types.js";
 import { BackendUnavailable, selectBackend } from "../train/backends/select.js";
 import { host } from "../train/environment.js";
-import { fit } from "../train/fit.js";
+import { fitRun } from "../train/fit.js";
 
 /** A back end as the bench measures it: wasm twice, with stock kernels and with cnnp's. */
 interface Contender {
@@ -38,7 +38,7 @@ function mainRun(images: number, epochs = 1): Run {
 
 /** Training samples per second over one epoch of `images` images (evaluation not counted). */
 function samplesPerSecond(run: Run, data: Dataset): number {
-  const o = fit({ ...run, evaluateAt: [] }, data);
+  const o = fitRun({ ...run, evaluateAt: [] }, data);
   const e = o.epochs[0];
   if (!e) throw new Error("internal: no epoch trained");
   return o.trainSamples / e.seconds;
@@ -98,7 +98,7 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
   if (opts.fullEpoch) {
     const best = live.reduce((a, b) => (median(rates.get(a) ?? []) >= median(rates.get(b) ?? []) ? a : b));
     await selectBackend(best.backend, { kernels: best.kernels });
-    const o = fit({ ...mainRun(60000), evaluateAt: [1] }, data);
+    const o = fitRun({ ...mainRun(60000), evaluateAt: [1] }, data);
     const e = o.epochs[0];
     if (e?.test) {
       console.log(

@@ -132,7 +132,7 @@ class EarlyStop {
  * Trains one run like Keras' `fit` and evaluates on the test set at the requested epochs. The
  * back end must be selected first. Everything random comes from `req.seed`.
  */
-export function fit(req: FitRequest, data: Dataset, hooks: FitHooks = {}): TrainOutcome {
+export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): TrainOutcome {
   const { training: t } = req;
   const shape: [number, number, number] = [data.height, data.width, 1];
   const pixels = data.height * data.width;

@@ -4,7 +4,7 @@ import { type Dataset, loadFashionMnist } from "../../src/data/fashion-mnist.js"
 import { plan } from "../../src/plan/plan.js";
 import type { Run } from "../../src/plan/types.js";
 import { selectBackend } from "../../src/train/backends/select.js";
-import { fit } from "../../src/train/fit.js";
+import { fitRun } from "../../src/train/fit.js";
 
 /** Small slices of the real Fashion-MNIST, trained for real on the wasm back end. */
 let data: Dataset;
@@ -25,7 +25,7 @@ function runOf(settings: string, model = "conv8 pool flatten dense32 dense10"): 
 }
 
 const train = (run: Run, seed = run.seed) =>
-  fit(
+  fitRun(
     {
       model: run.model,
       training: run.training,
@@ -63,7 +63,7 @@ describe("fit", { timeout: 60_000 }, () => {
 
   it("evaluates the test set only at the epochs asked for, and at the last", () => {
     const run = runOf("epochs 3");
-    const o = fit({ ...run, epochs: 3, evaluateAt: [1] }, data);
+    const o = fitRun({ ...run, epochs: 3, evaluateAt: [1] }, data);
     expect(o.epochs.map((e) => e.test !== null)).toEqual([true, false, true]);
     for (const e of o.epochs) expect(e.seconds).toBeGreaterThan(0);
   });

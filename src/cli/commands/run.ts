@@ -8,7 +8,7 @@ import { plan } from "../../plan/plan.js";
 import type { Job, Plan, Run } from "../../plan/types.js";
 import { BackendUnavailable, selectBackend } from "../../train/backends/select.js";
 import { host } from "../../train/environment.js";
-import { fit } from "../../train/fit.js";
+import { fitRun } from "../../train/fit.js";
 import { type JobResult, jobResult } from "../../train/job-results.js";
 import type { Io } from "../io.js";
 
@@ -130,7 +130,7 @@ async function train(
     : undefined;
   let started = false;
   try {
-    const outcome = fit(
+    const outcome = fitRun(
       {
         model: run.model,
         training: run.training,
