@@ -4,7 +4,6 @@ import { FileError } from "../compile.js";
 import { version } from "../version.js";
 import { checkCommand } from "./commands/check.js";
 import { planCommand } from "./commands/plan.js";
-import { runCommand } from "./commands/run.js";
 import type { Io } from "./io.js";
 
 /** Exit codes: 0 success, 1 problems in the input (diagnostics), 2 wrong usage. */
@@ -55,6 +54,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option("--json", "print one JSON result per job")
     .action(
       async (file: string, opts: { backend?: Backend; data?: string; only?: string; json?: boolean }) => {
+        // Loaded only when needed: TensorFlow.js takes a second to import.
+        const { runCommand } = await import("./commands/run.js");
         code = await runCommand(file, opts, io);
       },
     );

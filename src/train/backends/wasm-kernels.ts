@@ -243,6 +243,48 @@ const conv2DBackpropInput: Kernel = ({ inputs, backend, attrs }) => {
   return dx;
 };
 
+/** The common 2x2, stride 2, unpadded case: four compares per channel, no scratch arrays. */
+function maxPoolGrad2x2(
+  xv: Float32Array,
+  dyv: Float32Array,
+  dxv: Float32Array,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  OH: number,
+  OW: number,
+): void {
+  const down = W * C;
+  let o = 0;
+  for (let n = 0; n < N; n++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++, o += C) {
+        const a = ((n * H + oy * 2) * W + ox * 2) * C;
+        const b = a + C;
+        const c = a + down;
+        const d = c + C;
+        for (let ch = 0; ch < C; ch++) {
+          let at = a + ch;
+          let v = xv[at] as number;
+          const vb = xv[b + ch] as number;
+          if (vb > v) {
+            v = vb;
+            at = b + ch;
+          }
+          const vc = xv[c + ch] as number;
+          if (vc > v) {
+            v = vc;
+            at = c + ch;
+          }
+          if ((xv[d + ch] as number) > v) at = d + ch;
+          dxv[at] = dyv[o + ch] as number;
+        }
+      }
+    }
+  }
+}
+
 /**
  * Gradient of max pooling: each output's gradient goes to the first largest input of its window
  * (TensorFlow's rule), computed for all channels of a position at once.
@@ -272,6 +314,19 @@ const maxPoolGrad: Kernel = ({ inputs, backend, attrs }) => {
   const C = info.inChannels;
   const H = info.inHeight;
   const W = info.inWidth;
+  if (
+    info.filterHeight === 2 &&
+    info.filterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    info.outHeight * 2 <= H &&
+    info.outWidth * 2 <= W
+  ) {
+    maxPoolGrad2x2(xv, dyv, dxv, info.batchSize, H, W, C, info.outHeight, info.outWidth);
+    return dx;
+  }
   const best = new Float32Array(C);
   const where = new Int32Array(C);
   let o = 0;
