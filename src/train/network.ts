@@ -27,6 +27,17 @@ function glorotUniform(shape: number[], fanIn: number, fanOut: number, rng: Rng)
   return out;
 }
 
+/** Variables from initial values; tidy disposes the initial tensors, variables survive it. */
+function makeWeights(kernel: Float32Array, shape: number[], units: number, layer: number): Weights {
+  // Variable names are global in TensorFlow.js: each network gets its own prefix.
+  const prefix = `net${networks}_l${layer}`;
+  return tf.tidy(() => ({
+    kernel: tf.variable(tf.tensor(kernel, shape), true, `${prefix}_kernel`),
+    bias: tf.variable(tf.zeros([units]), true, `${prefix}_bias`),
+  }));
+}
+let networks = 0;
+
 function activate(x: Tensor, a: Activation): Tensor {
   switch (a) {
     case "linear":
@@ -62,6 +73,7 @@ const fusable = (a: Activation): a is "relu" | "linear" => a === "relu" || a ===
  * the same seed gives the same starting weights on every back end.
  */
 export function buildNetwork(spec: ModelSpec, seed: number): Network {
+  networks++;
   const rng = new Rng(seed, streams.init);
   const dropRng = new Rng(seed, streams.dropout);
   const weights: (Weights | null)[] = [];
@@ -72,19 +84,13 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
       const [kh, kw] = layer.kernel;
       const shape = [kh, kw, c, layer.filters];
       const kernel = glorotUniform(shape, kh * kw * c, kh * kw * layer.filters, rng);
-      weights.push({
-        kernel: tf.variable(tf.tensor(kernel, shape), true, `l${i}_kernel`),
-        bias: tf.variable(tf.zeros([layer.filters]), true, `l${i}_bias`),
-      });
+      weights.push(makeWeights(kernel, shape, layer.filters, i));
       [h, w] = outSize(h, w, layer.kernel, layer.strides, layer.padding);
       c = layer.filters;
     } else if (layer.type === "dense") {
       const fanIn = flat || h * w * c;
       const kernel = glorotUniform([fanIn, layer.units], fanIn, layer.units, rng);
-      weights.push({
-        kernel: tf.variable(tf.tensor(kernel, [fanIn, layer.units]), true, `l${i}_kernel`),
-        bias: tf.variable(tf.zeros([layer.units]), true, `l${i}_bias`),
-      });
+      weights.push(makeWeights(kernel, [fanIn, layer.units], layer.units, i));
       flat = layer.units;
     } else {
       weights.push(null);

@@ -5,6 +5,7 @@ import { plan } from "../../src/plan/plan.js";
 import type { Run } from "../../src/plan/types.js";
 import { selectBackend } from "../../src/train/backends/select.js";
 import { fitRun } from "../../src/train/fit.js";
+import { tf } from "../../src/train/tf.js";
 
 /** Small slices of the real Fashion-MNIST, trained for real on the wasm back end. */
 let data: Dataset;
@@ -82,6 +83,14 @@ describe("fit", { timeout: 60_000 }, () => {
     expect(o.stoppedEpoch).toBe(3);
     expect(o.epochs).toHaveLength(3);
     expect(o.epochs[2]?.test).not.toBeNull();
+  });
+
+  it("returns every tensor it made: no growth from run to run", () => {
+    const run = runOf("epochs 2\nvalidation_split 0.2");
+    train(run);
+    const before = tf.memory().numTensors;
+    train(run);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("turning shuffling off changes the batches but not the starting weights", () => {

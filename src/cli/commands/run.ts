@@ -21,6 +21,9 @@ export interface RunOptions {
 
 const f4 = (x: number) => x.toFixed(4);
 
+/** `auto`'s skipped back ends are told once per process. */
+let notified = false;
+
 function describe(p: Plan, job: Job): string {
   const e = p.experiments.find((x) => x.number === job.experiment);
   const c = e?.configurations[job.configuration];
@@ -157,4 +160,3 @@ async function train(
     bar?.stop();
   }
 }
-let notified = false;
