@@ -57,7 +57,11 @@ function firstLine(e: unknown): string {
 
 async function activate(tfjsName: string): Promise<void> {
   registerGradients();
-  const ok = await quietly(() => tf.setBackend(tfjsName));
+  const ok = await tf.setBackend(tfjsName);
+  // The cpu back end prints a banner suggesting tfjs-node on its first write; cnnp's back-end
+  // choice says that itself.
+  const cpu = tf.findBackend("cpu") as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
   if (!ok) throw new BackendUnavailable(`TensorFlow.js could not start its '${tfjsName}' back end`);
   await tf.ready();
 }
