@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { Backend } from "../../check/types.js";
-import { registerGradients } from "../gradients.js";
+import { useGradients } from "../gradients.js";
 import { tf } from "../tf.js";
 import { useWasmKernels } from "./wasm-kernels.js";
 
@@ -55,8 +55,8 @@ function firstLine(e: unknown): string {
   return m.split("\n")[0]?.trim() ?? m;
 }
 
-async function activate(tfjsName: string): Promise<void> {
-  registerGradients();
+async function activate(tfjsName: string, kernels: "fast" | "stock" = "fast"): Promise<void> {
+  useGradients(kernels);
   const ok = await tf.setBackend(tfjsName);
   // The cpu back end prints a banner suggesting tfjs-node on its first write; cnnp's back-end
   // choice says that itself.
@@ -78,7 +78,7 @@ async function load(
     }
     case "wasm": {
       quietly(() => require("@tensorflow/tfjs-backend-wasm"));
-      await activate("wasm");
+      await activate("wasm", opts.kernels);
       useWasmKernels(opts.kernels ?? "fast");
       versions["tfjs-backend-wasm"] = pkgVersion("@tensorflow/tfjs-backend-wasm");
       const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
