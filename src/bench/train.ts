@@ -26,9 +26,9 @@ const contenders: Contender[] = [
   { label: "tensorflow-gpu (tfjs-node-gpu)", backend: "tensorflow-gpu", images: 2048 },
 ];
 
-function mainRun(images: number, epochs = 1): Run {
+function mainRun(images: number, epochs = 1, test = 1000): Run {
   const c = compile(
-    `data fashion_mnist train ${images} test 1000\nepochs ${epochs}\nbatch 32\nmodel main = conv32 pool conv32 pool dense128 dense10\nexperiment "bench" {}\n`,
+    `data fashion_mnist train ${images} test ${test}\nepochs ${epochs}\nbatch 32\nmodel main = conv32 pool conv32 pool dense128 dense10\nexperiment "bench" {}\n`,
     "bench.cnnp",
   );
   const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
@@ -98,7 +98,7 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
   if (opts.fullEpoch) {
     const best = live.reduce((a, b) => (median(rates.get(a) ?? []) >= median(rates.get(b) ?? []) ? a : b));
     await selectBackend(best.backend, { kernels: best.kernels });
-    const o = fitRun({ ...mainRun(60000), evaluateAt: [1] }, data);
+    const o = fitRun({ ...mainRun(60000, 1, 10000), evaluateAt: [1] }, data);
     const e = o.epochs[0];
     if (e?.test) {
       console.log(

@@ -1,4 +1,5 @@
 import type { Activation, LayerSpec, ModelSpec } from "../check/types.js";
+import { trainingConv } from "./conv-layer.js";
 import { Rng, streams } from "./rng.js";
 import { type Tensor, type Tensor2D, type Tensor4D, tf, type Variable } from "./tf.js";
 
@@ -107,9 +108,18 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
       const wts = weights[i];
       const isLast = i === spec.layers.length - 1;
       if (layer.type === "conv2d" && wts) {
-        if (training) {
-          // Plain ops: the tape then computes only the gradients it needs (fused ops compute the
-          // input gradient even for the first layer, whose input needs none).
+        if (training && fusable(layer.activation)) {
+          const first = t === x;
+          t = trainingConv(
+            t as Tensor4D,
+            wts.kernel as unknown as Tensor4D,
+            wts.bias,
+            layer.strides,
+            layer.padding,
+            layer.activation,
+            !first,
+          );
+        } else if (training) {
           const y = tf.conv2d(t as Tensor4D, wts.kernel as unknown as Tensor4D, layer.strides, layer.padding);
           t = activate(tf.add(y, wts.bias), layer.activation);
         } else {
