@@ -19,33 +19,27 @@ export function trainingConv(
   const attrs = { strides, pad, dataFormat: "NHWC", dimRoundingMode: undefined };
   const op = tf.customGrad((...args: unknown[]) => {
     const [xi, fi, bi, save] = args as [Tensor4D, Tensor4D, Tensor, (ts: Tensor[]) => void];
-    const y = tf
-      .engine()
-      .runKernel("FusedConv2D", { x: xi, filter: fi, bias: bi }, {
-        ...attrs,
-        dilations: [1, 1],
-        activation,
-      } as never) as Tensor4D;
+    const y = tf.engine().runKernel("FusedConv2D", { x: xi, filter: fi, bias: bi }, {
+      ...attrs,
+      dilations: [1, 1],
+      activation,
+    } as never) as Tensor4D;
     save([xi, fi, y]);
     return {
       value: y,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [xs, fs, ys] = saved as [Tensor4D, Tensor4D, Tensor4D];
         const g = activation === "relu" ? tf.mul(dy, tf.step(ys)) : dy;
-        const dFilter = tf
-          .engine()
-          .runKernel("Conv2DBackpropFilter", { x: xs, dy: g }, {
-            ...attrs,
-            filterShape: fs.shape,
-          } as never) as Tensor;
+        const dFilter = tf.engine().runKernel("Conv2DBackpropFilter", { x: xs, dy: g }, {
+          ...attrs,
+          filterShape: fs.shape,
+        } as never) as Tensor;
         const dBias = tf.sum(g, [0, 1, 2]);
         const dx = inputNeedsGradient
-          ? (tf
-              .engine()
-              .runKernel("Conv2DBackpropInput", { dy: g, filter: fs }, {
-                ...attrs,
-                inputShape: xs.shape,
-              } as never) as Tensor)
+          ? (tf.engine().runKernel("Conv2DBackpropInput", { dy: g, filter: fs }, {
+              ...attrs,
+              inputShape: xs.shape,
+            } as never) as Tensor)
           : tf.zerosLike(xs);
         return [dx, dFilter, dBias];
       },

@@ -24,11 +24,16 @@ const f4 = (x: number) => x.toFixed(4);
 /** `auto`'s skipped back ends are told once per process. */
 let notified = false;
 
-function describe(p: Plan, job: Job): string {
+/** A job as its first experiment names it, and the other experiments that have the same job. */
+function describe(p: Plan, job: Job, owners: Map<string, number[]>): string {
   const e = p.experiments.find((x) => x.number === job.experiment);
   const c = e?.configurations[job.configuration];
   const reps = e?.repeat ?? 1;
-  return `${e?.title ?? "?"} · ${c?.label ?? "?"}${reps > 1 ? ` · repeat ${job.repeat + 1}/${reps}` : ""}`;
+  const others = (owners.get(job.id) ?? [])
+    .filter((n) => n !== job.experiment)
+    .map((n) => p.experiments.find((x) => x.number === n)?.title ?? "?");
+  const also = others.length > 0 ? ` (the same job serves ${others.join(", ")})` : "";
+  return `${e?.title ?? "?"} · ${c?.label ?? "?"}${reps > 1 ? ` · repeat ${job.repeat + 1}/${reps}` : ""}${also}`;
 }
 
 function line(r: JobResult): string {
@@ -66,7 +71,16 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   }
   const wanted = new Set(experiments.flatMap((e) => e.jobs.map((j) => j.id)));
   const runs = p.runs.filter((r) => r.jobs.some((j) => wanted.has(j)));
-  const jobsById = new Map(experiments.flatMap((e) => e.jobs.map((j) => [j.id, j] as const)));
+  const jobsById = new Map<string, Job>();
+  const owners = new Map<string, number[]>();
+  for (const e of experiments) {
+    for (const j of e.jobs) {
+      if (!jobsById.has(j.id)) jobsById.set(j.id, j);
+      const list = owners.get(j.id) ?? [];
+      if (!list.includes(e.number)) list.push(e.number);
+      owners.set(j.id, list);
+    }
+  }
 
   let data: Dataset;
   try {
@@ -92,14 +106,14 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
       for (const [job, r] of results) {
         done++;
         if (opts.json) io.out(JSON.stringify(r));
-        else io.out(`[${done}/${total}] ${describe(p, job)}: ${line(r)}`);
+        else io.out(`[${done}/${total}] ${describe(p, job, owners)}: ${line(r)}`);
       }
     } catch (e) {
       const why = e instanceof BackendUnavailable || e instanceof Error ? e.message : String(e);
       for (const job of jobs) {
         done++;
         failed++;
-        io.out(`[${done}/${total}] ${describe(p, job)}: FAILED: ${why}`);
+        io.out(`[${done}/${total}] ${describe(p, job, owners)}: FAILED: ${why}`);
       }
     }
   }
