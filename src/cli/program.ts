@@ -51,6 +51,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       "folder with the four Fashion-MNIST files (else FASHION_MNIST_DIR, ~/.cache/cnnp, Debian's copy, or a download)",
     )
     .option("--only <title>", "run only the experiment with this title")
+    .option(
+      "--results <dir>",
+      "where result files are kept; jobs with a valid result there are not run again",
+      "results",
+    )
     .option("--json", "print one JSON result per job")
     .action(
       async (file: string, opts: { backend?: Backend; data?: string; only?: string; json?: boolean }) => {

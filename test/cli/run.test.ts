@@ -1,10 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 /** `cnnp run` as a user runs it, on small slices of the real Fashion-MNIST. */
+let fresh = 0;
+/** A results folder of its own for each call, unless the test passes one. */
 function cnnp(...args: string[]) {
+  if (args[0] === "run" && !args.includes("--results"))
+    args.push("--results", join("test", ".tmp", `results-${process.pid}-${fresh++}`));
   const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },
@@ -39,7 +43,9 @@ describe("cnnp run", { timeout: 120_000 }, () => {
       /^\[1\/2\] Small · small · repeat 1\/2: test loss \d\.\d{4} acc 0\.\d{4} · train loss \d\.\d{4} acc 0\.\d{4} · 1 epoch · train \d+\.\d s \(\d+\.\d{3} ms\/sample\), test \d+\.\d\d s · wasm$/,
     );
     expect(r.err).toContain("Fashion-MNIST from /usr/share/datasets/fashion-mnist");
-    expect(r.err).toContain("2 jobs done");
+    expect(r.err).toMatch(
+      /2 of 2 jobs done \(0 from earlier runs\); results in test\/\.tmp\/results-\d+-\d+\/jobs/,
+    );
   });
 
   it("prints each job's full result as JSON, the same for the same seed", () => {
@@ -65,7 +71,27 @@ describe("cnnp run", { timeout: 120_000 }, () => {
     const r = cnnp("run", file, "--only", "Small", "--backend", "native");
     expect(r.code).toBe(1);
     expect(r.out).toContain("[1/2] Small · small · repeat 1/2: FAILED: the native back end");
-    expect(r.err).toContain("2 of 2 jobs failed");
+    expect(r.err).toContain("0 of 2 jobs done (0 from earlier runs), 2 failed");
+  });
+
+  it("keeps each finished job in a result file and does not run it again; a bad file is re-run", () => {
+    const results = join(dir, `resume-${process.pid}`);
+    rmSync(results, { recursive: true, force: true });
+    const first = cnnp("run", file, "--only", "Small", "--results", results);
+    expect(first.code).toBe(0);
+    const files = readdirSync(join(results, "jobs")).filter((f) => f.endsWith(".json"));
+    expect(files).toHaveLength(2);
+    const second = cnnp("run", file, "--only", "Small", "--results", results);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/\[1\/2\] Small · small · repeat 1\/2: done before: test loss/);
+    expect(second.err).toContain("2 of 2 jobs done (2 from earlier runs)");
+    const damaged = join(results, "jobs", files[0] as string);
+    writeFileSync(damaged, readFileSync(damaged, "utf8").replace('"status": "ok"', '"status": "maybe"'));
+    const third = cnnp("run", file, "--only", "Small", "--results", results);
+    expect(third.code).toBe(0);
+    expect(third.err).toContain(`${damaged}: not a valid result (status: Invalid discriminator value`);
+    expect(third.err).toContain("2 of 2 jobs done (1 from earlier runs)");
+    expect(JSON.parse(readFileSync(damaged, "utf8")).status).toBe("ok");
   });
 
   it("explains a missing data folder and an unknown experiment, exit 2, no stack trace", () => {

@@ -6,6 +6,8 @@ import { DataError } from "../../data/idx.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { plan } from "../../plan/plan.js";
 import type { Job, Plan, Run } from "../../plan/types.js";
+import { type FailedResult, type OkResult, schemaVersion } from "../../store/schema.js";
+import { ResultStore } from "../../store/store.js";
 import { BackendUnavailable, selectBackend } from "../../train/backends/select.js";
 import { host } from "../../train/environment.js";
 import { fitRun } from "../../train/fit.js";
@@ -13,6 +15,7 @@ import { type JobResult, jobResult } from "../../train/job-results.js";
 import type { Io } from "../io.js";
 
 export interface RunOptions {
+  results?: string;
   backend?: Backend;
   data?: string;
   only?: string;
@@ -36,7 +39,9 @@ function describe(p: Plan, job: Job, owners: Map<string, number[]>): string {
   return `${e?.title ?? "?"} · ${c?.label ?? "?"}${reps > 1 ? ` · repeat ${job.repeat + 1}/${reps}` : ""}${also}`;
 }
 
-function line(r: JobResult): string {
+function line(
+  r: Pick<JobResult, "test" | "train" | "val" | "epochsTrained" | "stoppedEpoch" | "time" | "backend">,
+): string {
   const ms = r.time.perSample * 1000;
   return [
     `test loss ${f4(r.test.loss)} acc ${f4(r.test.accuracy)}`,
@@ -96,28 +101,71 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   io.err(
     `${file}: ${total} job${total === 1 ? "" : "s"} in ${runs.length} training run${runs.length === 1 ? "" : "s"}; data: Fashion-MNIST from ${data.dir}${data.official ? "" : " (not the official files)"}`,
   );
+  const store = new ResultStore(opts.results ?? "results");
+  const dataInfo = { dir: data.dir, checksum: data.checksum, official: data.official };
   let done = 0;
   let failed = 0;
+  let kept = 0;
   const tty = Boolean(process.stderr.isTTY) && !opts.json;
   for (const run of runs) {
     const jobs = run.jobs.filter((j) => wanted.has(j)).map((j) => jobsById.get(j) as Job);
+    const todo: Job[] = [];
+    for (const job of jobs) {
+      const stored = store.read(job.id);
+      if (stored.kind === "valid" && stored.result.status === "ok") {
+        done++;
+        kept++;
+        if (opts.json) io.out(JSON.stringify(stored.result));
+        else io.out(`[${done}/${total}] ${describe(p, job, owners)}: done before: ${line(stored.result)}`);
+        continue;
+      }
+      if (stored.kind === "invalid")
+        io.err(`${stored.path}: not a valid result (${stored.why}); running the job again`);
+      todo.push(job);
+    }
+    if (todo.length === 0) continue;
     try {
-      const results = await train(run, jobs, data, opts, tty, io);
+      const results = await train(run, todo, data, opts, tty, io);
       for (const [job, r] of results) {
         done++;
-        if (opts.json) io.out(JSON.stringify(r));
+        const file: OkResult = {
+          schema: schemaVersion,
+          status: "ok",
+          finishedAt: new Date().toISOString(),
+          data: dataInfo,
+          ...r,
+        };
+        store.write(file);
+        if (opts.json) io.out(JSON.stringify(file));
         else io.out(`[${done}/${total}] ${describe(p, job, owners)}: ${line(r)}`);
       }
     } catch (e) {
       const why = e instanceof BackendUnavailable || e instanceof Error ? e.message : String(e);
-      for (const job of jobs) {
+      for (const job of todo) {
         done++;
         failed++;
+        const file: FailedResult = {
+          schema: schemaVersion,
+          status: "failed",
+          error: why,
+          finishedAt: new Date().toISOString(),
+          data: dataInfo,
+          job: job.id,
+          run: run.id,
+          experiment: job.experiment,
+          configuration: job.configuration,
+          repeat: job.repeat,
+          seed: job.seed,
+          epochs: job.epochs,
+          host: host(),
+        };
+        store.write(file);
         io.out(`[${done}/${total}] ${describe(p, job, owners)}: FAILED: ${why}`);
       }
     }
   }
-  io.err(failed > 0 ? `${failed} of ${total} jobs failed` : `${total} job${total === 1 ? "" : "s"} done`);
+  const summary = `${total - failed} of ${total} job${total === 1 ? "" : "s"} done (${kept} from earlier runs)${failed > 0 ? `, ${failed} failed` : ""}; results in ${store.jobsDir}`;
+  io.err(summary);
   return failed > 0 ? 1 : 0;
 }
 

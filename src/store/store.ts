@@ -1,0 +1,105 @@
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { type ResultFile, resultFile } from "./schema.js";
+
+/** What the store holds for a job: a valid result, a file that failed the schema, or nothing. */
+export type Stored =
+  | { kind: "valid"; result: ResultFile }
+  | { kind: "invalid"; path: string; why: string }
+  | { kind: "missing" };
+
+/**
+ * One JSON file per finished job under `dir/jobs/`, named by the job id. Files are written
+ * atomically (temporary file, fsync, rename, fsync of the folder), so a crash leaves either the
+ * whole previous state or the whole new file, never half a file.
+ */
+export class ResultStore {
+  readonly jobsDir: string;
+
+  constructor(readonly dir: string) {
+    this.jobsDir = join(dir, "jobs");
+  }
+
+  path(jobId: string): string {
+    return join(this.jobsDir, `${jobId}.json`);
+  }
+
+  read(jobId: string): Stored {
+    const path = this.path(jobId);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
+      return { kind: "invalid", path, why: (e as Error).message };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      return { kind: "invalid", path, why: `not JSON (${(e as Error).message})` };
+    }
+    const parsed = resultFile.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return {
+        kind: "invalid",
+        path,
+        why: `${issue?.path.join(".") || "file"}: ${issue?.message ?? "invalid"}`,
+      };
+    }
+    if (parsed.data.job !== jobId)
+      return { kind: "invalid", path, why: `holds job ${parsed.data.job}, not ${jobId}` };
+    return { kind: "valid", result: parsed.data };
+  }
+
+  write(result: ResultFile): string {
+    const checked = resultFile.parse(result);
+    mkdirSync(this.jobsDir, { recursive: true });
+    const target = this.path(checked.job);
+    const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      const fd = openSync(tmp, "w");
+      try {
+        writeSync(fd, `${JSON.stringify(checked, null, 1)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, target);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw new Error(`cannot write ${target}: ${(e as Error).message}`);
+    }
+    try {
+      const dirFd = openSync(this.jobsDir, "r");
+      try {
+        fsyncSync(dirFd);
+      } finally {
+        closeSync(dirFd);
+      }
+    } catch {
+      // Folders cannot be opened for fsync on some systems; the rename is still atomic.
+    }
+    return target;
+  }
+
+  /** Temporary files left by a crash mid-write; they are never read as results. */
+  leftovers(): string[] {
+    try {
+      return readdirSync(this.jobsDir).filter((f) => f.endsWith(".tmp"));
+    } catch {
+      return [];
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type FailedResult, schemaVersion } from "../../src/store/schema.js";
+import { ResultStore } from "../../src/store/store.js";
+
+const dir = mkdtempSync(join(tmpdir(), "cnnp-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const failed: FailedResult = {
+  schema: schemaVersion,
+  status: "failed",
+  error: "the loss became NaN at epoch 3, batch 7: lower the learning rate",
+  finishedAt: "2026-11-23T20:00:00.000Z",
+  data: { dir: "/usr/share/datasets/fashion-mnist", checksum: "abc", official: true },
+  job: "0123456789abcdef",
+  run: "fedcba9876543210",
+  experiment: 1,
+  configuration: 0,
+  repeat: 0,
+  seed: 1,
+  epochs: 5,
+  host: {
+    hostname: "h",
+    cpu: "c",
+    cores: 2,
+    memoryGiB: 24,
+    os: "linux",
+    node: "v20",
+    cnnp: "0.1.0",
+    gpus: [],
+  },
+};
+
+describe("result store", () => {
+  const store = new ResultStore(dir);
+
+  it("writes a result whole, leaves no temporary file, and reads it back valid", () => {
+    expect(store.read(failed.job)).toEqual({ kind: "missing" });
+    const path = store.write(failed);
+    expect(path).toBe(join(dir, "jobs", "0123456789abcdef.json"));
+    expect(readdirSync(join(dir, "jobs"))).toEqual(["0123456789abcdef.json"]);
+    expect(store.read(failed.job)).toEqual({ kind: "valid", result: failed });
+  });
+
+  it("refuses to write what the schema rejects", () => {
+    expect(() => store.write({ ...failed, epochs: 0 })).toThrow();
+    expect(readdirSync(join(dir, "jobs"))).toEqual(["0123456789abcdef.json"]);
+  });
+
+  it("reports, and never trusts, a file that is cut short, not JSON, off-schema or another job's", () => {
+    const id = "1111111111111111";
+    const path = store.path(id);
+    writeFileSync(path, '{"schema": 1, "status": "ok", "job"');
+    expect(store.read(id)).toMatchObject({ kind: "invalid", path, why: expect.stringMatching(/^not JSON/) });
+    writeFileSync(path, JSON.stringify({ ...failed, job: id, seed: "one" }));
+    expect(store.read(id)).toMatchObject({ kind: "invalid", why: expect.stringMatching(/^seed: /) });
+    writeFileSync(path, JSON.stringify(failed));
+    expect(store.read(id)).toMatchObject({
+      kind: "invalid",
+      why: "holds job 0123456789abcdef, not 1111111111111111",
+    });
+  });
+});
