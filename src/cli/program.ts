@@ -64,6 +64,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
         code = await runCommand(file, opts, io);
       },
     );
+  program
+    .command("status")
+    .description(
+      "show, per experiment, how many jobs are done, failed, invalid or missing in the results folder",
+    )
+    .argument("<file>", ".cnnp file")
+    .option("--results <dir>", "the results folder", "results")
+    .option("--json", "print the counts as JSON")
+    .action(async (file: string, opts: { results?: string; json?: boolean }) => {
+      const { statusCommand } = await import("./commands/status.js");
+      code = await statusCommand(file, opts, io);
+    });
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

@@ -81,6 +81,15 @@ describe("cnnp run", { timeout: 120_000 }, () => {
     expect(first.code).toBe(0);
     const files = readdirSync(join(results, "jobs")).filter((f) => f.endsWith(".json"));
     expect(files).toHaveLength(2);
+    const status = cnnp("status", file, "--results", results, "--json");
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.out).experiments).toEqual([
+      { number: 1, title: "Small", jobs: 2, done: 2, failed: 0, invalid: 0, missing: 0 },
+      { number: 2, title: "Other", jobs: 2, done: 0, failed: 0, invalid: 0, missing: 2 },
+    ]);
+    expect(cnnp("status", file, "--results", results).out).toContain(
+      "1. Small         2     2       0        0        0",
+    );
     const second = cnnp("run", file, "--only", "Small", "--results", results);
     expect(second.code).toBe(0);
     expect(second.out).toMatch(/\[1\/2\] Small · small · repeat 1\/2: done before: test loss/);

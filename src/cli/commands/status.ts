@@ -1,0 +1,60 @@
+import { compileFile } from "../../compile.js";
+import { formatDiagnostics } from "../../diagnostics/format.js";
+import { plan } from "../../plan/plan.js";
+import { ResultStore } from "../../store/store.js";
+import type { Io } from "../io.js";
+
+interface ExperimentStatus {
+  number: number;
+  title: string;
+  jobs: number;
+  done: number;
+  failed: number;
+  invalid: number;
+  missing: number;
+}
+
+/** `cnnp status FILE`: per experiment, how many jobs are done, failed, invalid or missing. */
+export async function statusCommand(
+  file: string,
+  opts: { results?: string; json?: boolean },
+  io: Io,
+): Promise<number> {
+  const c = await compileFile(file);
+  if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
+  if (!c.pipeline) return 1;
+  const p = plan(c.pipeline);
+  const store = new ResultStore(opts.results ?? "results");
+  const rows: ExperimentStatus[] = p.experiments.map((e) => {
+    const row: ExperimentStatus = {
+      number: e.number,
+      title: e.title,
+      jobs: e.jobs.length,
+      done: 0,
+      failed: 0,
+      invalid: 0,
+      missing: 0,
+    };
+    for (const j of e.jobs) {
+      const s = store.read(j.id);
+      if (s.kind === "missing") row.missing++;
+      else if (s.kind === "invalid") row.invalid++;
+      else if (s.result.status === "ok") row.done++;
+      else row.failed++;
+    }
+    return row;
+  });
+  if (opts.json) {
+    io.out(JSON.stringify({ file, results: store.jobsDir, experiments: rows }, null, 2));
+    return 0;
+  }
+  const width = Math.max(10, ...rows.map((r) => r.title.length + 4));
+  io.out(`${file}: results in ${store.jobsDir}`);
+  io.out(`${"experiment".padEnd(width)}  jobs  done  failed  invalid  missing`);
+  for (const r of rows) {
+    io.out(
+      `${`${r.number}. ${r.title}`.padEnd(width)}  ${String(r.jobs).padStart(4)}  ${String(r.done).padStart(4)}  ${String(r.failed).padStart(6)}  ${String(r.invalid).padStart(7)}  ${String(r.missing).padStart(7)}`,
+    );
+  }
+  return 0;
+}
