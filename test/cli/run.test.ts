@@ -88,7 +88,7 @@ describe("cnnp run", { timeout: 120_000 }, () => {
       { number: 2, title: "Other", jobs: 2, done: 0, failed: 0, invalid: 0, missing: 2 },
     ]);
     expect(cnnp("status", file, "--results", results).out).toContain(
-      "1. Small         2     2       0        0        0",
+      "1. Small       2     2       0        0        0",
     );
     const second = cnnp("run", file, "--only", "Small", "--results", results);
     expect(second.code).toBe(0);
