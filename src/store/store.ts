@@ -94,12 +94,33 @@ export class ResultStore {
     return target;
   }
 
-  /** Temporary files left by a crash mid-write; they are never read as results. */
-  leftovers(): string[] {
+  /**
+   * Removes temporary files that a crashed writer left behind (its process is gone); they are never
+   * read as results. Returns how many were removed.
+   */
+  sweep(): number {
+    let files: string[];
     try {
-      return readdirSync(this.jobsDir).filter((f) => f.endsWith(".tmp"));
+      files = readdirSync(this.jobsDir).filter((f) => f.endsWith(".tmp"));
     } catch {
-      return [];
+      return 0;
     }
+    let removed = 0;
+    for (const f of files) {
+      const pid = Number(/\.json\.(\d+)\.\d+\.tmp$/.exec(f)?.[1]);
+      if (Number.isInteger(pid) && alive(pid)) continue;
+      rmSync(join(this.jobsDir, f), { force: true });
+      removed++;
+    }
+    return removed;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -44,6 +44,19 @@ describe("result store", () => {
     expect(store.read(failed.job)).toEqual({ kind: "valid", result: failed });
   });
 
+  it("sweeps temporary files of writers that died, and keeps those of live ones", () => {
+    const dead = join(dir, "jobs", "2222222222222222.json.999999999.1.tmp");
+    const live = join(dir, "jobs", `3333333333333333.json.${process.pid}.1.tmp`);
+    writeFileSync(dead, "{");
+    writeFileSync(live, "{");
+    expect(store.sweep()).toBe(1);
+    expect(readdirSync(join(dir, "jobs")).sort()).toEqual([
+      "0123456789abcdef.json",
+      `3333333333333333.json.${process.pid}.1.tmp`,
+    ]);
+    rmSync(live);
+  });
+
   it("refuses to write what the schema rejects", () => {
     expect(() => store.write({ ...failed, epochs: 0 })).toThrow();
     expect(readdirSync(join(dir, "jobs"))).toEqual(["0123456789abcdef.json"]);

@@ -102,6 +102,9 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
     `${file}: ${total} job${total === 1 ? "" : "s"} in ${runs.length} training run${runs.length === 1 ? "" : "s"}; data: Fashion-MNIST from ${data.dir}${data.official ? "" : " (not the official files)"}`,
   );
   const store = new ResultStore(opts.results ?? "results");
+  const swept = store.sweep();
+  if (swept > 0)
+    io.err(`removed ${swept} half-written result file${swept === 1 ? "" : "s"} left by an interrupted run`);
   const dataInfo = { dir: data.dir, checksum: data.checksum, official: data.official };
   let done = 0;
   let failed = 0;
