@@ -71,11 +71,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
     )
     .argument("<file>", ".cnnp file")
     .option("--results <dir>", "the results folder", "results")
+    .option("--data <dir>", "the data folder the jobs ran on, when not the official files")
+    .addOption(
+      new Option("--backend <name>", "the back end given to cnnp run --backend").choices([...backends]),
+    )
     .option("--json", "print the counts as JSON")
-    .action(async (file: string, opts: { results?: string; json?: boolean }) => {
-      const { statusCommand } = await import("./commands/status.js");
-      code = await statusCommand(file, opts, io);
-    });
+    .action(
+      async (file: string, opts: { results?: string; json?: boolean; data?: string; backend?: Backend }) => {
+        const { statusCommand } = await import("./commands/status.js");
+        code = await statusCommand(file, opts, io);
+      },
+    );
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

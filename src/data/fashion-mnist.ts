@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { datasetChecksum, officialFileHashes } from "./checksums.js";
 import { download } from "./download.js";
 import { DataError, idxHeader, parseIdx } from "./idx.js";
 
@@ -10,19 +11,19 @@ import { DataError, idxHeader, parseIdx } from "./idx.js";
 export const files = {
   trainImages: {
     name: "train-images-idx3-ubyte",
-    sha256: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    sha256: officialFileHashes[0],
   },
   trainLabels: {
     name: "train-labels-idx1-ubyte",
-    sha256: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    sha256: officialFileHashes[1],
   },
   testImages: {
     name: "t10k-images-idx3-ubyte",
-    sha256: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    sha256: officialFileHashes[2],
   },
   testLabels: {
     name: "t10k-labels-idx1-ubyte",
-    sha256: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    sha256: officialFileHashes[3],
   },
 } as const;
 type FileKey = keyof typeof files;
@@ -223,7 +224,7 @@ function readDataset(dir: string, origin: string, mustBeOfficial: boolean): Data
     classes,
     dir,
     origin,
-    checksum: sha256(Buffer.from(hashes.join("\n"))),
+    checksum: datasetChecksum(hashes),
     official,
   };
   loaded.set(dir, ds);

@@ -1,5 +1,6 @@
 import { isProblem, summarize } from "../check/shapes.js";
-import type { CheckedPipeline, Configuration, ModelSpec } from "../check/types.js";
+import type { Backend, CheckedPipeline, Configuration, ModelSpec } from "../check/types.js";
+import { officialChecksum } from "../data/checksums.js";
 import { contentHash } from "./hash.js";
 import type { Job, Plan, PlannedExperiment, PlannedModel, Run } from "./types.js";
 
@@ -8,14 +9,21 @@ function modelKey(m: ModelSpec): string {
   return contentHash({ input: m.input, classes: m.classes, layers: m.layers }, 12);
 }
 
+export interface PlanOptions {
+  /** Checksum of the data the jobs will see (default: the official Fashion-MNIST's). */
+  dataChecksum?: string;
+  /** A back end that overrides the pipeline's for every job (`cnnp run --backend`). */
+  backend?: Backend;
+}
+
 /** Everything but the epoch count that determines a job's result. */
-function runIdentity(c: Configuration, seed: number) {
+function runIdentity(c: Configuration, seed: number, opts: PlanOptions) {
   const { epochs: _epochs, evaluateEvery: _every, ...training } = c.training;
   return {
     model: { input: c.model.input, classes: c.model.classes, layers: c.model.layers },
     training,
-    data: c.data,
-    backend: c.backend,
+    data: { ...c.data, checksum: opts.dataChecksum ?? officialChecksum },
+    backend: opts.backend ?? c.backend,
     seed,
   };
 }
@@ -30,7 +38,7 @@ function evaluationEpochs(run: Run, every: number): number[] {
  * Turns a checked pipeline into jobs (configurations x repeats) and training runs. Jobs that
  * differ only in their epoch count share one run; equal jobs in different experiments are one job.
  */
-export function plan(checked: CheckedPipeline): Plan {
+export function plan(checked: CheckedPipeline, opts: PlanOptions = {}): Plan {
   const models = new Map<string, PlannedModel>();
   const runs = new Map<string, Run>();
   const everyByRun = new Map<string, number>();
@@ -59,7 +67,7 @@ export function plan(checked: CheckedPipeline): Plan {
       }
       for (let r = 0; r < e.repeat; r++) {
         const seed = c.seed + r;
-        const identity = runIdentity(c, seed);
+        const identity = runIdentity(c, seed, opts);
         const runId = contentHash(identity);
         const id = contentHash({ ...identity, epochs: c.training.epochs });
         let run = runs.get(runId);
@@ -70,7 +78,7 @@ export function plan(checked: CheckedPipeline): Plan {
             modelKey: key,
             training: c.training,
             data: c.data,
-            backend: c.backend,
+            backend: opts.backend ?? c.backend,
             seed,
             epochs: 0,
             evaluateAt: [],

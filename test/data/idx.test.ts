@@ -124,6 +124,8 @@ describe("finding Fashion-MNIST", () => {
       "debian",
     ]);
     expect(ds.trainLabels.slice(0, 5)).toEqual(new Uint8Array([9, 0, 0, 3, 0]));
+    const { officialChecksum } = await import("../../src/data/checksums.js");
+    expect(ds.checksum).toBe(officialChecksum);
   });
 });
 

@@ -70,3 +70,22 @@ describe("the project's own pipelines", () => {
     expect(new Set(jobs.map((j) => j.id)).size).toBe(6);
   });
 });
+
+describe("job ids", () => {
+  const c = compile(
+    'model m = conv8 pool flatten dense10\nexperiment "x" {\n  sweep epochs [1, 2]\n}\n',
+    "ids.cnnp",
+  );
+  if (!c.pipeline) throw new Error("no pipeline");
+  const pipeline = c.pipeline;
+  const ids = (opts: Parameters<typeof plan>[1] = {}) =>
+    plan(pipeline, opts).experiments[0]?.jobs.map((j) => j.id);
+
+  it("cover the data's checksum (the official one by default) and the back end asked for", async () => {
+    const { officialChecksum } = await import("../../src/data/checksums.js");
+    expect(ids()).toEqual(ids({ dataChecksum: officialChecksum }));
+    expect(ids({ dataChecksum: "other data" })).not.toEqual(ids());
+    expect(ids({ backend: "cpu" })).not.toEqual(ids());
+    expect(ids({ backend: "cpu" })).toEqual(ids({ backend: "cpu" }));
+  });
+});

@@ -63,17 +63,27 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   const c = await compileFile(file);
   if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
   if (!c.pipeline) return 1;
-  const p = plan(c.pipeline);
-  let experiments = p.experiments;
-  if (opts.only !== undefined) {
-    experiments = experiments.filter((e) => e.title === opts.only);
-    if (experiments.length === 0) {
-      io.err(
-        `error: no experiment titled "${opts.only}" in ${file}; titles: ${p.experiments.map((e) => `"${e.title}"`).join(", ")}`,
-      );
+  const titles = c.pipeline.experiments.map((e) => e.title);
+  if (opts.only !== undefined && !titles.includes(opts.only)) {
+    io.err(
+      `error: no experiment titled "${opts.only}" in ${file}; titles: ${titles.map((t) => `"${t}"`).join(", ")}`,
+    );
+    return 2;
+  }
+  let data: Dataset;
+  try {
+    data = await loadFashionMnist({ dir: opts.data, log: (l) => io.err(l) });
+  } catch (e) {
+    if (e instanceof DataError) {
+      io.err(`error: ${e.message}`);
       return 2;
     }
+    throw e;
   }
+  // Job ids cover the data actually read and the back end asked for, so results of other data or
+  // another back end are never taken for these.
+  const p = plan(c.pipeline, { dataChecksum: data.checksum, backend: opts.backend });
+  const experiments = p.experiments.filter((e) => opts.only === undefined || e.title === opts.only);
   const wanted = new Set(experiments.flatMap((e) => e.jobs.map((j) => j.id)));
   const runs = p.runs.filter((r) => r.jobs.some((j) => wanted.has(j)));
   const jobsById = new Map<string, Job>();
@@ -85,17 +95,6 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
       if (!list.includes(e.number)) list.push(e.number);
       owners.set(j.id, list);
     }
-  }
-
-  let data: Dataset;
-  try {
-    data = await loadFashionMnist({ dir: opts.data, log: (l) => io.err(l) });
-  } catch (e) {
-    if (e instanceof DataError) {
-      io.err(`error: ${e.message}`);
-      return 2;
-    }
-    throw e;
   }
   const total = runs.reduce((n, r) => n + r.jobs.filter((j) => wanted.has(j)).length, 0);
   io.err(

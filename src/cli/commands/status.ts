@@ -1,4 +1,7 @@
+import type { Backend } from "../../check/types.js";
 import { compileFile } from "../../compile.js";
+import { loadFashionMnist } from "../../data/fashion-mnist.js";
+import { DataError } from "../../data/idx.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { plan } from "../../plan/plan.js";
 import { ResultStore } from "../../store/store.js";
