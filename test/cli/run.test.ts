@@ -90,6 +90,10 @@ describe("cnnp run", { timeout: 120_000 }, () => {
     expect(cnnp("status", file, "--results", results).out).toContain(
       "1. Small       2     2       0        0        0",
     );
+    const otherBackend = JSON.parse(
+      cnnp("status", file, "--results", results, "--backend", "cpu", "--json").out,
+    );
+    expect(otherBackend.experiments[0]).toMatchObject({ title: "Small", done: 0, missing: 2 });
     const second = cnnp("run", file, "--only", "Small", "--results", results);
     expect(second.code).toBe(0);
     expect(second.out).toMatch(/\[1\/2\] Small · small · repeat 1\/2: done before: test loss/);

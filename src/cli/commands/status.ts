@@ -20,13 +20,24 @@ interface ExperimentStatus {
 /** `cnnp status FILE`: per experiment, how many jobs are done, failed, invalid or missing. */
 export async function statusCommand(
   file: string,
-  opts: { results?: string; json?: boolean },
+  opts: { results?: string; json?: boolean; data?: string; backend?: Backend },
   io: Io,
 ): Promise<number> {
   const c = await compileFile(file);
   if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
   if (!c.pipeline) return 1;
-  const p = plan(c.pipeline);
+  // Job ids include the data's checksum: the official one unless --data names other files.
+  let dataChecksum: string | undefined;
+  if (opts.data !== undefined) {
+    try {
+      dataChecksum = (await loadFashionMnist({ dir: opts.data, download: false })).checksum;
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      io.err(`error: ${e.message}`);
+      return 2;
+    }
+  }
+  const p = plan(c.pipeline, { dataChecksum, backend: opts.backend });
   const store = new ResultStore(opts.results ?? "results");
   const rows: ExperimentStatus[] = p.experiments.map((e) => {
     const row: ExperimentStatus = {
