@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { basename } from "node:path";
 import { SingleBar } from "cli-progress";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 export interface DownloadOptions {
   /** Returns a reason when the bytes are not what was expected; the file is then not kept. */
@@ -48,20 +48,6 @@ export async function download(url: string, target: string, opts: DownloadOption
   const bytes = Buffer.concat(chunks);
   const bad = opts.verify(bytes);
   if (bad) throw new Error(`${url}: ${bad}`);
-  mkdirSync(dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new Error(`cannot write ${target}: ${(e as Error).message}`);
-  }
+  writeFileAtomic(target, bytes);
   opts.log?.(`saved ${target} (verified)`);
 }

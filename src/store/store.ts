@@ -1,15 +1,6 @@
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { temporaryName, writeFileAtomic } from "../util/atomic-write.js";
 import { type ResultFile, resultFile } from "./schema.js";
 
 /** What the store holds for a job: a valid result, a file that failed the schema, or nothing. */
@@ -19,9 +10,8 @@ export type Stored =
   | { kind: "missing" };
 
 /**
- * One JSON file per finished job under `dir/jobs/`, named by the job id. Files are written
- * atomically (temporary file, fsync, rename, fsync of the folder), so a crash leaves either the
- * whole previous state or the whole new file, never half a file.
+ * One JSON file per finished job under `dir/jobs/`, named by the job id, written atomically
+ * (`writeFileAtomic`), so a crash leaves either the whole previous state or the whole new file.
  */
 export class ResultStore {
   readonly jobsDir: string;
@@ -65,32 +55,8 @@ export class ResultStore {
 
   write(result: ResultFile): string {
     const checked = resultFile.parse(result);
-    mkdirSync(this.jobsDir, { recursive: true });
     const target = this.path(checked.job);
-    const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
-    try {
-      const fd = openSync(tmp, "w");
-      try {
-        writeSync(fd, `${JSON.stringify(checked, null, 1)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, target);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw new Error(`cannot write ${target}: ${(e as Error).message}`);
-    }
-    try {
-      const dirFd = openSync(this.jobsDir, "r");
-      try {
-        fsyncSync(dirFd);
-      } finally {
-        closeSync(dirFd);
-      }
-    } catch {
-      // Folders cannot be opened for fsync on some systems; the rename is still atomic.
-    }
+    writeFileAtomic(target, `${JSON.stringify(checked, null, 1)}\n`);
     return target;
   }
 
@@ -107,7 +73,7 @@ export class ResultStore {
     }
     let removed = 0;
     for (const f of files) {
-      const pid = Number(/\.json\.(\d+)\.\d+\.tmp$/.exec(f)?.[1]);
+      const pid = Number(temporaryName.exec(f)?.[1]);
       if (Number.isInteger(pid) && alive(pid)) continue;
       rmSync(join(this.jobsDir, f), { force: true });
       removed++;

@@ -31,6 +31,19 @@ export interface JobResult {
   host: Host;
 }
 
+/** The fields that say which job a result belongs to, shared by ok and failed results. */
+export function jobIdentity(job: Job, run: Run) {
+  return {
+    job: job.id,
+    run: run.id,
+    experiment: job.experiment,
+    configuration: job.configuration,
+    repeat: job.repeat,
+    seed: job.seed,
+    epochs: job.epochs,
+  };
+}
+
 /** Cuts a job's result out of its run's outcome. */
 export function jobResult(
   job: Job,
@@ -46,13 +59,7 @@ export function jobResult(
   if (!last.test) throw new Error(`internal: run ${run.id} was not evaluated after epoch ${upTo}`);
   const train = history.reduce((s, e) => s + e.seconds, 0);
   return {
-    job: job.id,
-    run: run.id,
-    experiment: job.experiment,
-    configuration: job.configuration,
-    repeat: job.repeat,
-    seed: job.seed,
-    epochs: job.epochs,
+    ...jobIdentity(job, run),
     epochsTrained: upTo,
     stoppedEpoch:
       outcome.stoppedEpoch !== null && outcome.stoppedEpoch <= job.epochs ? outcome.stoppedEpoch : null,

@@ -11,7 +11,7 @@ import { ResultStore } from "../../store/store.js";
 import { BackendUnavailable, selectBackend } from "../../train/backends/select.js";
 import { host } from "../../train/environment.js";
 import { fitRun } from "../../train/fit.js";
-import { type JobResult, jobResult } from "../../train/job-results.js";
+import { type JobResult, jobIdentity, jobResult } from "../../train/job-results.js";
 import type { Io } from "../io.js";
 
 export interface RunOptions {
@@ -111,7 +111,7 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   const tty = Boolean(process.stderr.isTTY) && !opts.json;
   for (const run of runs) {
     const jobs = run.jobs.filter((j) => wanted.has(j)).map((j) => jobsById.get(j) as Job);
-    const todo: Job[] = [];
+    const pending: Job[] = [];
     for (const job of jobs) {
       const stored = store.read(job.id);
       if (stored.kind === "valid" && stored.result.status === "ok") {
@@ -123,11 +123,11 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
       }
       if (stored.kind === "invalid")
         io.err(`${stored.path}: not a valid result (${stored.why}); running the job again`);
-      todo.push(job);
+      pending.push(job);
     }
-    if (todo.length === 0) continue;
+    if (pending.length === 0) continue;
     try {
-      const results = await train(run, todo, data, opts, tty, io);
+      const results = await train(run, pending, data, opts, tty, io);
       for (const [job, r] of results) {
         done++;
         const file: OkResult = {
@@ -143,7 +143,7 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
       }
     } catch (e) {
       const why = e instanceof BackendUnavailable || e instanceof Error ? e.message : String(e);
-      for (const job of todo) {
+      for (const job of pending) {
         done++;
         failed++;
         const file: FailedResult = {
@@ -152,13 +152,7 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
           error: why,
           finishedAt: new Date().toISOString(),
           data: dataInfo,
-          job: job.id,
-          run: run.id,
-          experiment: job.experiment,
-          configuration: job.configuration,
-          repeat: job.repeat,
-          seed: job.seed,
-          epochs: job.epochs,
+          ...jobIdentity(job, run),
           host: host(),
         };
         store.write(file);
