@@ -1,10 +1,11 @@
 import { fileURLToPath } from "node:url";
 import { benchParse } from "./parse.js";
 import { benchTrain } from "./train.js";
+import { benchWorkers } from "./workers.js";
 
 /**
- * `npm run bench [-- parse|train] [--rounds N] [--no-epoch] [--no-peer]`: the figures the issues'
- * speed targets are measured by. With no section, both run.
+ * `npm run bench [-- parse|train|workers] [--rounds N] [--no-epoch] [--no-peer]`: the figures the issues'
+ * speed targets are measured by. With no section, all run.
  */
 const args = process.argv.slice(2);
 const sections = args.filter((a) => !a.startsWith("--") && !/^\d+$/.test(a));
@@ -22,3 +23,4 @@ if (want("train")) {
       process.env.CNNP_PEER ?? fileURLToPath(new URL("../../../shared/bench/peer_torch.py", import.meta.url)),
   });
 }
+if (want("workers")) benchWorkers(Number.isInteger(rounds) && rounds > 0 ? rounds : 3);

@@ -56,9 +56,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
       "where result files are kept; jobs with a valid result there are not run again",
       "results",
     )
+    .option("--workers <n>", "worker processes training at once (default: the number of cores)")
+    .option("--dry-run", "show what would be trained, and train nothing")
     .option("--json", "print one JSON result per job")
     .action(
-      async (file: string, opts: { backend?: Backend; data?: string; only?: string; json?: boolean }) => {
+      async (
+        file: string,
+        opts: {
+          backend?: Backend;
+          data?: string;
+          only?: string;
+          json?: boolean;
+          workers?: string;
+          dryRun?: boolean;
+        },
+      ) => {
         // Loaded only when needed: TensorFlow.js takes a second to import.
         const { runCommand } = await import("./commands/run.js");
         code = await runCommand(file, opts, io);

@@ -47,6 +47,11 @@ const common = {
   finishedAt: z.string(),
   /** The data the job saw: where from and the checksum of the four files. */
   data: z.object({ dir: z.string(), checksum: z.string(), official: z.boolean() }),
+  /** The pipeline file the job came from, and its git commit when it is in a repository. */
+  source: z.object({
+    file: z.string(),
+    git: z.object({ commit: z.string(), dirty: z.boolean() }).nullable(),
+  }),
 };
 
 export const okResult = z.object({

@@ -9,6 +9,8 @@ let fresh = 0;
 function cnnp(...args: string[]) {
   if (args[0] === "run" && !args.includes("--results"))
     args.push("--results", join("test", ".tmp", `results-${process.pid}-${fresh++}`));
+  // One worker keeps the lines in plan order; test/cli/workers.test.ts runs several.
+  if (args[0] === "run" && !args.includes("--workers")) args.push("--workers", "1");
   const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },

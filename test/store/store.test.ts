@@ -14,6 +14,7 @@ const failed: FailedResult = {
   error: "the loss became NaN at epoch 3, batch 7: lower the learning rate",
   finishedAt: "2026-11-23T20:00:00.000Z",
   data: { dir: "/usr/share/datasets/fashion-mnist", checksum: "abc", official: true },
+  source: { file: "pipelines/quick.cnnp", git: { commit: "0".repeat(40), dirty: false } },
   job: "0123456789abcdef",
   run: "fedcba9876543210",
   experiment: 1,

@@ -1,17 +1,19 @@
-import { SingleBar } from "cli-progress";
+import { availableParallelism } from "node:os";
 import type { Backend } from "../../check/types.js";
 import { compileFile } from "../../compile.js";
 import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
 import { DataError } from "../../data/idx.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { plan } from "../../plan/plan.js";
-import type { Job, Plan, Run } from "../../plan/types.js";
-import { type FailedResult, type OkResult, schemaVersion } from "../../store/schema.js";
+import type { Job, Plan } from "../../plan/types.js";
+import { Claims } from "../../runner/claims.js";
+import { type Display, LiveDisplay, PlainDisplay } from "../../runner/progress.js";
+import type { Unit } from "../../runner/protocol.js";
+import { runUnits } from "../../runner/runner.js";
+import { sourceInfo } from "../../runner/source.js";
+import { plannedBatches } from "../../runner/units.js";
+import type { ResultFile } from "../../store/schema.js";
 import { ResultStore } from "../../store/store.js";
-import { BackendUnavailable, selectBackend } from "../../train/backends/select.js";
-import { host } from "../../train/environment.js";
-import { fitRun } from "../../train/fit.js";
-import { type JobResult, jobIdentity, jobResult } from "../../train/job-results.js";
 import type { Io } from "../io.js";
 
 export interface RunOptions {
@@ -20,12 +22,13 @@ export interface RunOptions {
   data?: string;
   only?: string;
   json?: boolean;
+  workers?: string;
+  dryRun?: boolean;
 }
 
 const f4 = (x: number) => x.toFixed(4);
-
-/** `auto`'s skipped back ends are told once per process. */
-let notified = false;
+const plural = (n: number, word: string) =>
+  `${n.toLocaleString("en")} ${word}${n === 1 ? "" : word.endsWith("s") ? "es" : "s"}`;
 
 /** A job as its first experiment names it, and the other experiments that have the same job. */
 function describe(p: Plan, job: Job, owners: Map<string, number[]>): string {
@@ -39,15 +42,15 @@ function describe(p: Plan, job: Job, owners: Map<string, number[]>): string {
   return `${e?.title ?? "?"} · ${c?.label ?? "?"}${reps > 1 ? ` · repeat ${job.repeat + 1}/${reps}` : ""}${also}`;
 }
 
-function line(
-  r: Pick<JobResult, "test" | "train" | "val" | "epochsTrained" | "stoppedEpoch" | "time" | "backend">,
-): string {
+/** One finished job in one line: its metrics, epochs, time and back end, or its error. */
+function line(r: ResultFile): string {
+  if (r.status === "failed") return `FAILED: ${r.error}`;
   const ms = r.time.perSample * 1000;
   return [
     `test loss ${f4(r.test.loss)} acc ${f4(r.test.accuracy)}`,
     `train loss ${f4(r.train.loss)} acc ${f4(r.train.accuracy)}`,
     r.val ? `val loss ${f4(r.val.loss)} acc ${f4(r.val.accuracy)}` : "",
-    `${r.epochsTrained} epoch${r.epochsTrained === 1 ? "" : "s"}${r.stoppedEpoch ? " (early stop)" : ""}`,
+    `${plural(r.epochsTrained, "epoch")}${r.stoppedEpoch ? " (early stop)" : ""}`,
     `train ${r.time.train.toFixed(1)} s (${ms.toFixed(3)} ms/sample), test ${r.test.seconds.toFixed(2)} s`,
     r.backend.name,
   ]
@@ -55,11 +58,24 @@ function line(
     .join(" · ");
 }
 
+function parseWorkers(value: string | undefined): number | string {
+  if (value === undefined) return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    return `--workers takes a whole number from 1 to 256 (got "${value}"); the default is the number of cores (${availableParallelism()})`;
+  return n;
+}
+
 /**
- * `cnnp run FILE`: trains every run of the plan on the real data and prints each job's loss,
- * accuracy and time. A run that fails is reported and the others go on.
+ * `cnnp run FILE`: trains the jobs of the plan whose results are missing, on worker processes,
+ * and writes one result file per job. A run that fails is recorded and the others go on.
  */
 export async function runCommand(file: string, opts: RunOptions, io: Io): Promise<number> {
+  const workers = parseWorkers(opts.workers);
+  if (typeof workers === "string") {
+    io.err(`error: ${workers}`);
+    return 2;
+  }
   const c = await compileFile(file);
   if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
   if (!c.pipeline) return 1;
@@ -85,7 +101,6 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   const p = plan(c.pipeline, { dataChecksum: data.checksum, backend: opts.backend });
   const experiments = p.experiments.filter((e) => opts.only === undefined || e.title === opts.only);
   const wanted = new Set(experiments.flatMap((e) => e.jobs.map((j) => j.id)));
-  const runs = p.runs.filter((r) => r.jobs.some((j) => wanted.has(j)));
   const jobsById = new Map<string, Job>();
   const owners = new Map<string, number[]>();
   for (const e of experiments) {
@@ -96,125 +111,165 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
       owners.set(j.id, list);
     }
   }
-  const total = runs.reduce((n, r) => n + r.jobs.filter((j) => wanted.has(j)).length, 0);
+  const runs = p.runs.filter((r) => r.jobs.some((j) => wanted.has(j)));
+  const total = wanted.size;
   io.err(
-    `${file}: ${total} job${total === 1 ? "" : "s"} in ${runs.length} training run${runs.length === 1 ? "" : "s"}; data: Fashion-MNIST from ${data.dir}${data.official ? "" : " (not the official files)"}`,
+    `${file}: ${plural(total, "job")} in ${plural(runs.length, "training run")}; data: Fashion-MNIST from ${data.dir}${data.official ? "" : " (not the official files)"}`,
   );
   const store = new ResultStore(opts.results ?? "results");
   const swept = store.sweep();
   if (swept > 0)
     io.err(`removed ${swept} half-written result file${swept === 1 ? "" : "s"} left by an interrupted run`);
-  const dataInfo = { dir: data.dir, checksum: data.checksum, official: data.official };
+
+  // What is done already, and what is left, run by run.
   let done = 0;
   let failed = 0;
   let kept = 0;
-  const tty = Boolean(process.stderr.isTTY) && !opts.json;
+  const units: Unit[] = [];
+  const counter = () => `[${done}/${total}]`;
+  const report = (files: ResultFile[], how = "") => {
+    for (const f of files) {
+      done++;
+      if (f.status === "failed") failed++;
+      const job = jobsById.get(f.job);
+      if (opts.json) display.job(JSON.stringify(f));
+      else display.job(`${counter()} ${job ? describe(p, job, owners) : f.job}: ${how}${line(f)}`);
+    }
+  };
+  let display: Display = new PlainDisplay(io);
   for (const run of runs) {
-    const jobs = run.jobs.filter((j) => wanted.has(j)).map((j) => jobsById.get(j) as Job);
     const pending: Job[] = [];
-    for (const job of jobs) {
+    for (const id of run.jobs.filter((j) => wanted.has(j))) {
+      const job = jobsById.get(id) as Job;
       const stored = store.read(job.id);
       if (stored.kind === "valid" && stored.result.status === "ok") {
-        done++;
         kept++;
-        if (opts.json) io.out(JSON.stringify(stored.result));
-        else io.out(`[${done}/${total}] ${describe(p, job, owners)}: done before: ${line(stored.result)}`);
+        if (!opts.dryRun) report([stored.result], "done before: ");
         continue;
       }
       if (stored.kind === "invalid")
         io.err(`${stored.path}: not a valid result (${stored.why}); running the job again`);
       pending.push(job);
     }
-    if (pending.length === 0) continue;
-    try {
-      const results = await train(run, pending, data, opts, tty, io);
-      for (const [job, r] of results) {
-        done++;
-        const file: OkResult = {
-          schema: schemaVersion,
-          status: "ok",
-          finishedAt: new Date().toISOString(),
-          data: dataInfo,
-          ...r,
-        };
-        store.write(file);
-        if (opts.json) io.out(JSON.stringify(file));
-        else io.out(`[${done}/${total}] ${describe(p, job, owners)}: ${line(r)}`);
-      }
-    } catch (e) {
-      const why = e instanceof BackendUnavailable || e instanceof Error ? e.message : String(e);
-      for (const job of pending) {
-        done++;
-        failed++;
-        const file: FailedResult = {
-          schema: schemaVersion,
-          status: "failed",
-          error: why,
-          finishedAt: new Date().toISOString(),
-          data: dataInfo,
-          ...jobIdentity(job, run),
-          host: host(),
-        };
-        store.write(file);
-        io.out(`[${done}/${total}] ${describe(p, job, owners)}: FAILED: ${why}`);
-      }
-    }
+    if (pending.length > 0) units.push({ run, jobs: pending });
   }
-  const summary = `${total - failed} of ${total} job${total === 1 ? "" : "s"} done (${kept} from earlier runs)${failed > 0 ? `, ${failed} failed` : ""}; results in ${store.jobsDir}`;
-  io.err(summary);
-  return failed > 0 ? 1 : 0;
-}
+  const batchesOf = (u: Unit) => plannedBatches(u.run, data.trainCount);
+  const planned = units.reduce((n, u) => n + batchesOf(u), 0);
 
-async function train(
-  run: Run,
-  jobs: Job[],
-  data: Dataset,
-  opts: RunOptions,
-  tty: boolean,
-  io: Io,
-): Promise<[Job, JobResult][]> {
-  const want = opts.backend ?? run.backend;
-  const selected = await selectBackend(want);
-  if (want === "auto" && selected.skipped.length > 0 && !notified) {
-    notified = true;
-    io.err(
-      `back end: ${selected.info.name} (auto skipped ${selected.skipped.map((s) => `${s.name}: ${s.why}`).join("; ")})`,
-    );
+  if (opts.dryRun)
+    return dryRun(units, { p, owners, kept, total, workers, planned }, new Claims(store.dir), io);
+  const summary = () =>
+    `${total - failed} of ${plural(total, "job")} done (${kept} from earlier runs)${failed > 0 ? `, ${failed} failed` : ""}; results in ${store.jobsDir}`;
+  if (units.length === 0) {
+    io.err(summary());
+    return 0;
   }
-  const bar = tty
-    ? new SingleBar({
-        format: `training ${run.model.name} · epoch {epoch}/{epochs} [{bar}] batch {value}/{total} · {duration_formatted}`,
-        stream: process.stderr,
-        clearOnComplete: true,
-        hideCursor: true,
-      })
-    : undefined;
-  let started = false;
+  const used = Math.min(workers, units.length);
+  io.err(
+    `training ${plural(
+      units.reduce((n, u) => n + u.jobs.length, 0),
+      "job",
+    )} in ${plural(units.length, "run")} (${plural(planned, "step")}) on ${plural(used, "worker process")}${opts.json ? "" : "; results are printed as jobs finish"}`,
+  );
+  const live = Boolean(process.stderr.isTTY) && !opts.json;
+  if (live) display = new LiveDisplay(io, total, planned, done);
+
+  const label = (u: Unit) => {
+    const first = u.jobs[0] as Job;
+    return `${describe(p, first, new Map())}${u.jobs.length > 1 ? ` (${u.jobs.length} jobs)` : ""}`;
+  };
+  const notices = new Set<string>();
+  const abort = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    signalled = s;
+    abort.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let outcome: { interrupted: boolean };
   try {
-    const outcome = fitRun(
+    outcome = await runUnits(
+      units,
       {
-        model: run.model,
-        training: run.training,
-        data: run.data,
-        seed: run.seed,
-        epochs: run.epochs,
-        evaluateAt: run.evaluateAt,
+        workers,
+        store,
+        claims: new Claims(store.dir),
+        data: { dir: data.dir, checksum: data.checksum, official: data.official },
+        backend: opts.backend,
+        source: sourceInfo(file),
+        signal: abort.signal,
       },
-      data,
       {
-        onBatch: (p) => {
-          if (!bar) return;
-          if (!started) {
-            bar.start(p.batches, 0, { epoch: p.epoch, epochs: p.epochs });
-            started = true;
-          }
-          if (p.batch === 1 || p.batch === p.batches || p.batch % 8 === 0)
-            bar.update(p.batch, { epoch: p.epoch, epochs: p.epochs });
+        notice: (t) => {
+          if (notices.has(t)) return;
+          notices.add(t);
+          display.note(t);
+        },
+        started: (w, u) => display.started(w, label(u), batchesOf(u)),
+        progress: (w, _u, pr) => display.progress(w, pr),
+        finished: (w, _u, files) => {
+          display.ended(w, files.length);
+          report(files);
+        },
+        elsewhere: (u, files) => {
+          display.elsewhere(files.length, files.length === u.jobs.length ? batchesOf(u) : 0);
+          report(files, "done by another cnnp run: ");
+        },
+        waiting: (held) => {
+          const h = held[0]?.holder;
+          display.note(
+            `waiting for ${plural(held.length, "training run")} that another cnnp run is training${h && h.pid > 0 ? ` (pid ${h.pid} on ${h.host}, since ${h.since})` : ""}`,
+          );
         },
       },
     );
-    return jobs.map((j) => [j, jobResult(j, run, outcome, selected.info, host())]);
   } finally {
-    bar?.stop();
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    display.stop();
   }
+  const where = `results in ${store.jobsDir}`;
+  if (outcome.interrupted) {
+    io.err(
+      `interrupted (${signalled ?? "signal"}): ${done} of ${total} jobs done, ${failed} failed; the jobs in flight are lost. Run the same command again to go on; ${where}`,
+    );
+    return signalled === "SIGTERM" ? 143 : 130;
+  }
+  io.err(summary());
+  return failed > 0 ? 1 : 0;
+}
+
+/** `--dry-run`: what would be trained, and what is done or held by another cnnp run. */
+function dryRun(
+  units: Unit[],
+  ctx: {
+    p: Plan;
+    owners: Map<string, number[]>;
+    kept: number;
+    total: number;
+    workers: number;
+    planned: number;
+  },
+  claims: Claims,
+  io: Io,
+): number {
+  let jobs = 0;
+  let epochs = 0;
+  let held = 0;
+  for (const u of units) {
+    const holder = claims.holder(u.run.id);
+    if (holder) held++;
+    jobs += u.jobs.length;
+    epochs += u.run.epochs;
+    const who = holder ? ` · being trained by another cnnp run (pid ${holder.pid} on ${holder.host})` : "";
+    io.out(
+      `run ${u.run.id.slice(0, 12)} · ${u.run.model.name} · seed ${u.run.seed} · ${plural(u.run.epochs, "epoch")}${who}`,
+    );
+    for (const j of u.jobs) io.out(`  ${describe(ctx.p, j, ctx.owners)} · ${plural(j.epochs, "epoch")}`);
+  }
+  io.err(
+    `dry run: would train ${plural(jobs, "job")} in ${plural(units.length, "run")} (${plural(epochs, "epoch")}, ${plural(ctx.planned, "step")}) on ${plural(Math.min(ctx.workers, Math.max(1, units.length)), "worker process")}; ${ctx.kept} of ${plural(ctx.total, "job")} done before${held > 0 ? `; ${held} held by another cnnp run` : ""}`,
+  );
+  return 0;
 }

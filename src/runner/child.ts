@@ -1,0 +1,81 @@
+/**
+ * A worker process: trains the units its parent sends, one at a time, with a TensorFlow.js of its
+ * own, and sends back progress and results. It writes no files: the parent does.
+ */
+import type { Backend } from "../check/types.js";
+import { type Dataset, loadFashionMnist } from "../data/fashion-mnist.js";
+import { type BackendInfo, BackendUnavailable, selectBackend } from "../train/backends/select.js";
+import { host } from "../train/environment.js";
+import { fitRun } from "../train/fit.js";
+import { jobResult } from "../train/job-results.js";
+import type { FromWorker, ToWorker } from "./protocol.js";
+
+const parent = process.ppid;
+let dataset: Dataset | undefined;
+const backends = new Map<Backend, BackendInfo>();
+
+function send(m: FromWorker): void {
+  process.send?.(m);
+}
+
+/** The parent died (kill -9): stop at once rather than train for nobody. */
+function orphaned(): boolean {
+  return process.ppid !== parent;
+}
+
+async function backend(want: Backend): Promise<BackendInfo> {
+  const known = backends.get(want);
+  if (known) return known;
+  const selected = await selectBackend(want);
+  if (want === "auto" && selected.skipped.length > 0)
+    send({
+      type: "notice",
+      text: `back end: ${selected.info.name} (auto skipped ${selected.skipped.map((s) => `${s.name}: ${s.why}`).join("; ")})`,
+    });
+  backends.set(want, selected.info);
+  return selected.info;
+}
+
+async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
+  const { run, jobs } = m.unit;
+  try {
+    if (!dataset || dataset.dir !== m.data.dir) dataset = await loadFashionMnist({ dir: m.data.dir });
+    if (dataset.checksum !== m.data.checksum)
+      throw new Error(
+        `the data in ${m.data.dir} changed while cnnp ran (checksum ${dataset.checksum}, expected ${m.data.checksum})`,
+      );
+    const info = await backend(m.backend);
+    let last = 0;
+    const outcome = fitRun(
+      {
+        model: run.model,
+        training: run.training,
+        data: run.data,
+        seed: run.seed,
+        epochs: run.epochs,
+        evaluateAt: run.evaluateAt,
+      },
+      dataset,
+      {
+        onBatch: (p) => {
+          const now = performance.now();
+          if (p.batch !== p.batches && now - last < 200) return;
+          if (orphaned()) process.exit(1);
+          last = now;
+          send({ type: "progress", run: run.id, progress: p });
+        },
+      },
+    );
+    send({ type: "done", run: run.id, results: jobs.map((j) => jobResult(j, run, outcome, info, host())) });
+  } catch (e) {
+    const why = e instanceof BackendUnavailable || e instanceof Error ? e.message : String(e);
+    send({ type: "failed", run: run.id, error: why });
+  }
+}
+
+process.on("message", (m: ToWorker) => {
+  if (m.type === "exit") process.exit(0);
+  if (m.type === "train") void train(m);
+});
+process.on("disconnect", () => process.exit(0));
+send({ type: "ready" });

@@ -1,0 +1,28 @@
+import type { Job, Run } from "../plan/types.js";
+import type { JobResult } from "../train/job-results.js";
+import type { Progress } from "../train/types.js";
+
+/** One training run and the jobs of it still to do: what a worker trains in one go. */
+export interface Unit {
+  run: Run;
+  jobs: Job[];
+}
+
+/** Parent to worker. */
+export type ToWorker =
+  | {
+      type: "train";
+      unit: Unit;
+      /** Where the parent read the data, and what it found there: the worker must see the same. */
+      data: { dir: string; checksum: string };
+      backend: Run["backend"];
+    }
+  | { type: "exit" };
+
+/** Worker to parent. */
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "notice"; text: string }
+  | { type: "progress"; run: string; progress: Progress }
+  | { type: "done"; run: string; results: JobResult[] }
+  | { type: "failed"; run: string; error: string };
