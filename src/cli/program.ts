@@ -94,6 +94,46 @@ export async function main(argv: string[], io: Io): Promise<number> {
         code = await statusCommand(file, opts, io);
       },
     );
+  const reportOptions = (cmd: Command) =>
+    cmd
+      .option("--results <dir>", "the results folder", "results")
+      .option("--data <dir>", "the data folder the jobs ran on, when not the official files")
+      .addOption(
+        new Option("--backend <name>", "the back end given to cnnp run --backend").choices([...backends]),
+      )
+      .option(
+        "--templates <dir>",
+        "a folder of <kind>.hbs files replacing the built-in conclusion templates",
+      );
+  reportOptions(
+    program
+      .command("results")
+      .description("print each experiment's table, conclusion and answers from the results folder")
+      .argument("<file>", ".cnnp file"),
+  )
+    .option("--json", "the whole report as JSON")
+    .option("--markdown", "tables as Markdown")
+    .option("--csv", "tables as CSV")
+    .action(async (file: string, opts: Record<string, string | boolean | undefined>) => {
+      const { resultsCommand } = await import("./commands/results.js");
+      code = await resultsCommand(file, opts, io);
+    });
+  reportOptions(
+    program
+      .command("site")
+      .description(
+        "build the static report site (Astro): one page per experiment, the environment, CSV tables",
+      )
+      .argument("<file>", ".cnnp file"),
+  )
+    .option("--out <dir>", "where the site is written", "site-out")
+    .option("--base <path>", "the URL path the site is served under, e.g. /study/", "/")
+    .option("--serve", "after building, serve the site on localhost to preview it")
+    .option("--port <n>", "port for --serve", "4321")
+    .action(async (file: string, opts: Record<string, string | boolean | undefined>) => {
+      const { siteCommand } = await import("./commands/site.js");
+      code = await siteCommand(file, opts, io);
+    });
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

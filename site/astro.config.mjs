@@ -1,0 +1,11 @@
+// The report site. `cnnp site` builds it with its own outDir, base and cacheDir (see
+// src/cli/commands/site.ts); the data comes from CNNP_STUDY and CNNP_RESULTS_DIR.
+import { defineConfig } from "astro/config";
+
+export default defineConfig({
+  output: "static",
+  trailingSlash: "ignore",
+  build: { format: "directory" },
+  devToolbar: { enabled: false },
+  telemetry: false,
+});

@@ -1,0 +1,53 @@
+import { csvOf, markdownOf, tableOf, textOf } from "../../report/tables.js";
+import type { Io } from "../io.js";
+import { loadStudy, type ReportOptions } from "./report-input.js";
+
+export interface ResultsOptions extends ReportOptions {
+  json?: boolean;
+  markdown?: boolean;
+  csv?: boolean;
+}
+
+/** `cnnp results FILE`: the report's tables (and conclusions) in the terminal, as Markdown, CSV or JSON. */
+export async function resultsCommand(file: string, opts: ResultsOptions, io: Io): Promise<number> {
+  const formats = [opts.json, opts.markdown, opts.csv].filter(Boolean).length;
+  if (formats > 1) {
+    io.err("error: give one of --json, --markdown and --csv");
+    return 2;
+  }
+  const study = await loadStudy(file, opts, io);
+  if (typeof study === "number") return study;
+  if (opts.json) {
+    io.out(JSON.stringify(study, (k, v) => (k === "svg" ? undefined : v), 1));
+    return 0;
+  }
+  if (opts.csv) {
+    // One CSV: the experiments' tables one after another share the columns they have in common.
+    const parts = study.experiments.map((e, i) => {
+      const text = csvOf(e);
+      return i === 0 ? text : text.slice(text.indexOf("\n") + 1);
+    });
+    const headers = new Set(study.experiments.map((e) => csvOf(e).split("\n")[0]));
+    if (headers.size > 1) {
+      // Different columns: one block per experiment, each with its header, separated by a blank line.
+      io.out(study.experiments.map((e) => csvOf(e).trimEnd()).join("\n\n"));
+    } else io.out(parts.join("").trimEnd());
+    return 0;
+  }
+  const blocks = study.experiments.map((e) => {
+    const t = tableOf(e);
+    const body = opts.markdown ? markdownOf(t) : textOf(t);
+    // The conclusion holds the answers to the experiment's questions.
+    return [
+      opts.markdown ? `## ${e.title}\n\n${t.caption}\n` : `${e.title}\n${t.caption}`,
+      body,
+      "",
+      e.conclusion,
+    ].join("\n");
+  });
+  io.out(blocks.join("\n\n"));
+  io.err(
+    `${study.status.ok} of ${study.status.jobs} jobs finished${study.status.failed ? `, ${study.status.failed} failed` : ""}${study.status.missing ? `, ${study.status.missing} missing` : ""}`,
+  );
+  return 0;
+}

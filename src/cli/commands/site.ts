@@ -1,0 +1,103 @@
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { study as studySchema } from "../../report/schema.js";
+import type { Io } from "../io.js";
+import { loadStudy, type ReportOptions } from "./report-input.js";
+
+export interface SiteOptions extends ReportOptions {
+  out?: string;
+  base?: string;
+  serve?: boolean;
+  port?: string;
+}
+
+/** The Astro project shipped with cnnp. */
+const siteRoot = fileURLToPath(new URL("../../../site/", import.meta.url));
+
+function countPages(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) n += countPages(join(dir, e.name));
+    else if (e.name.endsWith(".html")) n++;
+  }
+  return n;
+}
+
+/**
+ * `cnnp site FILE`: builds the report site from the results folder with Astro (the project in
+ * `site/`), into `--out`; with `--serve`, previews it on localhost until Ctrl-C.
+ */
+export async function siteCommand(file: string, opts: SiteOptions, io: Io): Promise<number> {
+  const port = Number(opts.port ?? 4321);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    io.err(`error: --port takes a port number (got "${opts.port}")`);
+    return 2;
+  }
+  const base = `/${(opts.base ?? "/").replace(/^\/+|\/+$/g, "")}${opts.base && opts.base !== "/" ? "/" : ""}`;
+  const study = await loadStudy(file, opts, io);
+  if (typeof study === "number") return study;
+  const out = resolve(opts.out ?? "site-out");
+  const work = mkdtempSync(join(tmpdir(), "cnnp-site-"));
+  const studyPath = join(work, "study.json");
+  writeFileSync(studyPath, JSON.stringify(studySchema.parse(study)));
+  process.env.CNNP_STUDY = studyPath;
+  process.env.CNNP_RESULTS_DIR = resolve(opts.results ?? "results");
+  const astro = await import("astro");
+  // Astro imports its server-side build from the outDir, so that must sit where the project's
+  // node_modules resolve: build under site/.build/<pid>, then move the pages to --out.
+  const staging = join(siteRoot, ".build", String(process.pid));
+  const config = {
+    root: siteRoot,
+    outDir: staging,
+    base,
+    cacheDir: join(work, "cache"),
+    logLevel: "warn" as const,
+    vite: { logLevel: "warn" as const },
+  };
+  const cwd = process.cwd();
+  try {
+    rmSync(staging, { recursive: true, force: true });
+    process.chdir(siteRoot);
+    await astro.build(config);
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(dirname(out), { recursive: true });
+    cpSync(staging, out, { recursive: true });
+  } catch (e) {
+    io.err(`error: the site did not build: ${(e as Error).message}`);
+    if (process.env.CNNP_DEBUG) console.error(e);
+    return 1;
+  } finally {
+    process.chdir(cwd);
+    rmSync(staging, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+  const pages = countPages(out);
+  const near = relative(process.cwd(), out);
+  const shown = near === "" ? "." : near.startsWith("..") ? out : near;
+  io.err(
+    `site: ${pages} pages in ${shown}/ (${study.experiments.length} experiments; ${study.status.ok} of ${study.status.jobs} jobs finished${study.status.failed ? `, ${study.status.failed} failed` : ""}${study.status.missing ? `, ${study.status.missing} missing` : ""})`,
+  );
+  io.out(join(shown, "index.html"));
+  if (!opts.serve) {
+    const args = process.argv.slice(3).filter((a) => a !== "--serve");
+    io.err(`preview it with: cnnp site ${args.join(" ")} --serve`);
+    return 0;
+  }
+  const server = await astro.preview({
+    root: siteRoot,
+    outDir: out,
+    base,
+    server: { port, host: "127.0.0.1" },
+    logLevel: "warn",
+  });
+  io.err(`serving ${shown}/ at http://127.0.0.1:${server.port}${base} (Ctrl-C stops)`);
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.stop();
+  return 0;
+}

@@ -1,0 +1,276 @@
+import type { CheckedExperiment } from "../check/types.js";
+import type { Plan, PlannedExperiment } from "../plan/types.js";
+import type { OkResult, ResultFile } from "../store/schema.js";
+import type { Stored } from "../store/store.js";
+import { answersOf } from "./answers.js";
+import { chartsOf } from "./charts.js";
+import { type Conclusions, writeConclusions } from "./conclusions.js";
+import {
+  type Curve,
+  type Environment,
+  type ExperimentKind,
+  type ExperimentReport,
+  type MetricKey,
+  metricKeys,
+  type Row,
+  type Study,
+} from "./schema.js";
+import { compare, summarize } from "./stats.js";
+
+/** A finished job's value of each metric (validation ones only when there was validation data). */
+export function metricValues(r: OkResult): Partial<Record<MetricKey, number>> {
+  return {
+    "time.total": r.time.train,
+    "time.per_epoch": r.time.perEpoch,
+    "time.per_sample": r.time.perSample,
+    "test.loss": r.test.loss,
+    "test.accuracy": r.test.accuracy,
+    "train.loss": r.train.loss,
+    "train.accuracy": r.train.accuracy,
+    ...(r.val ? { "val.loss": r.val.loss, "val.accuracy": r.val.accuracy } : {}),
+    epochs_trained: r.epochsTrained,
+  };
+}
+
+/** What kind of experiment this is, which picks its conclusion template. */
+export function kindOf(e: CheckedExperiment): ExperimentKind {
+  const names = e.axes.flatMap((a) => a.names);
+  if (names.includes("backend")) return "platforms";
+  if (e.configurations.some((c) => c.training.earlyStopping)) return "early-stopping";
+  if (names.includes("epochs")) return "epochs";
+  if (names.length === 0 || names.every((n) => n === "shuffle" || n === "seed")) return "repeatability";
+  if (names.some((n) => ["mask", "model", "dropout", "insert", "layers"].includes(n))) return "ablation";
+  return "sweep";
+}
+
+function rowsOf(e: PlannedExperiment, results: Map<string, Stored>): { rows: Row[]; oks: OkResult[][] } {
+  const oks: OkResult[][] = [];
+  const rows = e.configurations.map((c): Row => {
+    const jobs = e.jobs.filter((j) => j.configuration === c.index);
+    const done: OkResult[] = [];
+    const errors = new Set<string>();
+    let failed = 0;
+    for (const j of jobs) {
+      const s = results.get(j.id);
+      if (s?.kind !== "valid") continue;
+      if (s.result.status === "ok") done.push(s.result);
+      else {
+        failed++;
+        errors.add(s.result.error);
+      }
+    }
+    oks.push(done);
+    const metrics: Row["metrics"] = {};
+    for (const key of metricKeys) {
+      const xs = done.map((r) => metricValues(r)[key]).filter((x): x is number => x !== undefined);
+      const s = summarize(xs);
+      if (s) metrics[key] = s;
+    }
+    return {
+      index: c.index,
+      label: c.label,
+      values: c.values,
+      baseline: c.index === e.baseline,
+      planned: jobs.length,
+      ok: done.length,
+      failed,
+      missing: jobs.length - done.length - failed,
+      errors: [...errors],
+      metrics,
+      vsBaseline: null,
+      backends: [...new Set(done.map((r) => r.backend.name))],
+      hosts: [...new Set(done.map((r) => r.host.hostname))],
+    };
+  });
+  const base = oks[e.baseline] ?? [];
+  for (const r of rows) {
+    if (r.baseline) continue;
+    const mine = oks[r.index] ?? [];
+    r.vsBaseline = {
+      "test.accuracy": compare(
+        mine.map((x) => x.test.accuracy),
+        base.map((x) => x.test.accuracy),
+      ),
+      "test.loss": compare(
+        mine.map((x) => x.test.loss),
+        base.map((x) => x.test.loss),
+      ),
+    };
+  }
+  return { rows, oks };
+}
+
+/** Mean curves per configuration, over the repeats that reached each epoch. */
+function curvesOf(e: PlannedExperiment, oks: OkResult[][]): Curve[] {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return e.configurations
+    .map((c, i) => {
+      const runs = oks[i] ?? [];
+      const longest = Math.max(0, ...runs.map((r) => r.history.length));
+      const epochs: Curve["epochs"] = [];
+      for (let k = 0; k < longest; k++) {
+        const at = runs.map((r) => r.history[k]).filter((h) => h !== undefined);
+        const tests = at.filter((h) => h.test);
+        const vals = at.filter((h) => h.val);
+        epochs.push({
+          epoch: k + 1,
+          n: at.length,
+          train: { loss: mean(at.map((h) => h.loss)), accuracy: mean(at.map((h) => h.accuracy)) },
+          test:
+            tests.length === at.length
+              ? {
+                  loss: mean(tests.map((h) => h.test?.loss ?? 0)),
+                  accuracy: mean(tests.map((h) => h.test?.accuracy ?? 0)),
+                }
+              : null,
+          val:
+            vals.length === at.length
+              ? {
+                  loss: mean(vals.map((h) => h.val?.loss ?? 0)),
+                  accuracy: mean(vals.map((h) => h.val?.accuracy ?? 0)),
+                }
+              : null,
+        });
+      }
+      return { label: c.label, epochs };
+    })
+    .filter((c) => c.epochs.length > 0);
+}
+
+/** The lines of the pipeline from the experiment's first line to its closing brace. */
+function definitionOf(e: CheckedExperiment, source: string): string {
+  return source
+    .split("\n")
+    .slice(e.span.line - 1, e.span.endLine)
+    .join("\n");
+}
+
+function columnsOf(kind: ExperimentKind, rows: Row[]): MetricKey[] {
+  const has = (k: MetricKey) => rows.some((r) => r.metrics[k]);
+  const cols: MetricKey[] = [
+    "time.total",
+    "time.per_sample",
+    "test.loss",
+    "test.accuracy",
+    "train.loss",
+    "train.accuracy",
+  ];
+  if (has("val.loss")) cols.push("val.loss", "val.accuracy");
+  if (kind === "early-stopping" || kind === "epochs") cols.push("epochs_trained");
+  return cols;
+}
+
+export interface BuildOptions {
+  /** Folder of `<kind>.hbs` files that replace the built-in conclusion templates. */
+  templates?: string;
+  now?: Date;
+}
+
+/**
+ * The whole report of a planned pipeline from whatever results exist: one page per experiment
+ * (rows, curves, answers, charts, conclusion), the environment, and what is missing or failed.
+ */
+export async function buildStudy(
+  p: Plan,
+  source: string,
+  results: Map<string, Stored>,
+  opts: BuildOptions = {},
+): Promise<Study> {
+  const writer: Conclusions = await writeConclusions(opts.templates);
+  const experiments: ExperimentReport[] = [];
+  for (const e of p.experiments) {
+    const kind = kindOf(e);
+    const { rows, oks } = rowsOf(e, results);
+    const curves = curvesOf(e, oks);
+    const answers = answersOf(e, rows, curves, oks);
+    const status = {
+      jobs: e.jobs.length,
+      ok: rows.reduce((n, r) => n + r.ok, 0),
+      failed: rows.reduce((n, r) => n + r.failed, 0),
+      missing: rows.reduce((n, r) => n + r.missing, 0),
+    };
+    const partial = {
+      number: e.number,
+      title: e.title,
+      slug: e.slug,
+      kind,
+      definition: definitionOf(e, source),
+      line: e.span.line,
+      varied: e.axes.flatMap((a) =>
+        a.names.map((name, i) => ({ name, values: a.values.map((v) => String(v[i])) })),
+      ),
+      fixed: e.fixed,
+      repeat: e.repeat,
+      columns: columnsOf(kind, rows),
+      rows,
+      curves,
+      answers,
+      status,
+    };
+    const { conclusion, notes } = writer.write(
+      partial,
+      e.notes,
+      oks.map((rs) => rs.map((x) => x.test.accuracy)),
+    );
+    const headline = conclusion.split(/(?<=\.)\s/)[0] ?? conclusion;
+    experiments.push({ ...partial, conclusion, headline, notes, charts: await chartsOf(partial) });
+  }
+  const files = [...results.values()].flatMap((s) => (s.kind === "valid" ? [s.result] : []));
+  const jobs = new Set(p.experiments.flatMap((e) => e.jobs.map((j) => j.id)));
+  const mine = files.filter((f) => jobs.has(f.job));
+  const ok = mine.filter((f) => f.status === "ok").length;
+  const failed = mine.length - ok;
+  return {
+    file: p.file,
+    title: titleOf(p.file),
+    generatedAt: (opts.now ?? new Date()).toISOString(),
+    status: { jobs: jobs.size, ok, failed, missing: jobs.size - ok - failed },
+    experiments,
+    environment: environmentOf(mine),
+  };
+}
+
+function titleOf(file: string): string {
+  const base =
+    file
+      .split("/")
+      .pop()
+      ?.replace(/\.cnnp$/, "") ?? file;
+  return base.replace(/[-_]+/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
+function tally<T>(items: T[], key: (t: T) => string): Map<string, { item: T; jobs: number }> {
+  const m = new Map<string, { item: T; jobs: number }>();
+  for (const it of items) {
+    const k = key(it);
+    const e = m.get(k);
+    if (e) e.jobs++;
+    else m.set(k, { item: it, jobs: 1 });
+  }
+  return m;
+}
+
+/** Which hosts, back ends, data and pipeline versions the results came from, with job counts. */
+export function environmentOf(files: ResultFile[]): Environment {
+  const oks = files.filter((f): f is OkResult => f.status === "ok");
+  return {
+    hosts: [...tally(files, (f) => JSON.stringify(f.host)).values()].map(({ item, jobs }) => ({
+      ...item.host,
+      jobs,
+    })),
+    backends: [...tally(oks, (f) => JSON.stringify(f.backend)).values()].map(({ item, jobs }) => ({
+      ...item.backend,
+      jobs,
+    })),
+    data: [...tally(files, (f) => JSON.stringify(f.data)).values()].map(({ item, jobs }) => ({
+      ...item.data,
+      jobs,
+    })),
+    sources: [...tally(files, (f) => JSON.stringify(f.source)).values()].map(({ item, jobs }) => ({
+      file: item.source.file,
+      commit: item.source.git?.commit ?? null,
+      dirty: item.source.git?.dirty ?? false,
+      jobs,
+    })),
+  };
+}

@@ -1,0 +1,182 @@
+import * as vega from "vega";
+import * as vl from "vega-lite";
+import { metricNames } from "./format.js";
+import type { Chart, ExperimentReport } from "./schema.js";
+
+type Partial = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "notes">;
+
+const width = 520;
+const height = 280;
+
+/** Renders a Vega-Lite spec to a static SVG that scales to its container. */
+async function svgOf(spec: vl.TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: "none" });
+  try {
+    const svg = await view.toSVG();
+    // Let the page size it: keep the viewBox, drop the fixed size.
+    return svg.replace(
+      /^<svg([^>]*?) width="[\d.]+" height="[\d.]+"/,
+      '<svg$1 preserveAspectRatio="xMinYMin meet"',
+    );
+  } finally {
+    view.finalize();
+  }
+}
+
+const base = {
+  $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+  width,
+  height,
+  background: "white",
+  config: {
+    font: "system-ui, sans-serif",
+    axis: { labelFontSize: 12, titleFontSize: 13 },
+    legend: { labelFontSize: 12 },
+  },
+} as const;
+
+/** Test accuracy (mean, with ± sd bars) against the swept value. */
+async function sweepChart(r: Partial): Promise<Chart | null> {
+  if (r.varied.length !== 1 || r.rows.length < 2) return null;
+  const name = r.varied[0]?.name as string;
+  const points = r.rows.flatMap((row) => {
+    const s = row.metrics["test.accuracy"];
+    const v = row.values[name];
+    return s && v !== undefined
+      ? [{ x: v, label: String(v), mean: s.mean, lo: s.mean - s.sd, hi: s.mean + s.sd, n: s.n }]
+      : [];
+  });
+  if (points.length < 2) return null;
+  const numeric = points.every((p) => typeof p.x === "number");
+  const x = numeric
+    ? { field: "x", type: "quantitative" as const, title: name, scale: { zero: false } }
+    : { field: "label", type: "nominal" as const, title: name, sort: points.map((p) => p.label) };
+  const y = {
+    field: "mean",
+    type: "quantitative" as const,
+    title: "test accuracy (mean ± sd)",
+    scale: { zero: false },
+  };
+  const spec: vl.TopLevelSpec = {
+    ...base,
+    description: `Test accuracy against ${name}`,
+    data: { values: points },
+    layer: [
+      {
+        mark: { type: "errorbar", ticks: true },
+        encoding: {
+          x,
+          y: { field: "lo", type: "quantitative", title: y.title, scale: { zero: false } },
+          y2: { field: "hi" },
+        },
+      },
+      {
+        mark: numeric ? { type: "line", point: true } : { type: "point", filled: true, size: 60 },
+        encoding: { x, y },
+      },
+    ],
+  };
+  const desc = `Test accuracy against ${name}: ${points.map((p) => `${p.label} ${p.mean.toFixed(4)}`).join(", ")}.`;
+  return { kind: "sweep", title: `Test accuracy against ${name}`, description: desc, svg: await svgOf(spec) };
+}
+
+/** Per-epoch curves of one measure (loss or accuracy): train, test and validation, per configuration. */
+async function curveChart(r: Partial, what: "loss" | "accuracy"): Promise<Chart | null> {
+  const curves = r.curves.filter((c) => c.epochs.length > 1).slice(0, 8);
+  if (curves.length === 0) return null;
+  const values = curves.flatMap((c) =>
+    c.epochs.flatMap((e) => [
+      { configuration: c.label, split: "train", epoch: e.epoch, value: e.train[what] },
+      ...(e.test ? [{ configuration: c.label, split: "test", epoch: e.epoch, value: e.test[what] }] : []),
+      ...(e.val ? [{ configuration: c.label, split: "validation", epoch: e.epoch, value: e.val[what] }] : []),
+    ]),
+  );
+  const spec: vl.TopLevelSpec = {
+    ...base,
+    description: `${what} per epoch`,
+    data: { values },
+    mark: { type: "line", point: values.length < 200 },
+    encoding: {
+      x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
+      y: { field: "value", type: "quantitative", title: what, scale: { zero: false } },
+      color: {
+        field: "configuration",
+        type: "nominal",
+        title: "configuration",
+        sort: curves.map((c) => c.label),
+      },
+      strokeDash: { field: "split", type: "nominal", title: "data", sort: ["train", "test", "validation"] },
+    },
+  };
+  const last = curves.map((c) => {
+    const e = c.epochs[c.epochs.length - 1];
+    return e
+      ? `${c.label}: after epoch ${e.epoch} train ${e.train[what].toFixed(4)}${e.test ? `, test ${e.test[what].toFixed(4)}` : ""}${e.val ? `, validation ${e.val[what].toFixed(4)}` : ""}`
+      : "";
+  });
+  return {
+    kind: `curves-${what}`,
+    title: `Learning curves: ${what} per epoch (mean over repeats)`,
+    description: `${what} per epoch, train (solid) against test and validation (dashed). ${last.join("; ")}.`,
+    svg: await svgOf(spec),
+  };
+}
+
+/** Mean time per sample against mean test accuracy, one point per configuration. */
+async function timeChart(r: Partial): Promise<Chart | null> {
+  const points = r.rows.flatMap((row) => {
+    const t = row.metrics["time.per_sample"];
+    const a = row.metrics["test.accuracy"];
+    return t && a ? [{ label: row.label, ms: t.mean * 1000, accuracy: a.mean }] : [];
+  });
+  if (points.length < 2) return null;
+  const spec: vl.TopLevelSpec = {
+    ...base,
+    description: "Time per sample against test accuracy",
+    data: { values: points },
+    layer: [
+      {
+        mark: { type: "point", filled: true, size: 70 },
+        encoding: {
+          x: {
+            field: "ms",
+            type: "quantitative",
+            title: metricNames["time.per_sample"],
+            scale: { zero: false },
+          },
+          y: {
+            field: "accuracy",
+            type: "quantitative",
+            title: "test accuracy (mean)",
+            scale: { zero: false },
+          },
+        },
+      },
+      {
+        mark: { type: "text", align: "left", dx: 7, fontSize: 11 },
+        encoding: {
+          x: { field: "ms", type: "quantitative" },
+          y: { field: "accuracy", type: "quantitative" },
+          text: { field: "label" },
+        },
+      },
+    ],
+  };
+  return {
+    kind: "time-accuracy",
+    title: "Time per sample against test accuracy",
+    description: `Time per sample (ms) against test accuracy: ${points.map((p) => `${p.label} ${p.ms.toFixed(3)} ms, ${p.accuracy.toFixed(4)}`).join("; ")}.`,
+    svg: await svgOf(spec),
+  };
+}
+
+/** The experiment's charts, those that have data to show. */
+export async function chartsOf(r: Partial): Promise<Chart[]> {
+  const charts = [
+    await sweepChart(r),
+    await curveChart(r, "loss"),
+    await curveChart(r, "accuracy"),
+    await timeChart(r),
+  ];
+  return charts.filter((c): c is Chart => c !== null);
+}

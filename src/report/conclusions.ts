@@ -1,0 +1,191 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Handlebars from "handlebars";
+import { metricNames, pm, pmn, show, showP } from "./format.js";
+import type { ExperimentKind, ExperimentReport, MetricKey, Row } from "./schema.js";
+import { varianceP } from "./stats.js";
+
+type Partial = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "notes">;
+
+/** The built-in templates: `templates/<kind>.hbs`, and partials `templates/_<name>.hbs`. */
+export const builtInTemplates = fileURLToPath(new URL("../../templates/", import.meta.url));
+
+const acc = "test.accuracy" satisfies MetricKey;
+
+function rowView(r: Row) {
+  const a = r.metrics[acc];
+  const l = r.metrics["test.loss"];
+  const t = r.metrics["time.per_sample"];
+  return {
+    label: r.label,
+    n: r.ok,
+    accuracy: a ? pmn(acc, a) : null,
+    loss: l ? pmn("test.loss", l) : null,
+    perSample: t ? `${pm("time.per_sample", t)} ms` : null,
+    total: r.metrics["time.total"] ? `${pm("time.total", r.metrics["time.total"])} s` : null,
+  };
+}
+
+/** Everything a conclusion template or a `note` can use, computed from the statistics. */
+export function contextOf(r: Partial, accuracies: number[][] = []) {
+  const withResults = r.rows.filter((x) => x.metrics[acc]);
+  const byAcc = [...withResults].sort((a, b) => (b.metrics[acc]?.mean ?? 0) - (a.metrics[acc]?.mean ?? 0));
+  const base = r.rows.find((x) => x.baseline);
+  const compared = r.rows
+    .filter((x) => !x.baseline && x.vsBaseline && x.metrics[acc])
+    .map((x) => {
+      const c = x.vsBaseline?.[acc];
+      return {
+        label: x.label,
+        accuracy: pmn(acc, x.metrics[acc] as NonNullable<Row["metrics"][typeof acc]>),
+        difference: c ? `${c.difference >= 0 ? "+" : "−"}${show(acc, Math.abs(c.difference))}` : "",
+        p: c?.p !== null && c?.p !== undefined ? showP(c.p) : null,
+        effect: c?.effect !== null && c?.effect !== undefined ? c.effect.toFixed(2) : null,
+        significant: c?.significant ?? false,
+        higher: (c?.difference ?? 0) > 0,
+        untestable: c?.untestable ?? null,
+      };
+    });
+  const spread = withResults.map((x) => {
+    const s = x.metrics[acc];
+    return {
+      label: x.label,
+      n: s?.n ?? 0,
+      sd: s ? show(acc, s.sd) : "",
+      range: s ? `${show(acc, s.min)} to ${show(acc, s.max)}` : "",
+      width: s ? show(acc, s.max - s.min) : "",
+      sdValue: s?.sd ?? 0,
+    };
+  });
+  // Repeatability: is one row's spread different from another's? An F-test, on two rows only.
+  let spreadTest: { narrower: string; wider: string; p: string; significant: boolean } | null = null;
+  if (withResults.length === 2) {
+    const [a, b] = withResults as [Row, Row];
+    const sa = a.metrics[acc]?.sd ?? 0;
+    const sb = b.metrics[acc]?.sd ?? 0;
+    const p = varianceP(accuracies[a.index] ?? [], accuracies[b.index] ?? []);
+    if (p !== null)
+      spreadTest = {
+        narrower: sa <= sb ? a.label : b.label,
+        wider: sa <= sb ? b.label : a.label,
+        p: showP(p),
+        significant: p < 0.05,
+      };
+  }
+  // Epochs: where the mean test loss is lowest, and what the losses do after it.
+  const longest = [...r.curves].sort((a, b) => b.epochs.length - a.epochs.length)[0];
+  let overfit: Record<string, string | number | boolean> | null = null;
+  if (longest) {
+    const tested = longest.epochs.filter((e) => e.test);
+    if (tested.length >= 3) {
+      const min = tested.reduce((a, b) => ((b.test?.loss ?? 0) < (a.test?.loss ?? 0) ? b : a));
+      const last = tested[tested.length - 1] as (typeof tested)[number];
+      overfit = {
+        label: longest.label,
+        epochs: tested.length,
+        bestEpoch: min.epoch,
+        bestLoss: show("test.loss", min.test?.loss ?? 0),
+        lastEpoch: last.epoch,
+        lastLoss: show("test.loss", last.test?.loss ?? 0),
+        trainAtBest: show("train.loss", min.train.loss),
+        trainAtLast: show("train.loss", last.train.loss),
+        rises: last.epoch > min.epoch && (last.test?.loss ?? 0) > (min.test?.loss ?? 0),
+        trainFalls: last.train.loss < min.train.loss,
+      };
+    }
+  }
+  const stopped = r.rows
+    .filter((x) => x.metrics.epochs_trained)
+    .map((x) => {
+      const s = x.metrics.epochs_trained as NonNullable<Row["metrics"]["epochs_trained"]>;
+      return { label: x.label, epochs: pmn("epochs_trained", s), range: `${s.min} to ${s.max}` };
+    });
+  const fastest = [...withResults].sort(
+    (a, b) => (a.metrics["time.per_sample"]?.mean ?? 0) - (b.metrics["time.per_sample"]?.mean ?? 0),
+  )[0];
+  return {
+    title: r.title,
+    kind: r.kind,
+    repeat: r.repeat,
+    rows: r.rows.map(rowView),
+    results: withResults.length,
+    single: r.rows.length === 1,
+    complete: r.status.missing === 0 && r.status.failed === 0,
+    status: r.status,
+    failedRows: r.rows
+      .filter((x) => x.failed > 0)
+      .map((x) => ({ label: x.label, failed: x.failed, errors: x.errors.join("; ") })),
+    missingRows: r.rows.filter((x) => x.missing > 0).map((x) => ({ label: x.label, missing: x.missing })),
+    best: byAcc[0] ? rowView(byAcc[0]) : null,
+    worst: byAcc.length > 1 ? rowView(byAcc[byAcc.length - 1] as Row) : null,
+    baseline: base ? rowView(base) : null,
+    better: compared.filter((c) => c.significant && c.higher),
+    worse: compared.filter((c) => c.significant && !c.higher),
+    same: compared.filter((c) => !c.significant && !c.untestable),
+    untestable: compared.filter((c) => c.untestable),
+    compared,
+    spread,
+    spreadTest,
+    answers: r.answers,
+    overfit,
+    stopped,
+    fastest: fastest
+      ? { ...rowView(fastest), backends: fastest.backends.join(", "), hosts: fastest.hosts.join(", ") }
+      : null,
+    metricNames,
+  };
+}
+
+export interface Conclusions {
+  /** `accuracies[i]`: the test accuracies of row i's finished runs (for the spread test). */
+  write(r: Partial, notes: string[], accuracies: number[][]): { conclusion: string; notes: string[] };
+}
+
+/** Collapses a rendered template's whitespace into plain sentences. */
+function tidy(text: string): string {
+  return text
+    .replace(/\s+/g, " ")
+    .replace(/\s+([.,;:])/g, "$1")
+    .trim();
+}
+
+/**
+ * Loads the conclusion templates (`<kind>.hbs`) and partials (`_<name>.hbs`): the built-in ones,
+ * each replaced by a file of the same name in `overrides` when there is one.
+ */
+export async function writeConclusions(overrides?: string): Promise<Conclusions> {
+  const hb = Handlebars.create();
+  const files = new Map<string, string>();
+  for (const dir of [builtInTemplates, overrides]) {
+    if (!dir) continue;
+    if (!existsSync(dir)) throw new Error(`${dir}: no such templates folder`);
+    for (const f of readdirSync(dir).filter((x) => x.endsWith(".hbs"))) files.set(f, join(dir, f));
+  }
+  const compiled = new Map<string, HandlebarsTemplateDelegate>();
+  for (const [name, path] of files) {
+    const text = readFileSync(path, "utf8");
+    if (name.startsWith("_")) hb.registerPartial(name.slice(1, -4), text);
+    else compiled.set(name.slice(0, -4), hb.compile(text, { noEscape: true, strict: false }));
+  }
+  const render = (t: HandlebarsTemplateDelegate, ctx: object, where: string) => {
+    try {
+      return tidy(t(ctx));
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    write(r, notes, accuracies) {
+      const ctx = contextOf(r, accuracies);
+      const t = compiled.get(r.kind as ExperimentKind) ?? compiled.get("sweep");
+      if (!t) throw new Error(`no conclusion template for ${r.kind} in ${builtInTemplates}`);
+      return {
+        conclusion: render(t, ctx, `${files.get(`${r.kind}.hbs`) ?? r.kind}`),
+        notes: notes.map((n, i) =>
+          render(hb.compile(n, { noEscape: true }), ctx, `note ${i + 1} of experiment "${r.title}"`),
+        ),
+      };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { MetricKey, Summary } from "./schema.js";
+
+/** How each metric is named in tables and sentences, and its unit. */
+export const metricNames: Record<MetricKey, string> = {
+  "time.total": "training time (s)",
+  "time.per_epoch": "time per epoch (s)",
+  "time.per_sample": "time per sample (ms)",
+  "test.loss": "test loss",
+  "test.accuracy": "test accuracy",
+  "train.loss": "train loss",
+  "train.accuracy": "train accuracy",
+  "val.loss": "validation loss",
+  "val.accuracy": "validation accuracy",
+  epochs_trained: "epochs trained",
+};
+
+/** A metric's value as shown: seconds with 1 decimal, ms per sample with 3, others with 4. */
+export function show(key: MetricKey, x: number): string {
+  if (key === "time.total" || key === "time.per_epoch") return x.toFixed(1);
+  if (key === "time.per_sample") return (x * 1000).toFixed(3);
+  if (key === "epochs_trained") return Number.isInteger(x) ? String(x) : x.toFixed(1);
+  return x.toFixed(4);
+}
+
+/** `0.8512 ± 0.0031` (mean ± sd), or the mean alone when n = 1. */
+export function pm(key: MetricKey, s: Summary): string {
+  return s.n > 1 ? `${show(key, s.mean)} ± ${show(key, s.sd)}` : show(key, s.mean);
+}
+
+/** `0.8512 ± 0.0031, n = 5`. */
+export function pmn(key: MetricKey, s: Summary): string {
+  return `${pm(key, s)}, n = ${s.n}`;
+}
+
+/** A p-value as reported: `p = 0.032`, `p < 0.001`. */
+export function showP(p: number): string {
+  return p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(3)}`;
+}
+
+/** The metric a `.cnnp` question names, as the report keys it. */
+export function metricKey(m: string): MetricKey {
+  if (m === "stopped_epoch") return "epochs_trained";
+  return m as MetricKey;
+}

@@ -1,0 +1,188 @@
+import { z } from "zod";
+
+/**
+ * The report: what `cnnp site` hands the Astro site and `cnnp results --json` prints. The site's
+ * content collections parse it with these schemas (and the result files with the store's), so the
+ * pages and the CLI read one definition.
+ */
+
+/** A metric over one configuration's repeats. */
+export const summary = z.object({
+  n: z.number().int().positive(),
+  mean: z.number(),
+  /** Sample standard deviation; 0 when n = 1. */
+  sd: z.number(),
+  min: z.number(),
+  max: z.number(),
+  /** 95% confidence interval of the mean (Student's t), null when n = 1. */
+  ci95: z.tuple([z.number(), z.number()]).nullable(),
+});
+
+/** A row against the baseline row on one metric: Welch's t-test and Hedges' g. */
+export const comparison = z.object({
+  difference: z.number(),
+  p: z.number().nullable(),
+  effect: z.number().nullable(),
+  significant: z.boolean(),
+  /** Why there is no test (n = 1), when there is none. */
+  untestable: z.string().nullable(),
+});
+
+/** The metrics a table can show, in the order it shows them. */
+export const metricKeys = [
+  "time.total",
+  "time.per_epoch",
+  "time.per_sample",
+  "test.loss",
+  "test.accuracy",
+  "train.loss",
+  "train.accuracy",
+  "val.loss",
+  "val.accuracy",
+  "epochs_trained",
+] as const;
+export type MetricKey = (typeof metricKeys)[number];
+
+export const row = z.object({
+  index: z.number().int().nonnegative(),
+  /** `maps 16`, or `baseline` when nothing is swept. */
+  label: z.string(),
+  /** The swept values of this row, by name. */
+  values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  baseline: z.boolean(),
+  /** Repeats planned, finished, failed, and not run (or not valid) yet. */
+  planned: z.number().int().nonnegative(),
+  ok: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  missing: z.number().int().nonnegative(),
+  /** Distinct error messages of the failed jobs. */
+  errors: z.array(z.string()),
+  /** Per metric, over the finished repeats; absent metrics (no validation data) are left out. */
+  metrics: z.partialRecord(z.enum(metricKeys), summary),
+  /** Against the baseline row; null for the baseline itself. */
+  vsBaseline: z.object({ "test.accuracy": comparison, "test.loss": comparison }).nullable(),
+  backends: z.array(z.string()),
+  hosts: z.array(z.string()),
+});
+
+const point = z.object({ loss: z.number(), accuracy: z.number() });
+
+/** Mean learning curve of one configuration: per epoch, over its finished repeats. */
+export const curve = z.object({
+  label: z.string(),
+  epochs: z.array(
+    z.object({
+      epoch: z.number().int().positive(),
+      n: z.number().int().positive(),
+      train: point,
+      test: point.nullable(),
+      val: point.nullable(),
+    }),
+  ),
+});
+
+export const chart = z.object({
+  /** curves-loss, curves-accuracy, sweep, time-accuracy. */
+  kind: z.string(),
+  title: z.string(),
+  /** What the chart shows, for screen readers and as its caption. */
+  description: z.string(),
+  /** Static SVG, rendered at build time. */
+  svg: z.string(),
+});
+
+export const experimentKinds = [
+  "repeatability",
+  "sweep",
+  "ablation",
+  "epochs",
+  "early-stopping",
+  "platforms",
+] as const;
+
+export const experimentReport = z.object({
+  number: z.number().int().positive(),
+  title: z.string(),
+  slug: z.string(),
+  kind: z.enum(experimentKinds),
+  /** The pipeline lines that define the experiment, and the line they start at. */
+  definition: z.string(),
+  line: z.number().int().positive(),
+  varied: z.array(z.object({ name: z.string(), values: z.array(z.string()) })),
+  fixed: z.record(z.string(), z.string()),
+  repeat: z.number().int().positive(),
+  /** Columns shown, in order. */
+  columns: z.array(z.enum(metricKeys)),
+  rows: z.array(row),
+  curves: z.array(curve),
+  answers: z.array(z.object({ question: z.string(), answer: z.string() })),
+  /** Sentences written by the experiment's template from the statistics. */
+  conclusion: z.string(),
+  /** Its first sentence, for the index. */
+  headline: z.string(),
+  /** The pipeline's `note` blocks, rendered with the same data. */
+  notes: z.array(z.string()),
+  charts: z.array(chart),
+  status: z.object({
+    jobs: z.number().int(),
+    ok: z.number().int(),
+    failed: z.number().int(),
+    missing: z.number().int(),
+  }),
+});
+
+const counted = { jobs: z.number().int().nonnegative() };
+
+export const environment = z.object({
+  hosts: z.array(
+    z.object({
+      hostname: z.string(),
+      cpu: z.string(),
+      cores: z.number(),
+      memoryGiB: z.number(),
+      os: z.string(),
+      node: z.string(),
+      cnnp: z.string(),
+      gpus: z.array(z.string()),
+      ...counted,
+    }),
+  ),
+  backends: z.array(
+    z.object({
+      name: z.string(),
+      tfjsBackend: z.string(),
+      versions: z.record(z.string(), z.string()),
+      detail: z.string(),
+      ...counted,
+    }),
+  ),
+  data: z.array(z.object({ dir: z.string(), checksum: z.string(), official: z.boolean(), ...counted })),
+  sources: z.array(
+    z.object({ file: z.string(), commit: z.string().nullable(), dirty: z.boolean(), ...counted }),
+  ),
+});
+
+export const study = z.object({
+  /** The pipeline file. */
+  file: z.string(),
+  title: z.string(),
+  generatedAt: z.string(),
+  status: z.object({
+    jobs: z.number().int(),
+    ok: z.number().int(),
+    failed: z.number().int(),
+    missing: z.number().int(),
+  }),
+  experiments: z.array(experimentReport),
+  environment,
+});
+
+export type Summary = z.infer<typeof summary>;
+export type Comparison = z.infer<typeof comparison>;
+export type Row = z.infer<typeof row>;
+export type Curve = z.infer<typeof curve>;
+export type Chart = z.infer<typeof chart>;
+export type ExperimentKind = (typeof experimentKinds)[number];
+export type ExperimentReport = z.infer<typeof experimentReport>;
+export type Environment = z.infer<typeof environment>;
+export type Study = z.infer<typeof study>;
