@@ -49,7 +49,13 @@ async function sweepChart(r: Partial): Promise<Chart | null> {
   if (points.length < 2) return null;
   const numeric = points.every((p) => typeof p.x === "number");
   const x = numeric
-    ? { field: "x", type: "quantitative" as const, title: name, scale: { zero: false } }
+    ? {
+        field: "x",
+        type: "quantitative" as const,
+        title: name,
+        scale: { zero: false },
+        axis: points.every((p) => Number.isInteger(p.x)) ? { tickMinStep: 1 } : {},
+      }
     : { field: "label", type: "nominal" as const, title: name, sort: points.map((p) => p.label) };
   const y = {
     field: "mean",
@@ -82,7 +88,13 @@ async function sweepChart(r: Partial): Promise<Chart | null> {
 
 /** Per-epoch curves of one measure (loss or accuracy): train, test and validation, per configuration. */
 async function curveChart(r: Partial, what: "loss" | "accuracy"): Promise<Chart | null> {
-  const curves = r.curves.filter((c) => c.epochs.length > 1).slice(0, 8);
+  // A shared run's shorter jobs repeat the start of its longest one: draw each curve once.
+  const same = (a: (typeof r.curves)[number], b: (typeof r.curves)[number]) =>
+    a.epochs.every((e, i) => JSON.stringify(e) === JSON.stringify(b.epochs[i]));
+  const curves = r.curves
+    .filter((c) => c.epochs.length > 1)
+    .filter((c) => !r.curves.some((o) => o !== c && o.epochs.length > c.epochs.length && same(c, o)))
+    .slice(0, 8);
   if (curves.length === 0) return null;
   const values = curves.flatMap((c) =>
     c.epochs.flatMap((e) => [
