@@ -47,7 +47,10 @@ describe("statistics", () => {
   it("tests equal variances with the F-test", () => {
     // By hand: variances 3087.5/5 = 617.5 and 2187.5/7 = 312.5, F = 1.976 on (5, 7) df; two-sided
     // p = 0.399 (R: var.test).
-    expect(varianceP([610, 610, 550, 590, 565, 570], [560, 550, 580, 550, 560, 590, 550, 590])).toBeCloseTo(0.399, 3);
+    expect(varianceP([610, 610, 550, 590, 565, 570], [560, 550, 580, 550, 560, 590, 550, 590])).toBeCloseTo(
+      0.399,
+      3,
+    );
     expect(varianceP([1], [1, 2])).toBeNull();
   });
 });

@@ -106,7 +106,9 @@ const url = (path: string) => `http://127.0.0.1:${port}${path}`;
 
 describe("the report site", { timeout: 120_000 }, () => {
   it("builds the pages and says where", () => {
-    expect(serverLog).toMatch(/site: 5 pages in .*site\/ \(3 experiments; 10 of 12 jobs finished, 2 missing\)/);
+    expect(serverLog).toMatch(
+      /site: 5 pages in .*site\/ \(3 experiments; 10 of 12 jobs finished, 2 missing\)/,
+    );
     expect(existsSync(join(out, "index.html"))).toBe(true);
   });
 
@@ -144,7 +146,8 @@ describe("the report site", { timeout: 120_000 }, () => {
         expect(await page.locator("figure.chart svg").count()).toBeGreaterThanOrEqual(1);
         expect(await page.locator("figure.chart [role=img][aria-label]").count()).toBeGreaterThanOrEqual(1);
       }
-      if (e.slug === "maps") expect(await page.locator("p.note").textContent()).toMatch(/^Best here: maps \d\.$/);
+      if (e.slug === "maps")
+        expect(await page.locator("p.note").textContent()).toMatch(/^Best here: maps \d\.$/);
       if (e.slug === "epochs") {
         expect(await page.locator("figure.chart[data-kind=curves-loss]").count()).toBe(1);
         expect(conclusion).toContain("best epochs by test.accuracy");
