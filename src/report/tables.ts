@@ -1,5 +1,5 @@
-import { metricNames, pm } from "./format.js";
-import type { ExperimentReport, Row } from "./schema.js";
+import { metricNames, pm, show, showP } from "./format.js";
+import { type ExperimentReport, type MetricKey, metricKeys, type Row } from "./schema.js";
 
 /** A table in the study's shape: one row per configuration, mean ± sd (n) per metric. */
 export interface Table {
@@ -15,17 +15,34 @@ function empty(r: Row): string {
   return "missing";
 }
 
+/** The test-accuracy difference from the baseline and its Welch p-value, or why there is none. */
+function versus(r: Row): string {
+  if (r.baseline) return "baseline";
+  const c = r.vsBaseline?.["test.accuracy"];
+  if (!c || Number.isNaN(c.difference)) return r.ok > 0 ? "no baseline runs" : empty(r);
+  const d = `${c.difference >= 0 ? "+" : "−"}${show("test.accuracy", Math.abs(c.difference))}`;
+  if (c.p === null) return `${d} (no test: n = 1)`;
+  return `${d} (${showP(c.p)})`;
+}
+
 export function tableOf(e: ExperimentReport): Table {
+  const compared = e.rows.length > 1;
   return {
-    caption: `${e.title}: mean ± standard deviation over the finished repeats (n of ${e.repeat})`,
-    header: ["configuration", "n", ...e.columns.map((c) => metricNames[c])],
+    caption: `${e.title}: mean ± standard deviation over the finished repeats (n of ${e.repeat})${compared ? "; the last column is the test-accuracy difference from the baseline with its Welch's t-test p-value" : ""}`,
+    header: [
+      "configuration",
+      "n",
+      ...e.columns.map((c) => metricNames[c]),
+      ...(compared ? ["test accuracy vs baseline"] : []),
+    ],
     rows: e.rows.map((r) => [
-      `${r.label}${r.baseline && e.rows.length > 1 ? " (baseline)" : ""}`,
+      `${r.label}${r.baseline && compared ? " (baseline)" : ""}`,
       `${r.ok}/${r.planned}${r.failed > 0 ? ` (${r.failed} failed)` : ""}`,
       ...e.columns.map((c) => {
         const s = r.metrics[c];
         return s ? pm(c, s) : r.ok > 0 ? "–" : empty(r);
       }),
+      ...(compared ? [versus(r)] : []),
     ]),
   };
 }
@@ -35,28 +52,41 @@ const csvCell = (x: string | number | null | undefined) => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/**
- * The table as CSV for analysis: raw numbers (seconds, not ms), one column each for mean, sd, the
- * 95% interval, min and max; empty cells where there are no runs, and the status columns say why.
- */
-export function csvOf(e: ExperimentReport): string {
-  const names = e.varied.map((v) => v.name);
-  const header = ["experiment", "configuration", ...names, "planned", "ok", "failed", "missing"];
-  for (const c of e.columns)
-    header.push(`${c}.mean`, `${c}.sd`, `${c}.ci95_low`, `${c}.ci95_high`, `${c}.min`, `${c}.max`);
-  const lines = [header.map(csvCell).join(",")];
-  for (const r of e.rows) {
+/** The columns of a CSV: swept names and metrics, those of one experiment or of several. */
+export interface CsvColumns {
+  names: string[];
+  metrics: MetricKey[];
+}
+
+export function csvColumns(es: ExperimentReport[]): CsvColumns {
+  return {
+    names: [...new Set(es.flatMap((e) => e.varied.map((v) => v.name)))],
+    // Every metric any row has, not only the table's columns.
+    metrics: metricKeys.filter((k) => es.some((e) => e.rows.some((r) => r.metrics[k]))),
+  };
+}
+
+function csvHeader(c: CsvColumns): string {
+  const header = ["experiment", "configuration", ...c.names, "planned", "ok", "failed", "missing"];
+  for (const m of c.metrics)
+    header.push(`${m}.mean`, `${m}.sd`, `${m}.ci95_low`, `${m}.ci95_high`, `${m}.min`, `${m}.max`);
+  header.push("test.accuracy.vs_baseline", "test.accuracy.welch_p", "test.accuracy.hedges_g");
+  return header.map(csvCell).join(",");
+}
+
+function csvRows(e: ExperimentReport, c: CsvColumns): string[] {
+  return e.rows.map((r) => {
     const cells: (string | number | null)[] = [
       e.title,
       r.label,
-      ...names.map((n) => String(r.values[n] ?? "")),
+      ...c.names.map((n) => (r.values[n] === undefined ? "" : String(r.values[n]))),
       r.planned,
       r.ok,
       r.failed,
       r.missing,
     ];
-    for (const c of e.columns) {
-      const s = r.metrics[c];
+    for (const m of c.metrics) {
+      const s = r.metrics[m];
       cells.push(
         s?.mean ?? null,
         s ? s.sd : null,
@@ -66,9 +96,21 @@ export function csvOf(e: ExperimentReport): string {
         s?.max ?? null,
       );
     }
-    lines.push(cells.map(csvCell).join(","));
-  }
-  return `${lines.join("\n")}\n`;
+    const v = r.vsBaseline?.["test.accuracy"];
+    cells.push(v && !Number.isNaN(v.difference) ? v.difference : null, v?.p ?? null, v?.effect ?? null);
+    return cells.map(csvCell).join(",");
+  });
+}
+
+/**
+ * Tables as CSV for analysis: raw numbers (seconds, not ms), one column each for mean, sd, the 95%
+ * interval, min and max; empty cells where there are no runs, and the status columns say why.
+ * Several experiments share one header, the union of their columns.
+ */
+export function csvOf(es: ExperimentReport | ExperimentReport[]): string {
+  const list = Array.isArray(es) ? es : [es];
+  const c = csvColumns(list);
+  return `${[csvHeader(c), ...list.flatMap((e) => csvRows(e, c))].join("\n")}\n`;
 }
 
 export function markdownOf(t: Table): string {

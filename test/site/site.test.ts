@@ -166,6 +166,33 @@ describe("the report site", { timeout: 120_000 }, () => {
     });
   }
 
+  it("prints the same tables in the terminal: text, Markdown, CSV and JSON", () => {
+    const text = cnnp("results", file, "--results", results);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^maps 4 \(baseline\)\s+2\/2\s+/m);
+    expect(text.out).toMatch(
+      /^configuration\s+n\s+training time \(s\)\s+time per sample \(ms\)\s+test loss/m,
+    );
+    expect(text.err).toContain("10 of 12 jobs finished, 2 missing");
+    const md = cnnp("results", file, "--results", results, "--markdown");
+    expect(md.out).toContain("## Maps");
+    expect(md.out.match(/^\| (maps \d|epochs \d|small)/gm)).toHaveLength(6);
+    expect(md.out).toMatch(/^\| small \| 0\/2 \| missing \| missing/m);
+    const csv = cnnp("results", file, "--results", results, "--csv").out.trim().split("\n");
+    expect(csv).toHaveLength(7);
+    expect(csv[0]).toMatch(
+      /^experiment,configuration,maps,epochs,planned,ok,failed,missing,time\.total\.mean,/,
+    );
+    expect(csv[6]).toMatch(/^Not run,small,,,2,0,0,2,,/);
+    const json = JSON.parse(cnnp("results", file, "--results", results, "--json").out);
+    expect(json.experiments.map((e: { rows: unknown[] }) => e.rows.length)).toEqual([2, 3, 1]);
+    expect(json.experiments[0].rows[1].vsBaseline["test.accuracy"].p).toBeTypeOf("number");
+    expect(json.experiments[2].status).toEqual({ jobs: 2, ok: 0, failed: 0, missing: 2 });
+    const both = cnnp("results", file, "--csv", "--json");
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("give one of --json, --markdown and --csv");
+  });
+
   it("shows the environment: hosts, back ends, data checksum", async () => {
     const page = await (browser as Browser).newPage();
     await page.goto(url("/environment/"));

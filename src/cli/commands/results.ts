@@ -22,16 +22,7 @@ export async function resultsCommand(file: string, opts: ResultsOptions, io: Io)
     return 0;
   }
   if (opts.csv) {
-    // One CSV: the experiments' tables one after another share the columns they have in common.
-    const parts = study.experiments.map((e, i) => {
-      const text = csvOf(e);
-      return i === 0 ? text : text.slice(text.indexOf("\n") + 1);
-    });
-    const headers = new Set(study.experiments.map((e) => csvOf(e).split("\n")[0]));
-    if (headers.size > 1) {
-      // Different columns: one block per experiment, each with its header, separated by a blank line.
-      io.out(study.experiments.map((e) => csvOf(e).trimEnd()).join("\n\n"));
-    } else io.out(parts.join("").trimEnd());
+    io.out(csvOf(study.experiments).trimEnd());
     return 0;
   }
   const blocks = study.experiments.map((e) => {

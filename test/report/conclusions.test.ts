@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { writeConclusions } from "../../src/report/conclusions.js";
+import type { ExperimentReport, Row } from "../../src/report/schema.js";
+import { compare, summarize } from "../../src/report/stats.js";
+import { csvOf, tableOf } from "../../src/report/tables.js";
+
+type Partial = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "notes">;
+
+/** A row from test accuracies given by hand (loss 1 - accuracy, 1 s per run). */
+function row(index: number, label: string, accs: number[], base: number[] | null, missing = 0): Row {
+  const s = summarize(accs);
+  const metrics: Row["metrics"] = {};
+  if (s) {
+    metrics["test.accuracy"] = s;
+    metrics["test.loss"] = summarize(accs.map((a) => 1 - a)) ?? undefined;
+    metrics["time.per_sample"] = summarize(accs.map(() => 0.001)) ?? undefined;
+  }
+  return {
+    index,
+    label,
+    values: { maps: Number(label.split(" ")[1]) },
+    baseline: base === null,
+    planned: accs.length + missing,
+    ok: accs.length,
+    failed: 0,
+    missing,
+    errors: [],
+    metrics,
+    vsBaseline:
+      base === null
+        ? null
+        : {
+            "test.accuracy": compare(accs, base),
+            "test.loss": compare(
+              accs.map((a) => 1 - a),
+              base.map((a) => 1 - a),
+            ),
+          },
+    backends: ["wasm"],
+    hosts: ["h"],
+  };
+}
+
+function experiment(rows: Row[], extra: Partial<Partial> = {}): Partial {
+  return {
+    number: 1,
+    title: "Maps",
+    slug: "maps",
+    kind: "sweep",
+    definition: 'experiment "Maps" {}',
+    line: 1,
+    varied: [{ name: "maps", values: rows.map((r) => String(r.values.maps)) }],
+    fixed: {},
+    repeat: 4,
+    columns: ["test.loss", "test.accuracy"],
+    rows,
+    curves: [],
+    answers: [],
+    status: {
+      jobs: rows.reduce((n, r) => n + r.planned, 0),
+      ok: rows.reduce((n, r) => n + r.ok, 0),
+      failed: 0,
+      missing: rows.reduce((n, r) => n + r.missing, 0),
+    },
+    ...extra,
+  };
+}
+
+const base = [0.8, 0.81, 0.79, 0.8];
+const dir = mkdtempSync(join(tmpdir(), "cnnp-templates-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("conclusions", () => {
+  it("names the best configuration and claims only the differences the t-test supports", async () => {
+    const w = await writeConclusions();
+    const rows = [
+      row(0, "maps 32", base, null),
+      // Far above the noise: Welch p < 0.001.
+      row(1, "maps 64", [0.86, 0.87, 0.85, 0.86], base),
+      // Within the noise: mean 0.8025, p = 0.74.
+      row(2, "maps 16", [0.79, 0.82, 0.8, 0.8], base),
+    ];
+    const { conclusion } = w.write(experiment(rows), [], []);
+    expect(conclusion).toContain("The highest mean test accuracy is maps 64's, 0.8600 ± 0.0082, n = 4");
+    expect(conclusion).toContain(
+      "maps 64 is more accurate than the baseline, maps 32, by +0.0600 (p < 0.001",
+    );
+    expect(conclusion).toMatch(
+      /the differences of maps 16 \(\+0\.0025, p = 0\.\d{3}\) cannot be told apart from the run-to-run noise/,
+    );
+    expect(conclusion).not.toContain("maps 16 is more accurate");
+    expect(conclusion).not.toContain("incomplete");
+  });
+
+  it("says that no test is possible with one run, and that results are incomplete", async () => {
+    const w = await writeConclusions();
+    const rows = [row(0, "maps 32", [0.8], null, 3), row(1, "maps 64", [0.9], [0.8], 3)];
+    const { conclusion } = w.write(experiment(rows), [], []);
+    expect(conclusion).toContain("With one run each, no test is possible for maps 64");
+    expect(conclusion).not.toContain("more accurate than the baseline");
+    expect(conclusion).toContain("Results are incomplete: 2 of 8 jobs finished, 6 not run yet");
+  });
+
+  it("renders notes with the same numbers, and lets a user's template replace a built-in one", async () => {
+    writeFileSync(join(dir, "sweep.hbs"), "Ours: {{best.label}} wins with {{best.accuracy}}.{{> status}}");
+    const w = await writeConclusions(dir);
+    const rows = [row(0, "maps 32", base, null), row(1, "maps 64", [0.86, 0.87, 0.85, 0.86], base)];
+    const out = w.write(experiment(rows), ["Best: {{best.label}}; baseline {{baseline.accuracy}}."], []);
+    expect(out.conclusion).toBe("Ours: maps 64 wins with 0.8600 ± 0.0082, n = 4.");
+    expect(out.notes).toEqual(["Best: maps 64; baseline 0.8000 ± 0.0082, n = 4."]);
+    await expect(writeConclusions(join(dir, "nope"))).rejects.toThrow(/nope: no such templates folder/);
+  });
+
+  it("shows missing rows as missing in the table and the CSV, never as numbers", () => {
+    const rows = [row(0, "maps 32", base, null), row(1, "maps 64", [], base, 4)];
+    const e = { ...experiment(rows), charts: [], conclusion: "", headline: "", notes: [] };
+    const t = tableOf(e);
+    expect(t.rows[1]).toEqual(["maps 64", "0/4", "missing", "missing", "missing"]);
+    expect(t.rows[0]?.[4]).toBe("baseline");
+    const csv = csvOf(e).trim().split("\n");
+    expect(csv[0]).toMatch(
+      /^experiment,configuration,maps,planned,ok,failed,missing,time\.per_sample\.mean,/,
+    );
+    expect(csv[2]).toMatch(/^Maps,maps 64,64,4,0,0,4,,,,/);
+  });
+});
