@@ -65,9 +65,9 @@ function bestRow(q: Extract<Question, { kind: "best" }>, rows: Row[], oks: OkRes
     answer += `; next, ${rowText(second, key, q.target)}`;
     if (c.untestable) answer += ` (${c.untestable})`;
     else if (c.significant)
-      answer += ` (the difference, ${show(key, Math.abs(c.difference))}, is larger than the run-to-run noise: Welch's t-test ${showP(c.p ?? 0)})`;
+      answer += ` (the difference, ${show(key, Math.abs(c.difference ?? 0))}, is larger than the run-to-run noise: Welch's t-test ${showP(c.p ?? 0)})`;
     else
-      answer += ` (the difference, ${show(key, Math.abs(c.difference))}, cannot be told apart from the run-to-run noise: Welch's t-test ${showP(c.p ?? 1)})`;
+      answer += ` (the difference, ${show(key, Math.abs(c.difference ?? 0))}, cannot be told apart from the run-to-run noise: Welch's t-test ${showP(c.p ?? 1)})`;
   }
   const missing = rows.filter((r) => !r.metrics[key]).length;
   if (missing > 0) answer += `; ${missing} configuration${missing === 1 ? " has" : "s have"} no results yet`;

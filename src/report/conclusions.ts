@@ -39,7 +39,10 @@ export function contextOf(r: Partial, accuracies: number[][] = []) {
       return {
         label: x.label,
         accuracy: pmn(acc, x.metrics[acc] as NonNullable<Row["metrics"][typeof acc]>),
-        difference: c ? `${c.difference >= 0 ? "+" : "−"}${show(acc, Math.abs(c.difference))}` : "",
+        difference:
+          c && c.difference !== null
+            ? `${c.difference >= 0 ? "+" : "−"}${show(acc, Math.abs(c.difference))}`
+            : "",
         p: c?.p !== null && c?.p !== undefined ? showP(c.p) : null,
         effect: c?.effect !== null && c?.effect !== undefined ? c.effect.toFixed(2) : null,
         significant: c?.significant ?? false,

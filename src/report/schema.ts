@@ -20,7 +20,8 @@ export const summary = z.object({
 
 /** A row against the baseline row on one metric: Welch's t-test and Hedges' g. */
 export const comparison = z.object({
-  difference: z.number(),
+  /** mean - baseline mean; null when either has no finished runs. */
+  difference: z.number().nullable(),
   p: z.number().nullable(),
   effect: z.number().nullable(),
   significant: z.boolean(),

@@ -29,8 +29,7 @@ export function summarize(xs: number[]): Summary | null {
 export function compare(x: number[], base: number[], alpha = 0.05): Comparison {
   const a = summarize(x);
   const b = summarize(base);
-  if (!a || !b)
-    return { difference: Number.NaN, p: null, effect: null, significant: false, untestable: "no runs" };
+  if (!a || !b) return { difference: null, p: null, effect: null, significant: false, untestable: "no runs" };
   const difference = a.mean - b.mean;
   if (a.n < 2 || b.n < 2)
     return {

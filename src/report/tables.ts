@@ -19,7 +19,7 @@ function empty(r: Row): string {
 function versus(r: Row): string {
   if (r.baseline) return "baseline";
   const c = r.vsBaseline?.["test.accuracy"];
-  if (!c || Number.isNaN(c.difference)) return r.ok > 0 ? "no baseline runs" : empty(r);
+  if (!c || c.difference === null) return r.ok > 0 ? "no baseline runs" : empty(r);
   const d = `${c.difference >= 0 ? "+" : "−"}${show("test.accuracy", Math.abs(c.difference))}`;
   if (c.p === null) return `${d} (no test: n = 1)`;
   return `${d} (${showP(c.p)})`;
@@ -97,7 +97,7 @@ function csvRows(e: ExperimentReport, c: CsvColumns): string[] {
       );
     }
     const v = r.vsBaseline?.["test.accuracy"];
-    cells.push(v && !Number.isNaN(v.difference) ? v.difference : null, v?.p ?? null, v?.effect ?? null);
+    cells.push(v?.difference ?? null, v?.p ?? null, v?.effect ?? null);
     return cells.map(csvCell).join(",");
   });
 }
