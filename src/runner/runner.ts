@@ -120,7 +120,12 @@ export function runUnits(
     };
 
     const spawn = (): Worker => {
-      const child = fork(childPath, [], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+      // One thread per worker unless asked (CNNP_THREADS): parallelism comes from the workers, and
+      // oneDNN's sums round differently with other thread counts, so the numbers would depend on
+      // --workers.
+      const threads = process.env.CNNP_THREADS ?? process.env.OMP_NUM_THREADS ?? "1";
+      const env = { ...process.env, OMP_NUM_THREADS: threads };
+      const child = fork(childPath, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], env });
       const w: Worker = { number: nextNumber++, child, unit: null, ready: false, stderr: "" };
       child.stderr?.setEncoding("utf8");
       child.stderr?.on("data", (s: string) => {

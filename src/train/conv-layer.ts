@@ -29,7 +29,13 @@ export function trainingConv(
       value: y,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [xs, fs, ys] = saved as [Tensor4D, Tensor4D, Tensor4D];
-        const g = activation === "relu" ? tf.mul(dy, tf.step(ys)) : dy;
+        // The native back end has the relu gradient as one kernel; elsewhere it is two ops.
+        const g =
+          activation !== "relu"
+            ? dy
+            : tf.getBackend() === "native"
+              ? (tf.engine().runKernel("CnnpReluGrad", { dy, y: ys }, {}) as Tensor)
+              : tf.mul(dy, tf.step(ys));
         const dFilter = tf.engine().runKernel("Conv2DBackpropFilter", { x: xs, dy: g }, {
           ...attrs,
           filterShape: fs.shape,

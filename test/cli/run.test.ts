@@ -42,7 +42,7 @@ describe("cnnp run", { timeout: 120_000 }, () => {
     const lines = r.out.trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
-      /^\[1\/2\] Small · small · repeat 1\/2: test loss \d\.\d{4} acc 0\.\d{4} · train loss \d\.\d{4} acc 0\.\d{4} · 1 epoch · train \d+\.\d s \(\d+\.\d{3} ms\/sample\), test \d+\.\d\d s · wasm$/,
+      /^\[1\/2\] Small · small · repeat 1\/2: test loss \d\.\d{4} acc 0\.\d{4} · train loss \d\.\d{4} acc 0\.\d{4} · 1 epoch · train \d+\.\d s \(\d+\.\d{3} ms\/sample\), test \d+\.\d\d s · (native|wasm)$/,
     );
     expect(r.err).toContain("Fashion-MNIST from /usr/share/datasets/fashion-mnist");
     expect(r.err).toMatch(

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type { Backend } from "../../check/types.js";
 import { useGradients } from "../gradients.js";
 import { tf } from "../tf.js";
+import { registerNative } from "./native/index.js";
 import { useWasmKernels } from "./wasm-kernels.js";
 
 const require = createRequire(import.meta.url);
@@ -60,8 +61,10 @@ async function activate(tfjsName: string, kernels: "fast" | "stock" = "fast"): P
   const ok = await tf.setBackend(tfjsName);
   // The cpu back end prints a banner suggesting tfjs-node on its first write; cnnp's back-end
   // choice says that itself.
-  const cpu = tf.findBackend("cpu") as { firstUse?: boolean } | null;
-  if (cpu) cpu.firstUse = false;
+  for (const name of ["cpu", tfjsName]) {
+    const b = tf.findBackend(name) as { firstUse?: boolean } | null;
+    if (b) b.firstUse = false;
+  }
   if (!ok) throw new BackendUnavailable(`TensorFlow.js could not start its '${tfjsName}' back end`);
   await tf.ready();
 }
@@ -106,10 +109,19 @@ async function load(
       versions[pkg.slice("@tensorflow/".length)] = pkgVersion(pkg);
       return { name, tfjsBackend: "tensorflow", versions, detail: "libtensorflow" };
     }
-    case "native":
-      throw new BackendUnavailable(
-        "the native back end (oneDNN) is not part of this version of cnnp yet; use wasm or auto",
-      );
+    case "native": {
+      const addon = registerNative();
+      if (typeof addon === "string") throw new BackendUnavailable(addon);
+      await activate("native");
+      versions.oneDNN = addon.version();
+      versions["tfjs-backend-cpu"] = pkgVersion("@tensorflow/tfjs-backend-cpu");
+      return {
+        name,
+        tfjsBackend: "native",
+        versions,
+        detail: `oneDNN ${addon.version()}, ${addon.threads()} thread${addon.threads() === 1 ? "" : "s"}; other kernels from the cpu back end`,
+      };
+    }
   }
 }
 

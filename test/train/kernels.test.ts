@@ -4,10 +4,13 @@ import { Rng } from "../../src/train/rng.js";
 import { type Tensor, tf } from "../../src/train/tf.js";
 
 /**
- * Every kernel cnnp registers for the wasm back end, against the cpu back end's, on random inputs
- * of the shapes that matter: odd sizes, 1 and many channels, strides, valid and same padding,
- * batch 1. Relative error = max |wasm - cpu| / max |cpu|.
+ * Every kernel cnnp registers for the wasm and native back ends, against the cpu back end's, on
+ * random inputs of the shapes that matter: odd sizes, 1 and many channels, strides, valid and same
+ * padding, batch 1. Relative error = max |theirs - cpu| / max |cpu|. The native back end must be
+ * built (npm ci does it when oneDNN is installed); CNNP_SKIP_NATIVE=1 leaves it out on purpose.
  */
+type Fast = "wasm" | "native";
+const fast: Fast[] = process.env.CNNP_SKIP_NATIVE ? ["wasm"] : ["wasm", "native"];
 type Inputs = Record<string, { shape: number[]; values?: Float32Array }>;
 
 function random(shape: number[], rng: Rng): Float32Array {
@@ -18,7 +21,7 @@ function random(shape: number[], rng: Rng): Float32Array {
 }
 
 async function on(
-  backend: "cpu" | "wasm",
+  backend: "cpu" | Fast,
   kernel: string,
   inputs: Inputs,
   attrs: object,
@@ -44,12 +47,19 @@ function relativeError(a: Float32Array, b: Float32Array): number {
   return diff / Math.max(scale, 1e-12);
 }
 
-async function compare(kernel: string, inputs: Inputs, attrs: object, seed: number): Promise<number> {
+async function compareOn(
+  backend: Fast,
+  kernel: string,
+  inputs: Inputs,
+  attrs: object,
+  seed: number,
+  cpuKernel = kernel,
+): Promise<number> {
   const rng = new Rng(seed);
   for (const v of Object.values(inputs)) v.values = random(v.shape, rng);
-  const cpu = await on("cpu", kernel, inputs, attrs);
-  const wasm = await on("wasm", kernel, inputs, attrs);
-  return relativeError(wasm, cpu);
+  const cpu = await on("cpu", cpuKernel, inputs, attrs);
+  const theirs = await on(backend, kernel, inputs, attrs);
+  return relativeError(theirs, cpu);
 }
 
 interface ConvCase {
@@ -78,9 +88,11 @@ function outSize(c: ConvCase): [number, number] {
   return [Math.floor((c.h - c.k[0]) / c.s) + 1, Math.floor((c.w - c.k[1]) / c.s) + 1];
 }
 
-describe("wasm training kernels match the cpu back end", { timeout: 120_000 }, () => {
+describe.each(fast)("%s training kernels match the cpu back end", { timeout: 120_000 }, (backend) => {
+  const compare = (kernel: string, inputs: Inputs, attrs: object, seed: number) =>
+    compareOn(backend, kernel, inputs, attrs, seed);
   beforeAll(async () => {
-    await selectBackend("wasm");
+    await selectBackend(backend);
   });
 
   convCases.forEach((c, i) => {
@@ -116,22 +128,22 @@ describe("wasm training kernels match the cpu back end", { timeout: 120_000 }, (
     it(`MaxPoolGrad ${p.n}x${p.h}x${p.w}x${p.c}, pool ${p.k}, stride ${p.s}, ${p.pad}`, async () => {
       const rng = new Rng(300 + i);
       const x = random([p.n, p.h, p.w, p.c], rng);
-      const run = async (backend: "cpu" | "wasm") => {
-        await selectBackend(backend);
+      const run = async (b: "cpu" | Fast) => {
+        await selectBackend(b);
         const xt = tf.tensor4d(x, [p.n, p.h, p.w, p.c]);
         const g = tf.grad((t: Tensor) => tf.sum(tf.mul(tf.maxPool(t as never, p.k, p.s, p.pad), 1.5)))(xt);
         const out = Float32Array.from(g.dataSync() as Float32Array);
         tf.dispose([xt, g]);
         return out;
       };
-      expect(relativeError(await run("wasm"), await run("cpu"))).toBeLessThan(1e-4);
+      expect(relativeError(await run(backend), await run("cpu"))).toBeLessThan(1e-4);
     });
   });
 
   it("MaxPoolGrad sends a tie's gradient to the first largest input, as TensorFlow does", async () => {
     const x = new Float32Array([1, 1, 1, 1, 0, 2, 2, 0]);
-    for (const backend of ["cpu", "wasm"] as const) {
-      await selectBackend(backend);
+    for (const b of ["cpu", backend] as const) {
+      await selectBackend(b);
       const g = tf.grad((t: Tensor) => tf.sum(tf.maxPool(t as never, 2, 2, "valid")))(
         tf.tensor4d(x, [2, 2, 2, 1]),
       );
@@ -193,8 +205,8 @@ describe("wasm training kernels match the cpu back end", { timeout: 120_000 }, (
     const rng = new Rng(7);
     const x = random([8, 28, 28, 1], rng).map((v) => Math.abs(v));
     const labels = new Int32Array([0, 1, 2, 3, 4, 5, 6, 7]);
-    const grads = async (backend: "cpu" | "wasm") => {
-      await selectBackend(backend);
+    const grads = async (b: "cpu" | Fast) => {
+      await selectBackend(b);
       const net = buildNetwork(run.model, 3);
       const xt = tf.tensor4d(x, [8, 28, 28, 1]);
       const y = tf.oneHot(tf.tensor1d(labels, "int32"), 10);
@@ -209,10 +221,107 @@ describe("wasm training kernels match the cpu back end", { timeout: 120_000 }, (
       net.dispose();
       return out;
     };
-    const w = await grads("wasm");
+    const w = await grads(backend);
     const c2 = await grads("cpu");
     w.forEach((g, i) => {
       expect(relativeError(g, c2[i] as Float32Array)).toBeLessThan(1e-4);
     });
   });
 });
+
+/** Kernels only the native back end replaces: the forward ones and the element-wise ones. */
+describe.runIf(fast.includes("native"))(
+  "native forward and element-wise kernels match the cpu back end",
+  { timeout: 120_000 },
+  () => {
+    const compare = (kernel: string, inputs: Inputs, attrs: object, seed: number, cpuKernel = kernel) =>
+      compareOn("native", kernel, inputs, attrs, seed, cpuKernel);
+    convCases.forEach((c, i) => {
+      const name = `${c.n}x${c.h}x${c.w}x${c.ci} * ${c.k.join("x")}x${c.co}, stride ${c.s}, ${c.pad}`;
+      const filter = { shape: [...c.k, c.ci, c.co] };
+      const attrs = { strides: c.s, pad: c.pad, dataFormat: "NHWC", dilations: [1, 1] };
+      it(`Conv2D ${name}`, async () => {
+        expect(
+          await compare("Conv2D", { x: { shape: [c.n, c.h, c.w, c.ci] }, filter }, attrs, 600 + i),
+        ).toBeLessThan(1e-4);
+      });
+      for (const activation of ["linear", "relu"]) {
+        it(`FusedConv2D with bias, ${activation}, ${name}`, async () => {
+          const err = await compare(
+            "FusedConv2D",
+            { x: { shape: [c.n, c.h, c.w, c.ci] }, filter, bias: { shape: [c.co] } },
+            { ...attrs, activation },
+            700 + i,
+          );
+          expect(err).toBeLessThan(1e-4);
+        });
+      }
+    });
+
+    for (const activation of ["linear", "relu"]) {
+      it(`_FusedMatMul with bias, ${activation}`, async () => {
+        const err = await compare(
+          "_FusedMatMul",
+          { a: { shape: [32, 800] }, b: { shape: [800, 128] }, bias: { shape: [128] } },
+          { transposeA: false, transposeB: false, activation },
+          800,
+        );
+        expect(err).toBeLessThan(1e-4);
+      });
+    }
+
+    it("BatchMatMul with one side a single matrix", async () => {
+      expect(
+        await compare(
+          "BatchMatMul",
+          { a: { shape: [1, 9, 4] }, b: { shape: [3, 4, 6] } },
+          { transposeA: false, transposeB: false },
+          810,
+        ),
+      ).toBeLessThan(1e-4);
+    });
+
+    const poolCases = [
+      { n: 32, h: 26, w: 26, c: 32, k: 2, s: 2, pad: "valid" },
+      { n: 1, h: 7, w: 5, c: 3, k: 3, s: 2, pad: "same" },
+      { n: 2, h: 9, w: 9, c: 1, k: 3, s: 1, pad: "valid" },
+    ];
+    poolCases.forEach((p, i) => {
+      it(`MaxPool ${p.n}x${p.h}x${p.w}x${p.c}, pool ${p.k}, stride ${p.s}, ${p.pad}`, async () => {
+        const err = await compare(
+          "MaxPool",
+          { x: { shape: [p.n, p.h, p.w, p.c] } },
+          { filterSize: p.k, strides: p.s, pad: p.pad },
+          900 + i,
+        );
+        expect(err).toBeLessThan(1e-4);
+      });
+    });
+
+    for (const [kernel, a, b] of [
+      ["Add", [32, 26, 26, 32], [32, 26, 26, 32]],
+      ["Add", [32, 128], [128]],
+      ["Add", [7], [3, 7]],
+      ["Sub", [5, 6], [1]],
+      ["Sub", [1], [5, 6]],
+      ["Multiply", [800, 128], [1]],
+      ["Multiply", [3, 4, 5], [4, 5]],
+      ["Multiply", [3, 4, 5], [3, 1, 5]],
+    ] as const) {
+      it(`${kernel} ${a.join("x")} and ${b.join("x")}`, async () => {
+        expect(await compare(kernel, { a: { shape: [...a] }, b: { shape: [...b] } }, {}, 1000)).toBeLessThan(
+          1e-6,
+        );
+      });
+    }
+
+    it("CnnpReluGrad is dy where y > 0, else 0", async () => {
+      await selectBackend("native");
+      const dy = tf.tensor1d([1, 2, 3, 4]);
+      const y = tf.tensor1d([0.5, 0, -1, 2]);
+      const g = tf.engine().runKernel("CnnpReluGrad", { dy, y }, {}) as Tensor;
+      expect(Array.from(g.dataSync())).toEqual([1, 0, 0, 4]);
+      tf.dispose([dy, y, g]);
+    });
+  },
+);
