@@ -7,13 +7,17 @@ import { describe, expect, it } from "vitest";
 let fresh = 0;
 /** A results folder of its own for each call, unless the test passes one. */
 function cnnp(...args: string[]) {
+  return cnnpWith({}, ...args);
+}
+
+function cnnpWith(env: Record<string, string>, ...args: string[]) {
   if (args[0] === "run" && !args.includes("--results"))
     args.push("--results", join("test", ".tmp", `results-${process.pid}-${fresh++}`));
   // One worker keeps the lines in plan order; test/cli/workers.test.ts runs several.
   if (args[0] === "run" && !args.includes("--workers")) args.push("--workers", "1");
   const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...env },
     timeout: 120_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -70,10 +74,26 @@ describe("cnnp run", { timeout: 120_000 }, () => {
   });
 
   it("fails the jobs of a back end that will not load, with its reason, and exits 1", () => {
-    const r = cnnp("run", file, "--only", "Small", "--backend", "native");
+    // tfjs-node is an optional dependency whose install needs the internet: absent here.
+    const r = cnnp("run", file, "--only", "Small", "--backend", "tensorflow");
     expect(r.code).toBe(1);
-    expect(r.out).toContain("[1/2] Small · small · repeat 1/2: FAILED: the native back end");
+    expect(r.out).toContain(
+      "[1/2] Small · small · repeat 1/2: FAILED: @tensorflow/tfjs-node is not installed (it is optional: npm install @tensorflow/tfjs-node, which downloads libtensorflow)",
+    );
     expect(r.err).toContain("0 of 2 jobs done (0 from earlier runs), 2 failed");
+  });
+
+  it("says how to get the native back end when it is not built, and auto falls back to wasm", () => {
+    const env = { CNNP_NATIVE_ADDON: join(dir, "no-such-addon.node") };
+    const r = cnnpWith(env, "run", file, "--only", "Small", "--backend", "native");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      "FAILED: the native back end is not built (install oneDNN (Debian/Ubuntu: sudo apt-get install libdnnl-dev; macOS: brew install onednn)",
+    );
+    const auto = cnnpWith(env, "run", file, "--only", "Small", "--backend", "auto");
+    expect(auto.code).toBe(0);
+    expect(auto.err).toMatch(/back end: wasm \(auto skipped .*native: the native back end is not built/);
+    expect(auto.out).toMatch(/· wasm\n/);
   });
 
   it("keeps each finished job in a result file and does not run it again; a bad file is re-run", () => {

@@ -45,10 +45,13 @@ export interface Addon {
   threads(): number;
 }
 
-/** Where `npm install` builds the addon (node-gyp's build/Release), from dist/train/backends/native. */
-export const addonPath = fileURLToPath(
-  new URL("../../../../build/Release/cnnp_native.node", import.meta.url),
-);
+/**
+ * Where `npm install` builds the addon (node-gyp's build/Release), from dist/train/backends/native;
+ * CNNP_NATIVE_ADDON names another build.
+ */
+export const addonPath =
+  process.env.CNNP_NATIVE_ADDON ??
+  fileURLToPath(new URL("../../../../build/Release/cnnp_native.node", import.meta.url));
 
 /** How to get the native back end, for the message when it is missing. */
 export const installHint =
