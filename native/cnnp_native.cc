@@ -323,12 +323,14 @@ napi_value MaxPool(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// maxPoolGrad(dy, x, dx, geometry): each window's gradient goes to its first maximum, as in
-// TensorFlow. dx must be zeroed by the caller's allocation.
+// maxPoolGrad(dy, x, dx, geometry[, relu]): each window's gradient goes to its first maximum, as
+// in TensorFlow; with relu, only where that maximum is above 0 (x being a relu's output, this is
+// the relu's gradient too). dx must be zeroed by the caller's allocation.
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   auto a = args(env, info);
   Pool p;
-  if (a.v.size() != 4 || !pool(env, a.v[3], &p)) return fail(env, "maxPoolGrad: 4 arguments");
+  if ((a.v.size() != 4 && a.v.size() != 5) || !pool(env, a.v[3], &p)) return fail(env, "maxPoolGrad: 4 or 5 arguments");
+  bool relu = a.v.size() == 5 && flag(env, a.v[4]);
   float* dy = f32(env, a.v[0], nullptr);
   float* x = f32(env, a.v[1], nullptr);
   float* dx = f32(env, a.v[2], nullptr);
@@ -361,7 +363,7 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
         }
         const float* g = dy + ((b * p.oh + i) * p.ow + j) * p.c;
         for (int64_t ch = 0; ch < p.c; ch++)
-          if (where[ch] >= 0) dx[where[ch]] += g[ch];
+          if (where[ch] >= 0 && (!relu || best[ch] > 0.f)) dx[where[ch]] += g[ch];
       }
   }
   return nullptr;

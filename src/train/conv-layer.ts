@@ -15,6 +15,8 @@ export function trainingConv(
   pad: Padding,
   activation: "relu" | "linear",
   inputNeedsGradient: boolean,
+  /** The relu's gradient is applied downstream (by `reluMaxPool`'s), so skip it here. */
+  reluGradDownstream = false,
 ): Tensor4D {
   const attrs = { strides, pad, dataFormat: "NHWC", dimRoundingMode: undefined };
   const op = tf.customGrad((...args: unknown[]) => {
@@ -31,7 +33,7 @@ export function trainingConv(
         const [xs, fs, ys] = saved as [Tensor4D, Tensor4D, Tensor4D];
         // The native back end has the relu gradient as one kernel; elsewhere it is two ops.
         const g =
-          activation !== "relu"
+          activation !== "relu" || reluGradDownstream
             ? dy
             : tf.getBackend() === "native"
               ? (tf.engine().runKernel("CnnpReluGrad", { dy, y: ys }, {}) as Tensor)
@@ -52,4 +54,30 @@ export function trainingConv(
     };
   });
   return op(x, filter, bias) as Tensor4D;
+}
+
+/**
+ * Max pooling of a relu's output whose gradient applies the relu's too, in one pass (the native
+ * back end's CnnpReluMaxPoolGrad): the conv before it then skips its own relu gradient.
+ */
+export function reluMaxPool(
+  x: Tensor4D,
+  pool: [number, number],
+  strides: [number, number],
+  pad: Padding,
+): Tensor4D {
+  const attrs = { filterSize: pool, strides, pad, dimRoundingMode: undefined };
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xi, save] = args as [Tensor4D, (ts: Tensor[]) => void];
+    const y = tf.engine().runKernel("MaxPool", { x: xi }, attrs as never) as Tensor4D;
+    save([xi]);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) =>
+        tf
+          .engine()
+          .runKernel("CnnpReluMaxPoolGrad", { dy, input: saved[0] as Tensor }, attrs as never) as Tensor,
+    };
+  });
+  return op(x) as Tensor4D;
 }

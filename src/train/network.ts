@@ -1,5 +1,5 @@
 import type { Activation, LayerSpec, ModelSpec } from "../check/types.js";
-import { trainingConv } from "./conv-layer.js";
+import { reluMaxPool, trainingConv } from "./conv-layer.js";
 import { Rng, streams } from "./rng.js";
 import { type Tensor, type Tensor2D, type Tensor4D, tf, type Variable } from "./tf.js";
 
@@ -104,12 +104,17 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
 
   const forward = (x: Tensor4D, training: boolean): Tensor2D => {
     let t: Tensor = x;
+    // Pool layers already applied together with the conv before them (reluMaxPool).
+    const reluPooled = new Set<number>();
     spec.layers.forEach((layer: LayerSpec, i) => {
       const wts = weights[i];
       const isLast = i === spec.layers.length - 1;
       if (layer.type === "conv2d" && wts) {
         if (training && fusable(layer.activation)) {
           const first = t === x;
+          const next = spec.layers[i + 1];
+          const pooled =
+            layer.activation === "relu" && next?.type === "maxpool2d" && tf.getBackend() === "native";
           t = trainingConv(
             t as Tensor4D,
             wts.kernel as unknown as Tensor4D,
@@ -118,7 +123,12 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
             layer.padding,
             layer.activation,
             !first,
+            pooled,
           );
+          if (pooled && next?.type === "maxpool2d") {
+            reluPooled.add(i + 1);
+            t = reluMaxPool(t as Tensor4D, next.pool, next.strides, next.padding);
+          }
         } else if (training) {
           const y = tf.conv2d(t as Tensor4D, wts.kernel as unknown as Tensor4D, layer.strides, layer.padding);
           t = activate(tf.add(y, wts.bias), layer.activation);
@@ -144,7 +154,7 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
           else t = activate(tf.fused.matMul(mm), act);
         }
       } else if (layer.type === "maxpool2d") {
-        t = tf.maxPool(t as Tensor4D, layer.pool, layer.strides, layer.padding);
+        if (!reluPooled.has(i)) t = tf.maxPool(t as Tensor4D, layer.pool, layer.strides, layer.padding);
       } else if (layer.type === "flatten") {
         t = tf.reshape(t, [t.shape[0] as number, -1]);
       } else if (layer.type === "dropout" && training && layer.rate > 0) {

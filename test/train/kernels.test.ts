@@ -315,6 +315,20 @@ describe.runIf(fast.includes("native"))(
       });
     }
 
+    it("CnnpReluMaxPoolGrad: max pooling's gradient with the relu's folded in, zeros and ties included", async () => {
+      await selectBackend("native");
+      // Window 1 is a relu's all-zero output: no gradient at all. Window 2: the first maximum gets it.
+      const x = tf.tensor4d(new Float32Array([0, 0, 0, 0, 0, 2, 2, 0]), [2, 2, 2, 1]);
+      const dy = tf.tensor4d(new Float32Array([1, 1]), [2, 1, 1, 1]);
+      const g = tf.engine().runKernel("CnnpReluMaxPoolGrad", { dy, input: x }, {
+        filterSize: 2,
+        strides: 2,
+        pad: "valid",
+      } as never) as Tensor;
+      expect(Array.from(g.dataSync())).toEqual([0, 0, 0, 0, 0, 1, 0, 0]);
+      tf.dispose([x, dy, g]);
+    });
+
     it("CnnpReluGrad is dy where y > 0, else 0", async () => {
       await selectBackend("native");
       const dy = tf.tensor1d([1, 2, 3, 4]);

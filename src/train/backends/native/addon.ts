@@ -35,7 +35,8 @@ export interface Addon {
     batch: number,
   ): void;
   maxPool(x: Float32Array, y: Float32Array, geometry: number[]): void;
-  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: number[]): void;
+  /** With `relu`, only where the window's maximum is above 0: the relu's gradient folded in. */
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: number[], relu?: boolean): void;
   reluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
   biasAdd(x: Float32Array, bias: Float32Array, y: Float32Array, relu: boolean): void;
   sumRows(x: Float32Array, out: Float32Array): void;

@@ -135,6 +135,14 @@ export function nativeKernels(
       addon.maxPoolGrad(values(b, i.dy as TensorInfo), values(b, x), dx, poolGeometry(p));
       return b.makeTensorInfo(x.shape, "float32", dx);
     },
+    // The gradient of relu then max pooling in one pass (see network.ts): x is the relu's output.
+    CnnpReluMaxPoolGrad: (i, b, a) => {
+      const x = i.input as TensorInfo;
+      const p = poolInfo(x.shape, a);
+      const dx = b.pool.takeZeroed(size(x.shape));
+      addon.maxPoolGrad(values(b, i.dy as TensorInfo), values(b, x), dx, poolGeometry(p), true);
+      return b.makeTensorInfo(x.shape, "float32", dx);
+    },
     Sum: (i, b, a) => {
       const x = i.x as TensorInfo;
       if (x.dtype !== "float32" || x.shape.length < 2) return null;
