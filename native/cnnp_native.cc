@@ -335,6 +335,41 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   float* x = f32(env, a.v[1], nullptr);
   float* dx = f32(env, a.v[2], nullptr);
   if (!dy || !x || !dx) return fail(env, "maxPoolGrad: Float32Arrays expected");
+  if (p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.pt == 0 && p.pl == 0 && p.oh == p.h / 2 &&
+      p.ow == p.w / 2) {
+    // The common 2x2 pool: windows tile the input, so each input gets its gradient or a zero in
+    // one pass (no zero-fill first), channels innermost.
+    const int64_t C = p.c;
+#pragma omp parallel for if (p.n * p.h * p.w * p.c > 65536)
+    for (int64_t b = 0; b < p.n; b++) {
+      for (int64_t i = 0; i < p.oh; i++) {
+        for (int64_t j = 0; j < p.ow; j++) {
+          const int64_t r0 = ((b * p.h + 2 * i) * p.w + 2 * j) * C, r1 = r0 + C, r2 = r0 + p.w * C, r3 = r2 + C;
+          const float* g = dy + ((b * p.oh + i) * p.ow + j) * C;
+          for (int64_t ch = 0; ch < C; ch++) {
+            float v0 = x[r0 + ch], v1 = x[r1 + ch], v2 = x[r2 + ch], v3 = x[r3 + ch];
+            float m = v0;
+            int k = 0;
+            if (v1 > m) { m = v1; k = 1; }
+            if (v2 > m) { m = v2; k = 2; }
+            if (v3 > m) { m = v3; k = 3; }
+            float gv = (!relu || m > 0.f) ? g[ch] : 0.f;
+            dx[r0 + ch] = k == 0 ? gv : 0.f;
+            dx[r1 + ch] = k == 1 ? gv : 0.f;
+            dx[r2 + ch] = k == 2 ? gv : 0.f;
+            dx[r3 + ch] = k == 3 ? gv : 0.f;
+          }
+        }
+        // An odd width leaves a last column no window covers.
+        if (p.w % 2)
+          for (int64_t r = 2 * i; r < 2 * i + 2; r++)
+            for (int64_t ch = 0; ch < C; ch++) dx[((b * p.h + r) * p.w + p.w - 1) * C + ch] = 0.f;
+      }
+      if (p.h % 2)
+        for (int64_t q = 0; q < p.w * C; q++) dx[((b * p.h + p.h - 1) * p.w) * C + q] = 0.f;
+    }
+    return nullptr;
+  }
   // Windows overlap when strides are smaller than the window: one image per thread keeps the
   // accumulation race-free.
 #pragma omp parallel for if (p.n * p.oh * p.ow * p.c > 32768)

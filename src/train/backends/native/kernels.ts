@@ -131,7 +131,7 @@ export function nativeKernels(
     MaxPoolGrad: (i, b, a) => {
       const x = i.input as TensorInfo;
       const p = poolInfo(x.shape, a);
-      const dx = b.pool.takeZeroed(size(x.shape));
+      const dx = tiles(p) ? b.pool.take(size(x.shape)) : b.pool.takeZeroed(size(x.shape));
       addon.maxPoolGrad(values(b, i.dy as TensorInfo), values(b, x), dx, poolGeometry(p));
       return b.makeTensorInfo(x.shape, "float32", dx);
     },
@@ -139,7 +139,7 @@ export function nativeKernels(
     CnnpReluMaxPoolGrad: (i, b, a) => {
       const x = i.input as TensorInfo;
       const p = poolInfo(x.shape, a);
-      const dx = b.pool.takeZeroed(size(x.shape));
+      const dx = tiles(p) ? b.pool.take(size(x.shape)) : b.pool.takeZeroed(size(x.shape));
       addon.maxPoolGrad(values(b, i.dy as TensorInfo), values(b, x), dx, poolGeometry(p), true);
       return b.makeTensorInfo(x.shape, "float32", dx);
     },
@@ -191,6 +191,20 @@ function binary(addon: Addon, i: Inputs, b: Backend, op: 0 | 1 | 2): TensorInfo 
   const out = b.pool.take(size(A.shape));
   addon.binary(values(b, A), values(b, B), out, op, swapped);
   return b.makeTensorInfo(A.shape, "float32", out);
+}
+
+/** A 2x2, stride-2, unpadded pool: the addon writes every input's gradient, zeros included. */
+function tiles(p: ReturnType<typeof poolInfo>): boolean {
+  return (
+    p.filterHeight === 2 &&
+    p.filterWidth === 2 &&
+    p.strideHeight === 2 &&
+    p.strideWidth === 2 &&
+    p.padInfo.top === 0 &&
+    p.padInfo.left === 0 &&
+    p.outHeight === Math.floor(p.inHeight / 2) &&
+    p.outWidth === Math.floor(p.inWidth / 2)
+  );
 }
 
 function poolGeometry(p: ReturnType<typeof poolInfo>): number[] {
