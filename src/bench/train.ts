@@ -15,20 +15,29 @@ interface Contender {
   kernels?: "fast" | "stock";
   /** Training images per measurement (the pure-JS cpu back end gets few). */
   images: number;
+  batch: number;
 }
 
 const contenders: Contender[] = [
-  { label: "wasm, stock kernels + filter gradient", backend: "wasm", kernels: "stock", images: 2048 },
-  { label: "wasm, cnnp kernels", backend: "wasm", kernels: "fast", images: 2048 },
-  { label: "cpu (pure JavaScript)", backend: "cpu", images: 64 },
-  { label: "native (oneDNN)", backend: "native", images: 2048 },
-  { label: "tensorflow (tfjs-node)", backend: "tensorflow", images: 2048 },
-  { label: "tensorflow-gpu (tfjs-node-gpu)", backend: "tensorflow-gpu", images: 2048 },
+  {
+    label: "wasm, stock kernels + filter gradient",
+    backend: "wasm",
+    kernels: "stock",
+    images: 2048,
+    batch: 32,
+  },
+  { label: "wasm, cnnp kernels", backend: "wasm", kernels: "fast", images: 2048, batch: 32 },
+  { label: "wasm, cnnp kernels, batch 128", backend: "wasm", kernels: "fast", images: 2048, batch: 128 },
+  { label: "cpu (pure JavaScript)", backend: "cpu", images: 64, batch: 32 },
+  { label: "native (oneDNN)", backend: "native", images: 2048, batch: 32 },
+  { label: "native (oneDNN), batch 128", backend: "native", images: 2048, batch: 128 },
+  { label: "tensorflow (tfjs-node)", backend: "tensorflow", images: 2048, batch: 32 },
+  { label: "tensorflow-gpu (tfjs-node-gpu)", backend: "tensorflow-gpu", images: 2048, batch: 32 },
 ];
 
-function mainRun(images: number, epochs = 1, test = 1000): Run {
+function mainRun(images: number, epochs = 1, test = 1000, batch = 32): Run {
   const c = compile(
-    `data fashion_mnist train ${images} test ${test}\nepochs ${epochs}\nbatch 32\nmodel main = conv32 pool conv32 pool dense128 dense10\nexperiment "bench" {}\n`,
+    `data fashion_mnist train ${images} test ${test}\nepochs ${epochs}\nbatch ${batch}\nmodel main = conv32 pool conv32 pool dense128 dense10\nexperiment "bench" {}\n`,
     "bench.cnnp",
   );
   const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
@@ -38,11 +47,19 @@ function mainRun(images: number, epochs = 1, test = 1000): Run {
 
 /** Training samples per second over one epoch of `images` images (evaluation not counted). */
 function samplesPerSecond(run: Run, data: Dataset): number {
-  const o = fitRun({ ...run, evaluateAt: [] }, data);
+  const o = fitRun({ ...run, evaluateAt: [] }, data, {
+    onBatch: (p) => {
+      if (p.batch % 8 === 0 || p.batch === p.batches) peak = Math.max(peak, process.memoryUsage().rss);
+    },
+  });
   const e = o.epochs[0];
   if (!e) throw new Error("internal: no epoch trained");
   return o.trainSamples / e.seconds;
 }
+
+/** The process's largest resident set seen while training, in bytes (sampled every 8 batches). */
+let peak = 0;
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -70,7 +87,7 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
   for (const c of contenders) {
     try {
       await selectBackend(c.backend, { kernels: c.kernels });
-      samplesPerSecond(mainRun(Math.min(c.images, 256)), data); // warm-up: compile, allocate
+      samplesPerSecond(mainRun(Math.min(c.images, 256), 1, 1000, c.batch), data); // warm-up: compile, allocate
       live.push(c);
       rates.set(c, []);
     } catch (e) {
@@ -78,10 +95,13 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
       skipped.push(`  ${c.label.padEnd(40)} skipped: ${e.message}`);
     }
   }
+  const peaks = new Map<Contender, number>();
   for (let r = 0; r < opts.rounds; r++) {
     for (const c of live) {
       await selectBackend(c.backend, { kernels: c.kernels });
-      rates.get(c)?.push(samplesPerSecond(mainRun(c.images), data));
+      peak = 0;
+      rates.get(c)?.push(samplesPerSecond(mainRun(c.images, 1, 1000, c.batch), data));
+      peaks.set(c, Math.max(peaks.get(c) ?? 0, peak));
     }
   }
   const stock = median(rates.get(contenders[0] as Contender) ?? [Number.NaN]);
@@ -90,17 +110,21 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
     const vsStock =
       c.backend !== "wasm" || c.kernels === "stock" ? "" : `  = ${(m / stock).toFixed(2)}x stock wasm`;
     console.log(
-      `  ${c.label.padEnd(40)} ${m.toFixed(0).padStart(6)} samples/s (median of ${opts.rounds} rounds of ${c.images.toLocaleString("en-US")} images; 60,000 would take ${(60000 / m).toFixed(0)} s)${vsStock}`,
+      `  ${c.label.padEnd(40)} ${m.toFixed(0).padStart(6)} samples/s (median of ${opts.rounds} rounds of ${c.images.toLocaleString("en-US")} images; 60,000 would take ${(60000 / m).toFixed(0)} s; process peak RSS ${mib(peaks.get(c) ?? 0)})${vsStock}`,
     );
   }
   for (const s of skipped) console.log(s);
 
+  let epochRate: { label: string; rate: number; backend: string } | null = null;
   if (opts.fullEpoch) {
-    const best = live.reduce((a, b) => (median(rates.get(a) ?? []) >= median(rates.get(b) ?? []) ? a : b));
+    const best = live
+      .filter((c) => c.batch === 32)
+      .reduce((a, b) => (median(rates.get(a) ?? []) >= median(rates.get(b) ?? []) ? a : b));
     await selectBackend(best.backend, { kernels: best.kernels });
     const o = fitRun({ ...mainRun(60000, 1, 10000), evaluateAt: [1] }, data);
     const e = o.epochs[0];
     if (e?.test) {
+      epochRate = { label: best.label, rate: 60000 / e.seconds, backend: best.backend };
       console.log(
         `  full epoch on ${best.label}: 60,000 images in ${e.seconds.toFixed(1)} s (${(60000 / e.seconds).toFixed(0)} samples/s); test accuracy after it ${e.test.accuracy.toFixed(4)} (10,000 images in ${e.test.seconds.toFixed(1)} s)`,
       );
@@ -112,16 +136,31 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
     if (!existsSync(opts.peerScript)) console.log(`  peer: skipped (no ${opts.peerScript})`);
     else {
       try {
-        const out = execFileSync(python, [opts.peerScript, "2", "1"], { encoding: "utf8", timeout: 600_000 });
-        const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as {
+        // The script as it is, with its peak memory read after it (ru_maxrss is in KiB on Linux).
+        const wrapper = `import runpy, sys, resource, json\nsys.argv = [${JSON.stringify(opts.peerScript)}, "2", "1"]\nrunpy.run_path(sys.argv[0], run_name="__main__")\nprint(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))`;
+        const out = execFileSync(python, ["-c", wrapper], { encoding: "utf8", timeout: 600_000 });
+        const lines = out.trim().split("\n");
+        const rss = (JSON.parse(lines.pop() ?? "{}") as { maxrss_kib?: number }).maxrss_kib ?? 0;
+        const r = JSON.parse(lines.pop() ?? "{}") as {
           peer: string;
           samples_per_s: number;
           epoch_s: number;
           test_acc: number;
         };
         console.log(
-          `  peer ${r.peer} (2 threads)               ${String(r.samples_per_s).padStart(6)} samples/s (one epoch of 60,000 in ${r.epoch_s} s; test accuracy ${r.test_acc})`,
+          `  peer ${r.peer} (2 threads)               ${String(r.samples_per_s).padStart(6)} samples/s (one epoch of 60,000 in ${r.epoch_s} s, batch 32 (the script's); test accuracy ${r.test_acc}; peak RSS ${mib(rss * 1024)})`,
         );
+        const native = live.find((c) => c.backend === "native" && c.batch === 32);
+        if (native) {
+          const short = median(rates.get(native) ?? []) / r.samples_per_s;
+          const full =
+            epochRate?.backend === "native"
+              ? `; full epoch ${(epochRate.rate / r.samples_per_s).toFixed(2)}`
+              : "";
+          console.log(
+            `  native/peer at batch 32, 2 threads each: ${short.toFixed(2)} (rounds of 2,048 images)${full}`,
+          );
+        }
       } catch (e) {
         console.log(
           `  peer: skipped (${python} ${opts.peerScript} failed: ${(e as Error).message.split("\n")[0]}; on Debian: apt-get install python3-torch)`,
