@@ -1,1 +1,0 @@
-cmd_Release/cnnp_native.node := ln -f "Release/obj.target/cnnp_native.node" "Release/cnnp_native.node" 2>/dev/null || (rm -rf "Release/cnnp_native.node" && cp -af "Release/obj.target/cnnp_native.node" "Release/cnnp_native.node")

@@ -1,1 +1,0 @@
-cmd_Release/obj.target/cnnp_native.node := g++ -o Release/obj.target/cnnp_native.node -shared -pthread -rdynamic -fopenmp -m64  -Wl,-soname=cnnp_native.node -Wl,--start-group Release/obj.target/cnnp_native/native/cnnp_native.o -Wl,--end-group -ldnnl
