@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { isAlive } from "../util/process.js";
 import { version } from "../version.js";
 
 /** Who holds a claim on a training run. */
@@ -23,15 +24,6 @@ export interface Holder {
 /** How often a holder touches its claims, and how old an untouched claim may get before it is stale. */
 export const heartbeatMs = 30_000;
 export const staleAfterMs = 3 * 60_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Claims on training runs, so that several `cnnp run`s (on one machine or several sharing a
@@ -74,7 +66,7 @@ export class Claims {
     }
     const dead =
       Date.now() - mtime > staleAfterMs ||
-      (h !== null && h.host === this.me.host && h.pid !== process.pid && !alive(h.pid));
+      (h !== null && h.host === this.me.host && h.pid !== process.pid && !isAlive(h.pid));
     if (h && !dead) return h;
     if (!h && !dead) return { pid: 0, host: "?", since: new Date(mtime).toISOString(), cnnp: "?" };
     // Remove the stale claim only if it is still the one just read, so a fresh claim is not lost.

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { temporaryName, writeFileAtomic } from "../util/atomic-write.js";
+import { isAlive } from "../util/process.js";
 import { type ResultFile, resultFile } from "./schema.js";
 
 /** What the store holds for a job: a valid result, a file that failed the schema, or nothing. */
@@ -74,19 +75,10 @@ export class ResultStore {
     let removed = 0;
     for (const f of files) {
       const pid = Number(temporaryName.exec(f)?.[1]);
-      if (Number.isInteger(pid) && alive(pid)) continue;
+      if (Number.isInteger(pid) && isAlive(pid)) continue;
       rmSync(join(this.jobsDir, f), { force: true });
       removed++;
     }
     return removed;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
