@@ -1,11 +1,7 @@
 import type { Backend } from "../../check/types.js";
-import { compileFile } from "../../compile.js";
-import { loadFashionMnist } from "../../data/fashion-mnist.js";
-import { DataError } from "../../data/idx.js";
-import { formatDiagnostics } from "../../diagnostics/format.js";
-import { plan } from "../../plan/plan.js";
 import { ResultStore } from "../../store/store.js";
 import type { Io } from "../io.js";
+import { planOfFile } from "./plan-input.js";
 
 interface ExperimentStatus {
   number: number;
@@ -23,21 +19,9 @@ export async function statusCommand(
   opts: { results?: string; json?: boolean; data?: string; backend?: Backend },
   io: Io,
 ): Promise<number> {
-  const c = await compileFile(file);
-  if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
-  if (!c.pipeline) return 1;
-  // Job ids include the data's checksum: the official one unless --data names other files.
-  let dataChecksum: string | undefined;
-  if (opts.data !== undefined) {
-    try {
-      dataChecksum = (await loadFashionMnist({ dir: opts.data, download: false })).checksum;
-    } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-      io.err(`error: ${e.message}`);
-      return 2;
-    }
-  }
-  const p = plan(c.pipeline, { dataChecksum, backend: opts.backend });
+  const planned = await planOfFile(file, opts, io);
+  if (typeof planned === "number") return planned;
+  const p = planned.plan;
   const store = new ResultStore(opts.results ?? "results");
   const rows: ExperimentStatus[] = p.experiments.map((e) => {
     const row: ExperimentStatus = {
