@@ -58,6 +58,14 @@ float* f32(napi_env env, napi_value v, size_t* length) {
   return static_cast<float*>(data);
 }
 
+/** An argument that is a Float32Array or null: `present` says which; null data when absent. */
+float* optionalF32(napi_env env, napi_value v, bool* present) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  *present = t != napi_null && t != napi_undefined;
+  return *present ? f32(env, v, nullptr) : nullptr;
+}
+
 int64_t num(napi_env env, napi_value v) {
   double d = 0;
   napi_get_value_double(env, v, &d);
@@ -190,12 +198,10 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   if (a.v.size() != 6) return fail(env, "conv2d: 6 arguments");
   Geometry g;
   if (!geometry(env, a.v[4], &g)) return fail(env, "conv2d: bad geometry");
-  napi_valuetype bt;
-  napi_typeof(env, a.v[2], &bt);
-  bool hasBias = bt != napi_null && bt != napi_undefined;
+  bool hasBias;
+  float* b = optionalF32(env, a.v[2], &hasBias);
   float* x = f32(env, a.v[0], nullptr);
   float* f = f32(env, a.v[1], nullptr);
-  float* b = hasBias ? f32(env, a.v[2], nullptr) : nullptr;
   float* y = f32(env, a.v[3], nullptr);
   if (!x || !f || !y || (hasBias && !b)) return fail(env, "conv2d: Float32Arrays expected");
   try {
@@ -251,13 +257,11 @@ napi_value Conv2dBackwardFilter(napi_env env, napi_callback_info info) {
   if (a.v.size() != 5) return fail(env, "conv2dBackwardFilter: 5 arguments");
   Geometry g;
   if (!geometry(env, a.v[4], &g)) return fail(env, "conv2dBackwardFilter: bad geometry");
-  napi_valuetype bt;
-  napi_typeof(env, a.v[3], &bt);
-  bool hasBias = bt != napi_null && bt != napi_undefined;
+  bool hasBias;
+  float* db = optionalF32(env, a.v[3], &hasBias);
   float* x = f32(env, a.v[0], nullptr);
   float* dy = f32(env, a.v[1], nullptr);
   float* df = f32(env, a.v[2], nullptr);
-  float* db = hasBias ? f32(env, a.v[3], nullptr) : nullptr;
   if (!x || !dy || !df || (hasBias && !db)) return fail(env, "conv2dBackwardFilter: Float32Arrays expected");
   try {
     std::string k = g.key() + (hasBias ? "b" : "");

@@ -4,6 +4,7 @@ import { FileError } from "../compile.js";
 import { version } from "../version.js";
 import { checkCommand } from "./commands/check.js";
 import { planCommand } from "./commands/plan.js";
+import type { RunOptions } from "./commands/run.js";
 import type { Io } from "./io.js";
 
 /** Exit codes: 0 success, 1 problems in the input (diagnostics), 2 wrong usage. */
@@ -59,23 +60,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option("--workers <n>", "worker processes training at once (default: the number of cores)")
     .option("--dry-run", "show what would be trained, and train nothing")
     .option("--json", "print one JSON result per job")
-    .action(
-      async (
-        file: string,
-        opts: {
-          backend?: Backend;
-          data?: string;
-          only?: string;
-          json?: boolean;
-          workers?: string;
-          dryRun?: boolean;
-        },
-      ) => {
-        // Loaded only when needed: TensorFlow.js takes a second to import.
-        const { runCommand } = await import("./commands/run.js");
-        code = await runCommand(file, opts, io);
-      },
-    );
+    .action(async (file: string, opts: RunOptions) => {
+      // Loaded only when needed: TensorFlow.js takes a second to import.
+      const { runCommand } = await import("./commands/run.js");
+      code = await runCommand(file, opts, io);
+    });
   program
     .command("status")
     .description(

@@ -2,6 +2,7 @@ import type { DataSpec, ModelSpec, Monitor, TrainingSpec } from "../check/types.
 import type { Dataset } from "../data/fashion-mnist.js";
 import { buildNetwork, type Network } from "./network.js";
 import { Rng, streams } from "./rng.js";
+import { batchesPerEpoch, trainSplit } from "./split.js";
 import { type Scalar, type Tensor, type Tensor2D, tf, type Variable } from "./tf.js";
 import type { EpochRecord, Evaluation, Progress, TrainOutcome } from "./types.js";
 
@@ -136,8 +137,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   const { training: t } = req;
   const shape: [number, number, number] = [data.height, data.width, 1];
   const pixels = data.height * data.width;
-  const nTrainAll = Math.min(req.data.train, data.trainCount);
-  const splitAt = Math.floor(nTrainAll * (1 - t.validationSplit));
+  const { nTrainAll, splitAt } = trainSplit(req.data, t, data.trainCount);
   const train = new Slice(data.trainImages, data.trainLabels, 0, splitAt, pixels);
   const val =
     t.validationSplit > 0
@@ -155,7 +155,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   const optimizer = makeOptimizer(t);
   const shuffleRng = new Rng(req.seed, streams.shuffle);
   const order = new Int32Array(train.count).map((_, i) => i);
-  const batches = Math.ceil(train.count / t.batchSize);
+  const batches = batchesPerEpoch(splitAt, t);
   const evalAt = new Set(req.evaluateAt);
   const stopper = t.earlyStopping
     ? new EarlyStop(t.earlyStopping.monitor, t.earlyStopping.patience, t.earlyStopping.minDelta)

@@ -89,6 +89,13 @@ export function nativeKernels(
     addon.conv2d(values(b, x), values(b, f), bias ? values(b, bias) : null, y, geometry(c), relu);
     return b.makeTensorInfo(c.outShape, "float32", y);
   };
+  const poolGrad = (i: Inputs, b: Backend, a: Attrs, relu: boolean) => {
+    const x = i.input as TensorInfo;
+    const p = poolInfo(x.shape, a);
+    const dx = tiles(p) ? b.pool.take(size(x.shape)) : b.pool.takeZeroed(size(x.shape));
+    addon.maxPoolGrad(values(b, i.dy as TensorInfo), values(b, x), dx, poolGeometry(p), relu);
+    return b.makeTensorInfo(x.shape, "float32", dx);
+  };
   return {
     Conv2D: (i, b, a) => conv(i, b, a, undefined, false),
     FusedConv2D: (i, b, a) => {
@@ -128,21 +135,9 @@ export function nativeKernels(
       addon.maxPool(values(b, x), y, poolGeometry(p));
       return b.makeTensorInfo(p.outShape, "float32", y);
     },
-    MaxPoolGrad: (i, b, a) => {
-      const x = i.input as TensorInfo;
-      const p = poolInfo(x.shape, a);
-      const dx = tiles(p) ? b.pool.take(size(x.shape)) : b.pool.takeZeroed(size(x.shape));
-      addon.maxPoolGrad(values(b, i.dy as TensorInfo), values(b, x), dx, poolGeometry(p));
-      return b.makeTensorInfo(x.shape, "float32", dx);
-    },
+    MaxPoolGrad: (i, b, a) => poolGrad(i, b, a, false),
     // The gradient of relu then max pooling in one pass (see network.ts): x is the relu's output.
-    CnnpReluMaxPoolGrad: (i, b, a) => {
-      const x = i.input as TensorInfo;
-      const p = poolInfo(x.shape, a);
-      const dx = tiles(p) ? b.pool.take(size(x.shape)) : b.pool.takeZeroed(size(x.shape));
-      addon.maxPoolGrad(values(b, i.dy as TensorInfo), values(b, x), dx, poolGeometry(p), true);
-      return b.makeTensorInfo(x.shape, "float32", dx);
-    },
+    CnnpReluMaxPoolGrad: (i, b, a) => poolGrad(i, b, a, true),
     Sum: (i, b, a) => {
       const x = i.x as TensorInfo;
       if (x.dtype !== "float32" || x.shape.length < 2) return null;
