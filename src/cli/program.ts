@@ -5,6 +5,7 @@ import { version } from "../version.js";
 import { checkCommand } from "./commands/check.js";
 import { planCommand } from "./commands/plan.js";
 import type { RunOptions } from "./commands/run.js";
+import type { WorkerCommandOptions } from "./commands/worker.js";
 import type { Io } from "./io.js";
 
 /** Exit codes: 0 success, 1 problems in the input (diagnostics), 2 wrong usage. */
@@ -58,12 +59,42 @@ export async function main(argv: string[], io: Io): Promise<number> {
       "results",
     )
     .option("--workers <n>", "worker processes training at once (default: the number of cores)")
+    .option(
+      "--queue <url>",
+      "put the jobs on a BullMQ queue in Redis (redis://[USER:PASSWORD@]HOST:PORT) for `cnnp worker`s, and collect their results",
+    )
+    .option("--attempts <n>", "with --queue: tries per training run before it is recorded as failed", "3")
     .option("--dry-run", "show what would be trained, and train nothing")
     .option("--json", "print one JSON result per job")
     .action(async (file: string, opts: RunOptions) => {
       // Loaded only when needed: TensorFlow.js takes a second to import.
       const { runCommand } = await import("./commands/run.js");
       code = await runCommand(file, opts, io);
+    });
+  program
+    .command("worker")
+    .description(
+      "train the runs that `cnnp run --queue` put on a Redis queue, on this machine, until stopped",
+    )
+    .requiredOption("--queue <url>", "the Redis of the queue: redis://[USER:PASSWORD@]HOST:PORT[/DB]")
+    .addOption(
+      new Option("--backend <name>", "back end for runs that leave it to the machine (auto)").choices([
+        ...backends,
+      ]),
+    )
+    .option("--concurrency <n>", "runs trained at once, each on a process of its own", "1")
+    .option(
+      "--data <dir>",
+      "folder with the four Fashion-MNIST files (else FASHION_MNIST_DIR, ~/.cache/cnnp, Debian's copy, or a download)",
+    )
+    .option(
+      "--stall-timeout <seconds>",
+      "how long a worker may go silent (killed, cut off) before another takes over its run",
+      "30",
+    )
+    .action(async (opts: WorkerCommandOptions) => {
+      const { workerCommand } = await import("./commands/worker.js");
+      code = await workerCommand(opts, io);
     });
   program
     .command("status")

@@ -8,10 +8,15 @@ export interface Display {
   job(line: string): void;
   /** A message (stderr). */
   note(line: string): void;
-  started(worker: number, label: string, plannedBatches: number): void;
-  progress(worker: number, p: Progress): void;
-  /** The worker's unit is over; `plannedBatches` it had, of which it trained some. */
-  ended(worker: number, jobsDone: number): void;
+  /** A unit started on a slot (a local worker process, or a queued run): its bar's label. */
+  started(slot: string, label: string, plannedBatches: number): void;
+  progress(slot: string, p: Progress): void;
+  /** The slot's unit is over; `plannedBatches` it had, of which it trained some. */
+  ended(slot: string, jobsDone: number): void;
+  /** The slot's unit went back to a queue: its steps so far will be trained again. */
+  dropped(slot: string): void;
+  /** The cnnp workers seen on a queue. */
+  workers(names: string[]): void;
   /** Jobs another cnnp run finished, and the training steps this one no longer has to do. */
   elsewhere(jobs: number, batches: number): void;
   stop(): void;
@@ -29,6 +34,10 @@ export class PlainDisplay implements Display {
   started() {}
   progress() {}
   ended() {}
+  dropped() {}
+  workers(names: string[]) {
+    this.io.err(`worker ${names[names.length - 1]} joined (${names.length} seen)`);
+  }
   elsewhere() {}
   stop() {}
 }
@@ -54,10 +63,11 @@ interface Slot {
 export class LiveDisplay implements Display {
   private readonly bars: MultiBar;
   private readonly overall: SingleBar;
-  private readonly slots = new Map<number, Slot>();
+  private readonly slots = new Map<string, Slot>();
   private value = 0;
   private total: number;
   private jobs = 0;
+  private seen = "";
   private readonly startedAt = Date.now();
 
   constructor(
@@ -82,9 +92,9 @@ export class LiveDisplay implements Display {
     this.overall = this.bars.create(
       this.total,
       0,
-      { jobs: this.jobs, left: "…" },
+      { jobs: this.jobs, left: "…", seen: "" },
       {
-        format: `{jobs}/${totalJobs} jobs [{bar}] {percentage}% · {duration_formatted} · ETA {left}`,
+        format: `{jobs}/${totalJobs} jobs [{bar}] {percentage}% · {duration_formatted} · ETA {left}{seen}`,
       },
     );
   }
@@ -98,22 +108,22 @@ export class LiveDisplay implements Display {
     this.bars.log(`${line}\n`);
   }
 
-  started(worker: number, label: string, plannedBatches: number) {
-    this.ended(worker, 0);
+  started(slot: string, label: string, plannedBatches: number) {
+    this.ended(slot, 0);
     const bar = this.bars.create(
       1,
       0,
       { epoch: "…", epochs: "…" },
       {
-        format: `  worker ${worker} · ${label} · epoch {epoch}/{epochs} [{bar}] batch {value}/{total}`,
+        format: `  ${label} · epoch {epoch}/{epochs} [{bar}] batch {value}/{total}`,
         barsize: 20,
       },
     );
-    this.slots.set(worker, { bar, planned: plannedBatches, done: 0 });
+    this.slots.set(slot, { bar, planned: plannedBatches, done: 0 });
   }
 
-  progress(worker: number, p: Progress) {
-    const s = this.slots.get(worker);
+  progress(slot: string, p: Progress) {
+    const s = this.slots.get(slot);
     if (!s) return;
     s.bar.setTotal(p.batches);
     s.bar.update(p.batch, { epoch: p.epoch, epochs: p.epochs });
@@ -123,16 +133,31 @@ export class LiveDisplay implements Display {
     this.refresh();
   }
 
-  ended(worker: number, jobsDone: number) {
-    const s = this.slots.get(worker);
+  ended(slot: string, jobsDone: number) {
+    const s = this.slots.get(slot);
     this.jobs += jobsDone;
     if (s) {
       // Early stopping or a failure leaves planned steps untrained: they no longer count.
       this.total -= Math.max(0, s.planned - s.done);
       this.bars.remove(s.bar);
-      this.slots.delete(worker);
+      this.slots.delete(slot);
     }
     this.overall.setTotal(Math.max(1, this.total));
+    this.refresh();
+  }
+
+  dropped(slot: string) {
+    const s = this.slots.get(slot);
+    if (!s) return;
+    this.value -= s.done;
+    this.bars.remove(s.bar);
+    this.slots.delete(slot);
+    this.refresh();
+  }
+
+  workers(names: string[]) {
+    this.seen = ` · ${names.length} worker${names.length === 1 ? "" : "s"} seen`;
+    this.note(`worker ${names[names.length - 1]} joined`);
     this.refresh();
   }
 
@@ -149,7 +174,7 @@ export class LiveDisplay implements Display {
     const elapsed = (Date.now() - this.startedAt) / 1000;
     const rate = this.value / Math.max(elapsed, 1e-3);
     const left = this.value > 0 ? clock((this.total - this.value) / rate) : "…";
-    this.overall.update(this.value, { jobs: this.jobs, left });
+    this.overall.update(this.value, { jobs: this.jobs, left, seen: this.seen });
   }
 
   stop() {

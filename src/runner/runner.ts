@@ -1,5 +1,3 @@
-import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { Backend } from "../check/types.js";
 import type { Job } from "../plan/types.js";
 import { type FailedResult, type OkResult, type ResultFile, schemaVersion } from "../store/schema.js";
@@ -8,8 +6,9 @@ import { host } from "../train/environment.js";
 import { jobIdentity } from "../train/job-results.js";
 import type { Progress } from "../train/types.js";
 import type { Claims, Holder } from "./claims.js";
-import type { FromWorker, ToWorker, Unit } from "./protocol.js";
+import type { Unit } from "./protocol.js";
 import type { SourceInfo } from "./source.js";
+import { type Outcome, Trainer } from "./trainer.js";
 
 export interface RunnerOptions {
   /** Worker processes to start at most (never more than there are units). */
@@ -40,13 +39,9 @@ export interface RunnerEvents {
 
 interface Worker {
   number: number;
-  child: ChildProcess;
+  trainer: Trainer;
   unit: Unit | null;
-  ready: boolean;
-  stderr: string;
 }
-
-const childPath = fileURLToPath(new URL("./child.js", import.meta.url));
 
 /**
  * Trains units on a pool of worker processes, each with its own TensorFlow.js, and writes each job's
@@ -74,10 +69,8 @@ export function runUnits(
       if (poll) clearTimeout(poll);
       opts.signal.removeEventListener("abort", onAbort);
       for (const w of workers) {
-        if (interrupted || w.child.exitCode === null) {
-          if (interrupted) w.child.kill("SIGTERM");
-          else w.child.send({ type: "exit" } satisfies ToWorker, () => {});
-        }
+        if (interrupted) w.trainer.kill();
+        else w.trainer.close();
       }
       opts.claims.releaseAll();
       resolve({ interrupted });
@@ -99,7 +92,7 @@ export function runUnits(
       return left.length > 0 ? { run: unit.run, jobs: left } : null;
     };
 
-    const write = (w: Worker, unit: Unit, m: Extract<FromWorker, { type: "done" | "failed" }>) => {
+    const write = (w: Worker, unit: Unit, m: Outcome) => {
       const finishedAt = new Date().toISOString();
       const common = { schema: schemaVersion, finishedAt, data: opts.data, source: opts.source } as const;
       const files: ResultFile[] =
@@ -120,63 +113,39 @@ export function runUnits(
     };
 
     const spawn = (): Worker => {
-      // One thread per worker unless asked (CNNP_THREADS): parallelism comes from the workers, and
-      // oneDNN's sums round differently with other thread counts, so the numbers would depend on
-      // --workers.
-      const threads = process.env.CNNP_THREADS ?? process.env.OMP_NUM_THREADS ?? "1";
-      const env = { ...process.env, OMP_NUM_THREADS: threads };
-      const child = fork(childPath, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], env });
-      const w: Worker = { number: nextNumber++, child, unit: null, ready: false, stderr: "" };
-      child.stderr?.setEncoding("utf8");
-      child.stderr?.on("data", (s: string) => {
-        w.stderr = (w.stderr + s).slice(-2000);
-      });
-      child.on("message", (m: FromWorker) => {
-        if (stopping) return;
-        if (m.type === "ready") {
-          w.ready = true;
-          if (w.unit) start(w, w.unit);
-          else schedule();
-        } else if (m.type === "notice") events.notice(m.text);
-        else if (m.type === "progress" && w.unit) events.progress(w.number, w.unit, m.progress);
-        else if ((m.type === "done" || m.type === "failed") && w.unit) {
-          const unit = w.unit;
-          w.unit = null;
-          write(w, unit, m);
-          schedule();
-        }
-      });
-      child.on("exit", (code, signal) => {
-        workers.splice(workers.indexOf(w), 1);
-        if (stopping) return;
-        const unit = w.unit;
-        w.unit = null;
-        if (unit) {
-          const tail = w.stderr.trim().split("\n").slice(-3).join(" / ");
-          const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-          write(w, unit, {
-            type: "failed",
-            run: unit.run.id,
-            error: `the worker process ${how}${signal === "SIGKILL" ? " (out of memory?)" : ""}${tail ? `: ${tail}` : ""}`,
-          });
-        }
-        schedule();
-      });
+      const w: Worker = {
+        number: nextNumber++,
+        unit: null,
+        trainer: new Trainer({
+          what: "worker process",
+          notice: (text) => {
+            if (!stopping) events.notice(text);
+          },
+          exit: () => {
+            workers.splice(workers.indexOf(w), 1);
+            // A unit in flight is failed and rescheduled by its own settlement (start).
+            if (!stopping && !w.unit) schedule();
+          },
+        }),
+      };
       workers.push(w);
       return w;
     };
 
     const start = (w: Worker, unit: Unit) => {
       w.unit = unit;
-      if (!w.ready) return;
       const backend = opts.backend ?? unit.run.backend;
-      w.child.send({
-        type: "train",
-        unit,
-        data: { dir: opts.data.dir, checksum: opts.data.checksum },
-        backend,
-      } satisfies ToWorker);
       events.started(w.number, unit);
+      void w.trainer
+        .train(unit, { dir: opts.data.dir, checksum: opts.data.checksum }, backend, (p) => {
+          if (!stopping) events.progress(w.number, unit, p);
+        })
+        .then((m) => {
+          if (stopping) return;
+          w.unit = null;
+          write(w, unit, m);
+          schedule();
+        });
     };
 
     /** The next unit this process may train: claimed, and with jobs still to do. */
@@ -211,7 +180,7 @@ export function runUnits(
     const schedule = () => {
       if (stopping) return;
       for (const w of workers) {
-        if (w.unit) continue;
+        if (w.unit || w.trainer.exited) continue;
         const unit = next();
         if (!unit) break;
         start(w, unit);

@@ -75,6 +75,15 @@ export const okResult = z.object({
   }),
   backend: backendInfo,
   host,
+  /** Set when a `cnnp worker` trained the job off a queue (`cnnp run --queue`). */
+  queue: z
+    .object({
+      /** The worker's name: host name and process id. */
+      worker: z.string(),
+      /** Tries it took (a try lost with a killed worker does not count). */
+      attempts: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 export const failedResult = z.object({

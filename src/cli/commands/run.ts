@@ -6,6 +6,9 @@ import { DataError } from "../../data/idx.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { plan } from "../../plan/plan.js";
 import type { Job, Plan } from "../../plan/types.js";
+import { describeRedisError, probe, QueueError } from "../../queue/connect.js";
+import { coordinate } from "../../queue/coordinator.js";
+import { parseQueueUrl, type QueueTarget } from "../../queue/url.js";
 import { Claims } from "../../runner/claims.js";
 import { type Display, LiveDisplay, PlainDisplay } from "../../runner/progress.js";
 import type { Unit } from "../../runner/protocol.js";
@@ -14,6 +17,7 @@ import { sourceInfo } from "../../runner/source.js";
 import { plannedBatches } from "../../runner/units.js";
 import type { ResultFile } from "../../store/schema.js";
 import { ResultStore } from "../../store/store.js";
+import { wholeNumber } from "../flags.js";
 import type { Io } from "../io.js";
 
 export interface RunOptions {
@@ -23,6 +27,8 @@ export interface RunOptions {
   only?: string;
   json?: boolean;
   workers?: string;
+  queue?: string;
+  attempts?: string;
   dryRun?: boolean;
 }
 
@@ -60,10 +66,8 @@ function line(r: ResultFile): string {
 
 function parseWorkers(value: string | undefined): number | string {
   if (value === undefined) return availableParallelism();
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256)
-    return `--workers takes a whole number from 1 to 256 (got "${value}"); the default is the number of cores (${availableParallelism()})`;
-  return n;
+  const n = wholeNumber("--workers", value, 1, 256);
+  return typeof n === "string" ? `${n}; the default is the number of cores (${availableParallelism()})` : n;
 }
 
 /**
@@ -75,6 +79,17 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   if (typeof workers === "string") {
     io.err(`error: ${workers}`);
     return 2;
+  }
+  let queue: QueueTarget | undefined;
+  if (opts.queue !== undefined) {
+    const target = parseQueueUrl(opts.queue);
+    const attempts = wholeNumber("--attempts", opts.attempts ?? "3", 1, 100);
+    const problem = typeof target === "string" ? target : typeof attempts === "string" ? attempts : null;
+    if (problem) {
+      io.err(`error: ${problem}`);
+      return 2;
+    }
+    queue = target as QueueTarget;
   }
   const c = await compileFile(file);
   if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
@@ -127,13 +142,14 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   let kept = 0;
   const units: Unit[] = [];
   const counter = () => `[${done}/${total}]`;
-  const report = (files: ResultFile[], how = "") => {
+  const report = (files: ResultFile[], how = "", worker: string | null = null) => {
     for (const f of files) {
       done++;
       if (f.status === "failed") failed++;
       const job = jobsById.get(f.job);
+      const on = worker && f.status === "ok" ? ` · on ${worker}` : "";
       if (opts.json) display.job(JSON.stringify(f));
-      else display.job(`${counter()} ${job ? describe(p, job, owners) : f.job}: ${how}${line(f)}`);
+      else display.job(`${counter()} ${job ? describe(p, job, owners) : f.job}: ${how}${line(f)}${on}`);
     }
   };
   let display: Display = new PlainDisplay(io);
@@ -154,6 +170,15 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
     if (pending.length > 0) units.push({ run, jobs: pending });
   }
   const batchesOf = (u: Unit) => plannedBatches(u.run, data.trainCount);
+  if (queue && !opts.dryRun && units.length > 0) {
+    try {
+      await probe(queue);
+    } catch (e) {
+      if (!(e instanceof QueueError)) throw e;
+      io.err(`error: ${e.message}`);
+      return 2;
+    }
+  }
   const planned = units.reduce((n, u) => n + batchesOf(u), 0);
 
   if (opts.dryRun)
@@ -164,12 +189,12 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
     io.err(summary());
     return 0;
   }
-  const used = Math.min(workers, units.length);
+  const jobsLeft = units.reduce((n, u) => n + u.jobs.length, 0);
+  const where = queue
+    ? `on the queue at ${queue.shown} for cnnp workers (cnnp worker --queue URL)`
+    : `on ${plural(Math.min(workers, units.length), "worker process")}`;
   io.err(
-    `training ${plural(
-      units.reduce((n, u) => n + u.jobs.length, 0),
-      "job",
-    )} in ${plural(units.length, "run")} (${plural(planned, "step")}) on ${plural(used, "worker process")}${opts.json ? "" : "; results are printed as jobs finish"}`,
+    `training ${plural(jobsLeft, "job")} in ${plural(units.length, "run")} (${plural(planned, "step")}) ${where}${opts.json ? "" : "; results are printed as jobs finish"}`,
   );
   const live = Boolean(process.stderr.isTTY) && !opts.json;
   if (live) display = new LiveDisplay(io, total, planned, done);
@@ -179,6 +204,11 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
     return `${describe(p, first, new Map())}${u.jobs.length > 1 ? ` (${u.jobs.length} jobs)` : ""}`;
   };
   const notices = new Set<string>();
+  const notice = (t: string) => {
+    if (notices.has(t)) return;
+    notices.add(t);
+    display.note(t);
+  };
   const abort = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
@@ -187,52 +217,73 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  const common = {
+    store,
+    data: { dir: data.dir, checksum: data.checksum, official: data.official },
+    backend: opts.backend,
+    source: sourceInfo(file),
+    signal: abort.signal,
+  };
   let outcome: { interrupted: boolean };
   try {
-    outcome = await runUnits(
-      units,
-      {
-        workers,
-        store,
-        claims: new Claims(store.dir),
-        data: { dir: data.dir, checksum: data.checksum, official: data.official },
-        backend: opts.backend,
-        source: sourceInfo(file),
-        signal: abort.signal,
-      },
-      {
-        notice: (t) => {
-          if (notices.has(t)) return;
-          notices.add(t);
-          display.note(t);
-        },
-        started: (w, u) => display.started(w, label(u), batchesOf(u)),
-        progress: (w, _u, pr) => display.progress(w, pr),
-        finished: (w, _u, files) => {
-          display.ended(w, files.length);
-          report(files);
-        },
-        elsewhere: (u, files) => {
-          display.elsewhere(files.length, files.length === u.jobs.length ? batchesOf(u) : 0);
-          report(files, "done by another cnnp run: ");
-        },
-        waiting: (held) => {
-          const h = held[0]?.holder;
-          display.note(
-            `waiting for ${plural(held.length, "training run")} that another cnnp run is training${h && h.pid > 0 ? ` (pid ${h.pid} on ${h.host}, since ${h.since})` : ""}`,
-          );
-        },
-      },
+    outcome = queue
+      ? await coordinate(
+          units,
+          { ...common, target: queue, attempts: Number(opts.attempts ?? 3) },
+          {
+            notice,
+            started: (id, worker, u) => display.started(id, `${worker} · ${label(u)}`, batchesOf(u)),
+            progress: (id, _u, pr) => display.progress(id, pr),
+            requeued: (id) => display.dropped(id),
+            finished: (id, _u, files, how) => {
+              display.ended(id, files.length);
+              report(files, how.away ? "collected from the queue: " : "", how.worker);
+            },
+            workers: (names) => display.workers(names),
+          },
+        )
+      : await runUnits(
+          units,
+          { ...common, workers, claims: new Claims(store.dir) },
+          {
+            notice,
+            started: (w, u) => display.started(`${w}`, `worker ${w} · ${label(u)}`, batchesOf(u)),
+            progress: (w, _u, pr) => display.progress(`${w}`, pr),
+            finished: (w, _u, files) => {
+              display.ended(`${w}`, files.length);
+              report(files);
+            },
+            elsewhere: (u, files) => {
+              display.elsewhere(files.length, files.length === u.jobs.length ? batchesOf(u) : 0);
+              report(files, "done by another cnnp run: ");
+            },
+            waiting: (held) => {
+              const h = held[0]?.holder;
+              display.note(
+                `waiting for ${plural(held.length, "training run")} that another cnnp run is training${h && h.pid > 0 ? ` (pid ${h.pid} on ${h.host}, since ${h.since})` : ""}`,
+              );
+            },
+          },
+        );
+  } catch (e) {
+    // Redis went away for good mid-run: what was collected is written; say so and how to go on.
+    if (!queue) throw e;
+    display.stop();
+    io.err(
+      `error: ${describeRedisError(queue, e)}. ${done} of ${total} jobs done; run the same command again to go on; results in ${store.jobsDir}`,
     );
+    return 1;
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
     display.stop();
   }
-  const where = `results in ${store.jobsDir}`;
   if (outcome.interrupted) {
+    const next = queue
+      ? "the queued runs stay on the queue and the workers go on with them. Run the same command again to collect their results"
+      : "the jobs in flight are lost. Run the same command again to go on";
     io.err(
-      `interrupted (${signalled ?? "signal"}): ${done} of ${total} jobs done, ${failed} failed; the jobs in flight are lost. Run the same command again to go on; ${where}`,
+      `interrupted (${signalled ?? "signal"}): ${done} of ${total} jobs done, ${failed} failed; ${next}; results in ${store.jobsDir}`,
     );
     return signalled === "SIGTERM" ? 143 : 130;
   }

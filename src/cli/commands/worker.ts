@@ -1,0 +1,65 @@
+import type { Backend } from "../../check/types.js";
+import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
+import { DataError } from "../../data/idx.js";
+import { probe, QueueError } from "../../queue/connect.js";
+import { parseQueueUrl } from "../../queue/url.js";
+import { serve } from "../../queue/worker.js";
+import { wholeNumber } from "../flags.js";
+import type { Io } from "../io.js";
+
+export interface WorkerCommandOptions {
+  queue: string;
+  backend?: Backend;
+  concurrency?: string;
+  data?: string;
+  stallTimeout?: string;
+}
+
+/**
+ * `cnnp worker --queue URL`: trains runs that `cnnp run --queue` put on the queue, on this machine,
+ * until stopped. Exit 0 after Ctrl-C once (runs in flight finish), 130 after twice, 2 on bad
+ * flags, missing data, an unreachable Redis, or data that differ from a coordinator's.
+ */
+export async function workerCommand(opts: WorkerCommandOptions, io: Io): Promise<number> {
+  const target = parseQueueUrl(opts.queue);
+  const concurrency = wholeNumber("--concurrency", opts.concurrency ?? "1", 1, 64);
+  const stall = wholeNumber("--stall-timeout", opts.stallTimeout ?? "30", 2, 3600);
+  for (const problem of [target, concurrency, stall])
+    if (typeof problem === "string") {
+      io.err(`error: ${problem}`);
+      return 2;
+    }
+  if (typeof target === "string" || typeof concurrency === "string" || typeof stall === "string") return 2;
+  try {
+    await probe(target);
+  } catch (e) {
+    if (!(e instanceof QueueError)) throw e;
+    io.err(`error: ${e.message}`);
+    return 2;
+  }
+  let data: Dataset;
+  try {
+    data = await loadFashionMnist({ dir: opts.data, log: (l) => io.err(l) });
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    io.err(`error: ${e.message}`);
+    return 2;
+  }
+  const running = await serve({
+    target,
+    data: { dir: data.dir, checksum: data.checksum },
+    backend: opts.backend ?? "auto",
+    concurrency,
+    stallSeconds: stall,
+    log: (line) => io.err(line),
+  });
+  const onSignal = () => running.interrupt();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await running.finished;
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  }
+}

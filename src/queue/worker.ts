@@ -1,0 +1,139 @@
+import { hostname } from "node:os";
+import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
+import type { Backend } from "../check/types.js";
+import { Trainer } from "../runner/trainer.js";
+import { describeRedisError } from "./connect.js";
+import { protocol, type QueuedProgress, type QueuedResult, type QueuedRun, queueName } from "./payload.js";
+import type { QueueTarget } from "./url.js";
+
+export interface WorkerOptions {
+  target: QueueTarget;
+  data: { dir: string; checksum: string };
+  /** The back end for runs that leave it to the machine (`auto`). */
+  backend: Backend;
+  concurrency: number;
+  /** Seconds a silent worker keeps its run before another worker takes it over. */
+  stallSeconds: number;
+  log(line: string): void;
+}
+
+/** A running worker: `finished` gives the exit code; `interrupt` is a Ctrl-C (twice: stop now). */
+export interface RunningWorker {
+  finished: Promise<number>;
+  interrupt(): void;
+}
+
+/** This worker's name in the queue, in results and in the coordinator's display. */
+export const workerName = `${hostname()}:${process.pid}`;
+
+/**
+ * `cnnp worker`: takes training runs off the queue, trains each on a training process of its own
+ * (so the queue's lock is renewed while TensorFlow.js computes) and returns the results with this
+ * machine's environment. Resolves with an exit code: 0 after a stop that let the runs in flight
+ * finish, 130 after a forced one, 2 when this worker's data differ from a coordinator's.
+ */
+export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
+  const trainers: Trainer[] = [];
+  let code = 0;
+  const idleTrainer = (): Trainer => {
+    const free = trainers.find((t) => !t.busy && !t.exited);
+    if (free) return free;
+    const t: Trainer = new Trainer({
+      what: "training process",
+      notice: (text) => opts.log(text),
+      exit: () => trainers.splice(trainers.indexOf(t), 1),
+    });
+    trainers.push(t);
+    return t;
+  };
+
+  const processor = async (job: BullJob<QueuedRun>): Promise<QueuedResult> => {
+    const run = job.data;
+    if (run?.protocol !== protocol)
+      throw new UnrecoverableError(
+        `${workerName} speaks queue protocol ${protocol}, the run was queued with ${String(run?.protocol)}: run the same cnnp version on the coordinator and every worker`,
+      );
+    const short = job.id?.slice(0, 12) ?? "?";
+    if (run.dataChecksum !== opts.data.checksum) {
+      const why = `${workerName} refused run ${short}: its Fashion-MNIST in ${opts.data.dir} has checksum ${opts.data.checksum}, the coordinator's ${run.dataChecksum}. Give every machine the same files (--data DIR)`;
+      opts.log(`error: ${why}; this worker stops`);
+      code = 2;
+      setImmediate(() => stop(false));
+      throw new Error(why);
+    }
+    const { unit } = run;
+    const backend = run.backend === "auto" ? opts.backend : run.backend;
+    opts.log(
+      `run ${short}: ${unit.run.model.name}, seed ${unit.run.seed}, ${unit.run.epochs} epoch${unit.run.epochs === 1 ? "" : "s"}, ${unit.jobs.length} job${unit.jobs.length === 1 ? "" : "s"} (try ${job.attemptsMade + 1})`,
+    );
+    const report = (progress: QueuedProgress["progress"]) =>
+      job.updateProgress({ worker: workerName, progress } satisfies QueuedProgress as never).catch(() => {});
+    await report(null);
+    let last = 0;
+    const started = performance.now();
+    const m = await idleTrainer().train(unit, opts.data, backend, (p) => {
+      const now = performance.now();
+      if (now - last < 1000 && p.batch !== p.batches) return;
+      last = now;
+      void report(p);
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (m.type === "failed") {
+      opts.log(`run ${short}: failed after ${seconds} s: ${m.error}`);
+      throw new Error(m.error);
+    }
+    opts.log(`run ${short}: done in ${seconds} s`);
+    return { protocol, worker: workerName, results: m.results };
+  };
+
+  const worker = new Worker<QueuedRun, QueuedResult>(queueName, processor, {
+    connection: { ...opts.target.connection, maxRetriesPerRequest: null },
+    name: workerName,
+    concurrency: opts.concurrency,
+    lockDuration: opts.stallSeconds * 1000,
+    stalledInterval: opts.stallSeconds * 1000,
+    // A run whose worker died is handed on twice before it is failed (a run that kills every
+    // worker it lands on, by running out of memory, must end somewhere).
+    maxStalledCount: 2,
+    autorun: false,
+  });
+  let lastError = 0;
+  worker.on("error", (e) => {
+    if (Date.now() - lastError < 10_000) return;
+    lastError = Date.now();
+    opts.log(`lost touch with the queue: ${describeRedisError(opts.target, e)}; retrying`);
+  });
+
+  let closing: Promise<void> | null = null;
+  const stop = (force: boolean) => {
+    if (force) {
+      for (const t of trainers) t.kill();
+      closing = worker.close(true);
+    } else closing ??= worker.close();
+  };
+  let signals = 0;
+  const interrupt = () => {
+    signals++;
+    if (signals === 1) {
+      opts.log(
+        "stopping: finishing the runs in flight and taking no more (press Ctrl-C again to stop now; those runs then go back to the queue)",
+      );
+      stop(false);
+    } else {
+      code = 130;
+      stop(true);
+    }
+  };
+  await worker.waitUntilReady();
+  const running = worker.run();
+  opts.log(
+    `${workerName}: waiting for runs on ${opts.target.shown} (${opts.concurrency} at a time; back end for auto runs: ${opts.backend}; data checksum ${opts.data.checksum.slice(0, 12)}…). Ctrl-C stops`,
+  );
+  const finished = (async () => {
+    await running;
+    await closing;
+    for (const t of trainers) t.close();
+    return code;
+  })();
+  return { finished, interrupt };
+}
