@@ -255,12 +255,16 @@ describe("cnnp run --queue with cnnp workers", () => {
     expect(r.out).toMatch(/FAILED: .*native.*\(2 tries, the last on .*:\d+\)/);
     const [failed] = files("f");
     expect(failed?.status).toBe("failed");
-    expect(w.log.err.match(/\(try \d\)/g)).toEqual(["(try 1)", "(try 2)"]);
+    // spawnSync held this process's event loop: let the worker's log catch up.
+    const tries = () => w.log.err.match(/\(try \d\)/g) ?? [];
+    await until(() => tries().length >= 2, 10_000);
+    expect(tries()).toEqual(["(try 1)", "(try 2)"]);
     // The next `cnnp run` tries the failed run again, as a local run would.
     const again = cnnp(["run", file, "--queue", url, "--results", "f", "--attempts", "1"]);
     expect(again.code).toBe(1);
     expect(again.err).toContain("failed on the queue before");
-    expect(w.log.err.match(/\(try \d\)/g)?.length).toBe(3);
+    await until(() => tries().length >= 3, 10_000);
+    expect(tries()).toEqual(["(try 1)", "(try 2)", "(try 3)"]);
     w.kill("SIGKILL");
   }, 300_000);
 
