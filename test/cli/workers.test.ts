@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { OkResult } from "../../src/store/schema.js";
 import { ResultStore } from "../../src/store/store.js";
+import { byJob } from "../helpers/metrics.js";
 
 /** `cnnp run --workers`, claims shared by two runs, --dry-run, signals and dying workers. */
 const dir = join("test", ".tmp", `workers-${process.pid}`);
@@ -68,20 +69,6 @@ function results(folder: string): OkResult[] {
       return s.result;
     });
 }
-
-/** What must not depend on how the work was spread: every metric, not the timings. */
-const metrics = (r: OkResult) => ({
-  job: r.job,
-  test: { loss: r.test.loss, accuracy: r.test.accuracy },
-  history: r.history.map((e) => [
-    e.epoch,
-    e.loss,
-    e.accuracy,
-    e.test?.loss ?? null,
-    e.test?.accuracy ?? null,
-  ]),
-});
-const byJob = (rs: OkResult[]) => rs.map(metrics).sort((a, b) => a.job.localeCompare(b.job));
 
 /** Processes whose parent is `pid` (Linux). */
 function children(pid: number): number[] {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFashionMnist } from "../../src/data/fashion-mnist.js";
 import type { OkResult, ResultFile } from "../../src/store/schema.js";
 import { ResultStore } from "../../src/store/store.js";
+import { byJob } from "../helpers/metrics.js";
 
 /**
  * `cnnp run --queue` and `cnnp worker` on a real redis-server (Debian's; .ci/run installs it) on a
@@ -127,21 +128,6 @@ function files(results: string): ResultFile[] {
   });
 }
 
-/** Everything that must not depend on where a job trained: every metric, not the timings. */
-const metrics = (r: OkResult) => ({
-  job: r.job,
-  test: [r.test.loss, r.test.accuracy],
-  train: [r.train.loss, r.train.accuracy],
-  history: r.history.map((e) => [
-    e.epoch,
-    e.loss,
-    e.accuracy,
-    e.test?.loss ?? null,
-    e.test?.accuracy ?? null,
-  ]),
-});
-const byJob = (a: { job: string }, b: { job: string }) => a.job.localeCompare(b.job);
-
 beforeAll(() => {
   if (spawnSync("redis-server", ["--version"]).status !== 0)
     throw new Error("redis-server is missing: apt-get install -y redis-server (.ci/run does)");
@@ -194,8 +180,8 @@ describe("cnnp run --queue with cnnp workers", () => {
     // The same numbers as a local run of the same pipeline.
     const local = cnnp(["run", file, "--results", "local", "--workers", "1"]);
     expect(local.code, local.err).toBe(0);
-    const mine = (files("local") as OkResult[]).map(metrics).sort(byJob);
-    expect(queued.map(metrics).sort(byJob)).toEqual(mine);
+    const mine = byJob(files("local") as OkResult[]);
+    expect(byJob(queued)).toEqual(mine);
 
     // Enqueueing again adds nothing: everything is done, so nothing is queued, and Redis keeps 4.
     const again = cnnp(["run", file, "--queue", url, "--results", "q"]);
@@ -212,7 +198,7 @@ describe("cnnp run --queue with cnnp workers", () => {
     const collected = cnnp(["run", file, "--queue", url, "--results", "q"]);
     expect(collected.code, collected.err).toBe(0);
     expect(collected.out.match(/collected from the queue/g)).toHaveLength(4);
-    expect((files("q") as OkResult[]).map(metrics).sort(byJob)).toEqual(mine);
+    expect(byJob(files("q") as OkResult[])).toEqual(mine);
     expect(count("completed")).toBe("4");
   }, 300_000);
 

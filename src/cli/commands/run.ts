@@ -6,7 +6,7 @@ import { DataError } from "../../data/idx.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { plan } from "../../plan/plan.js";
 import type { Job, Plan } from "../../plan/types.js";
-import { describeRedisError, probe, QueueError } from "../../queue/connect.js";
+import { describeRedisError } from "../../queue/connect.js";
 import { coordinate } from "../../queue/coordinator.js";
 import { parseQueueUrl, type QueueTarget } from "../../queue/url.js";
 import { Claims } from "../../runner/claims.js";
@@ -19,6 +19,7 @@ import type { ResultFile } from "../../store/schema.js";
 import { ResultStore } from "../../store/store.js";
 import { wholeNumber } from "../flags.js";
 import type { Io } from "../io.js";
+import { reachQueue } from "../queue.js";
 
 export interface RunOptions {
   results?: string;
@@ -170,15 +171,7 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
     if (pending.length > 0) units.push({ run, jobs: pending });
   }
   const batchesOf = (u: Unit) => plannedBatches(u.run, data.trainCount);
-  if (queue && !opts.dryRun && units.length > 0) {
-    try {
-      await probe(queue);
-    } catch (e) {
-      if (!(e instanceof QueueError)) throw e;
-      io.err(`error: ${e.message}`);
-      return 2;
-    }
-  }
+  if (queue && !opts.dryRun && units.length > 0 && !(await reachQueue(queue, io))) return 2;
   const planned = units.reduce((n, u) => n + batchesOf(u), 0);
 
   if (opts.dryRun)

@@ -1,11 +1,11 @@
 import type { Backend } from "../../check/types.js";
 import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
 import { DataError } from "../../data/idx.js";
-import { probe, QueueError } from "../../queue/connect.js";
 import { parseQueueUrl } from "../../queue/url.js";
 import { serve } from "../../queue/worker.js";
 import { wholeNumber } from "../flags.js";
 import type { Io } from "../io.js";
+import { reachQueue } from "../queue.js";
 
 export interface WorkerCommandOptions {
   queue: string;
@@ -30,13 +30,7 @@ export async function workerCommand(opts: WorkerCommandOptions, io: Io): Promise
       return 2;
     }
   if (typeof target === "string" || typeof concurrency === "string" || typeof stall === "string") return 2;
-  try {
-    await probe(target);
-  } catch (e) {
-    if (!(e instanceof QueueError)) throw e;
-    io.err(`error: ${e.message}`);
-    return 2;
-  }
+  if (!(await reachQueue(target, io))) return 2;
   let data: Dataset;
   try {
     data = await loadFashionMnist({ dir: opts.data, log: (l) => io.err(l) });
