@@ -28,6 +28,19 @@ export function describeRedisError(target: QueueTarget, e: unknown): string {
 }
 
 /**
+ * A handler for the queue clients' "error" events, which repeat while Redis is away (the clients
+ * reconnect by themselves): says so at most every 10 s.
+ */
+export function outageReporter(target: QueueTarget, say: (line: string) => void): (e: unknown) => void {
+  let last = 0;
+  return (e) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    say(`lost touch with the queue: ${describeRedisError(target, e)}; retrying`);
+  };
+}
+
+/**
  * Connects once, without retrying, and pings: a wrong URL, a server that is down or refused
  * credentials are reported at once instead of being retried for ever by the queue's clients.
  */

@@ -8,7 +8,7 @@ import type { ResultStore } from "../store/store.js";
 import { host } from "../train/environment.js";
 import { jobIdentity } from "../train/job-results.js";
 import type { Progress } from "../train/types.js";
-import { describeRedisError } from "./connect.js";
+import { outageReporter } from "./connect.js";
 import {
   protocol,
   type QueuedProgress,
@@ -69,12 +69,7 @@ export async function coordinate(
   const workerOf = new Map<string, string>();
   /** Failed tries already reported, per run. */
   const triesSeen = new Map<string, number>();
-  let lastError = 0;
-  const onError = (e: unknown) => {
-    if (Date.now() - lastError < 10_000) return;
-    lastError = Date.now();
-    events.notice(`lost touch with the queue: ${describeRedisError(opts.target, e)}; retrying`);
-  };
+  const onError = outageReporter(opts.target, (line) => events.notice(line));
   queue.on("error", onError);
   queueEvents.on("error", onError);
 

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
 import type { Backend } from "../check/types.js";
 import { Trainer } from "../runner/trainer.js";
-import { describeRedisError } from "./connect.js";
+import { outageReporter } from "./connect.js";
 import { protocol, type QueuedProgress, type QueuedResult, type QueuedRun, queueName } from "./payload.js";
 import type { QueueTarget } from "./url.js";
 
@@ -97,12 +97,7 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
     maxStalledCount: 2,
     autorun: false,
   });
-  let lastError = 0;
-  worker.on("error", (e) => {
-    if (Date.now() - lastError < 10_000) return;
-    lastError = Date.now();
-    opts.log(`lost touch with the queue: ${describeRedisError(opts.target, e)}; retrying`);
-  });
+  worker.on("error", outageReporter(opts.target, opts.log));
 
   let closing: Promise<void> | null = null;
   const stop = (force: boolean) => {

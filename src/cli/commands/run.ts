@@ -82,15 +82,16 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
     return 2;
   }
   let queue: QueueTarget | undefined;
+  let attempts = 3;
   if (opts.queue !== undefined) {
     const target = parseQueueUrl(opts.queue);
-    const attempts = wholeNumber("--attempts", opts.attempts ?? "3", 1, 100);
-    const problem = typeof target === "string" ? target : typeof attempts === "string" ? attempts : null;
-    if (problem) {
-      io.err(`error: ${problem}`);
+    const tries = wholeNumber("--attempts", opts.attempts ?? "3", 1, 100);
+    if (typeof target === "string" || typeof tries === "string") {
+      io.err(`error: ${typeof target === "string" ? target : tries}`);
       return 2;
     }
-    queue = target as QueueTarget;
+    queue = target;
+    attempts = tries;
   }
   const c = await compileFile(file);
   if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
@@ -222,7 +223,7 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
     outcome = queue
       ? await coordinate(
           units,
-          { ...common, target: queue, attempts: Number(opts.attempts ?? 3) },
+          { ...common, target: queue, attempts },
           {
             notice,
             started: (id, worker, u) => display.started(id, `${worker} · ${label(u)}`, batchesOf(u)),
