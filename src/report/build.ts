@@ -103,6 +103,13 @@ function rowsOf(e: PlannedExperiment, results: Map<string, Stored>): { rows: Row
 /** Mean curves per configuration, over the repeats that reached each epoch. */
 function curvesOf(e: PlannedExperiment, oks: OkResult[][]): Curve[] {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  /** The mean evaluation at an epoch, when every repeat there was evaluated. */
+  const meanOf = (evals: ({ loss: number; accuracy: number } | null | undefined)[]) => {
+    const got = evals.filter((v) => v != null);
+    return got.length === evals.length
+      ? { loss: mean(got.map((v) => v.loss)), accuracy: mean(got.map((v) => v.accuracy)) }
+      : null;
+  };
   return e.configurations
     .map((c, i) => {
       const runs = oks[i] ?? [];
@@ -110,26 +117,12 @@ function curvesOf(e: PlannedExperiment, oks: OkResult[][]): Curve[] {
       const epochs: Curve["epochs"] = [];
       for (let k = 0; k < longest; k++) {
         const at = runs.map((r) => r.history[k]).filter((h) => h !== undefined);
-        const tests = at.filter((h) => h.test);
-        const vals = at.filter((h) => h.val);
         epochs.push({
           epoch: k + 1,
           n: at.length,
           train: { loss: mean(at.map((h) => h.loss)), accuracy: mean(at.map((h) => h.accuracy)) },
-          test:
-            tests.length === at.length
-              ? {
-                  loss: mean(tests.map((h) => h.test?.loss ?? 0)),
-                  accuracy: mean(tests.map((h) => h.test?.accuracy ?? 0)),
-                }
-              : null,
-          val:
-            vals.length === at.length
-              ? {
-                  loss: mean(vals.map((h) => h.val?.loss ?? 0)),
-                  accuracy: mean(vals.map((h) => h.val?.accuracy ?? 0)),
-                }
-              : null,
+          test: meanOf(at.map((h) => h.test)),
+          val: meanOf(at.map((h) => h.val)),
         });
       }
       return { label: c.label, epochs };
