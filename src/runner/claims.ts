@@ -1,5 +1,6 @@
 import {
   closeSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -10,6 +11,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { sweepTemporaries, temporaryFor } from "../util/atomic-write.js";
 import { isAlive } from "../util/process.js";
 import { version } from "../version.js";
 
@@ -24,6 +26,12 @@ export interface Holder {
 /** How often a holder touches its claims, and how old an untouched claim may get before it is stale. */
 export const heartbeatMs = 30_000;
 export const staleAfterMs = 3 * 60_000;
+/**
+ * How old a claim file that names no holder (empty or cut short) may get before it is stale. cnnp
+ * writes claims whole, so such a file comes from a system crash or an older cnnp killed while
+ * claiming; nobody is still writing it after a few seconds.
+ */
+export const unreadableAfterMs = 10_000;
 
 /**
  * Claims on training runs, so that several `cnnp run`s (on one machine or several sharing a
@@ -37,6 +45,7 @@ export class Claims {
   private readonly held = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly me: Holder;
+  private swept = false;
 
   constructor(resultsDir: string) {
     this.dir = join(resultsDir, "claims");
@@ -62,10 +71,12 @@ export class Claims {
     try {
       h = JSON.parse(text) as Holder;
     } catch {
-      // Half-written by a holder that died between create and write: stale once old enough.
+      // Names no holder: see unreadableAfterMs.
     }
+    const age = Date.now() - mtime;
     const dead =
-      Date.now() - mtime > staleAfterMs ||
+      age > staleAfterMs ||
+      (h === null && age > unreadableAfterMs) ||
       (h !== null && h.host === this.me.host && h.pid !== process.pid && !isAlive(h.pid));
     if (h && !dead) return h;
     if (!h && !dead) return { pid: 0, host: "?", since: new Date(mtime).toISOString(), cnnp: "?" };
@@ -82,24 +93,55 @@ export class Claims {
   claim(run: string): Holder | null {
     if (this.held.has(run)) return null;
     mkdirSync(this.dir, { recursive: true });
+    if (!this.swept) {
+      // Claims half-made by a cnnp killed between writing and linking them.
+      sweepTemporaries(this.dir);
+      this.swept = true;
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(this.path(run), "wx");
-        try {
-          writeFileSync(fd, JSON.stringify(this.me));
-        } finally {
-          closeSync(fd);
-        }
+      if (this.create(this.path(run))) {
         this.held.add(run);
         this.startHeartbeat();
         return null;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       }
       const other = this.holder(run);
       if (other) return other;
     }
     return this.holder(run) ?? { pid: 0, host: "?", since: "", cnnp: "?" };
+  }
+
+  /**
+   * Creates the claim file with this holder in it, or returns false when it exists. The holder is
+   * written to a temporary file that is then hard-linked to the claim's name: linking fails if the
+   * name exists, so the claim appears whole or not at all, even if this process is killed halfway.
+   * Where the file system has no hard links, the file is created exclusively and then written.
+   */
+  private create(path: string): boolean {
+    const text = JSON.stringify(this.me);
+    const tmp = temporaryFor(path);
+    try {
+      writeFileSync(tmp, text);
+      linkSync(tmp, path);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return false;
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    try {
+      const fd = openSync(path, "wx");
+      try {
+        writeFileSync(fd, text);
+      } finally {
+        closeSync(fd);
+      }
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw e;
+    }
   }
 
   release(run: string): void {

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { temporaryName, writeFileAtomic } from "../util/atomic-write.js";
-import { isAlive } from "../util/process.js";
+import { sweepTemporaries, writeFileAtomic } from "../util/atomic-write.js";
 import { type ResultFile, resultFile } from "./schema.js";
 
 /** What the store holds for a job: a valid result, a file that failed the schema, or nothing. */
@@ -66,19 +65,6 @@ export class ResultStore {
    * read as results. Returns how many were removed.
    */
   sweep(): number {
-    let files: string[];
-    try {
-      files = readdirSync(this.jobsDir).filter((f) => f.endsWith(".tmp"));
-    } catch {
-      return 0;
-    }
-    let removed = 0;
-    for (const f of files) {
-      const pid = Number(temporaryName.exec(f)?.[1]);
-      if (Number.isInteger(pid) && isAlive(pid)) continue;
-      rmSync(join(this.jobsDir, f), { force: true });
-      removed++;
-    }
-    return removed;
+    return sweepTemporaries(this.jobsDir);
   }
 }

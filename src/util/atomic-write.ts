@@ -1,8 +1,44 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { isAlive } from "./process.js";
 
 /** The temporary name a write goes through: `<target>.<pid>.<time>.tmp`, so a sweep can tell whose it is. */
 export const temporaryName = /\.(\d+)\.\d+\.tmp$/;
+
+/** A fresh temporary name beside `target`, in the form `temporaryName` recognises. */
+export function temporaryFor(target: string): string {
+  return `${target}.${process.pid}.${Date.now()}.tmp`;
+}
+
+/**
+ * Removes the temporary files in `dir` that a crashed writer left behind (its process is gone);
+ * those of live writers are kept. Returns how many were removed.
+ */
+export function sweepTemporaries(dir: string): number {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith(".tmp"));
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const f of files) {
+    const pid = Number(temporaryName.exec(f)?.[1]);
+    if (Number.isInteger(pid) && isAlive(pid)) continue;
+    rmSync(join(dir, f), { force: true });
+    removed++;
+  }
+  return removed;
+}
 
 /**
  * Writes a file so that it is either whole or absent: a temporary file beside the target, flushed
@@ -11,7 +47,7 @@ export const temporaryName = /\.(\d+)\.\d+\.tmp$/;
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
   const folder = dirname(target);
   mkdirSync(folder, { recursive: true });
-  const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = temporaryFor(target);
   try {
     const fd = openSync(tmp, "w");
     try {

@@ -39,8 +39,10 @@ describe("resume after kill -9", { timeout: 180_000 }, () => {
     const again = spawnSync(process.execPath, ["dist/cli/main.js", "run", file, "--results", results], {
       encoding: "utf8",
       env: { ...process.env, NO_COLOR: "1" },
+      // Five small jobs take seconds: a run still going after two minutes is stuck, and says why.
+      timeout: 120_000,
     });
-    expect(again.status).toBe(0);
+    expect(again.status, again.stderr).toBe(0);
     const lines = again.stdout.trim().split("\n");
     expect(lines.filter((l) => l.includes(": done before: "))).toHaveLength(before.length);
     expect(lines).toHaveLength(5);
