@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sweepTemporaries, writeFileAtomic } from "../util/atomic-write.js";
 import { type ResultFile, resultFile } from "./schema.js";
