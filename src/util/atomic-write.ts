@@ -6,6 +6,7 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
@@ -20,8 +21,15 @@ export function temporaryFor(target: string): string {
 }
 
 /**
- * Removes the temporary files in `dir` that a crashed writer left behind (its process is gone);
- * those of live writers are kept. Returns how many were removed.
+ * How old a temporary file must be before a sweep may remove it. A write holds its temporary for
+ * milliseconds; the wait keeps the temporaries of writers on other machines sharing the folder,
+ * whose process ids mean nothing here.
+ */
+export const sweepAfterMs = 60_000;
+
+/**
+ * Removes the temporary files in `dir` that a crashed writer left behind: a minute old, and no
+ * process of theirs alive here. Returns how many were removed.
  */
 export function sweepTemporaries(dir: string): number {
   let files: string[];
@@ -34,6 +42,11 @@ export function sweepTemporaries(dir: string): number {
   for (const f of files) {
     const pid = Number(temporaryName.exec(f)?.[1]);
     if (Number.isInteger(pid) && isAlive(pid)) continue;
+    try {
+      if (Date.now() - statSync(join(dir, f)).mtimeMs < sweepAfterMs) continue;
+    } catch {
+      continue; // Renamed or removed by its writer meanwhile.
+    }
     rmSync(join(dir, f), { force: true });
     removed++;
   }

@@ -12,6 +12,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Claims, staleAfterMs, unreadableAfterMs } from "../../src/runner/claims.js";
+import { sweepAfterMs } from "../../src/util/atomic-write.js";
 
 const root = mkdtempSync(join(tmpdir(), "cnnp-claims-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -88,6 +89,8 @@ describe("claims on training runs", () => {
     const live = `r3.json.${process.ppid}.1.tmp`;
     writeFileSync(join(dir, "claims", dead), holder(1));
     writeFileSync(join(dir, "claims", live), holder(1));
+    age(join(dir, "claims", dead), sweepAfterMs + 1_000);
+    age(join(dir, "claims", live), sweepAfterMs + 1_000);
     expect(new Claims(dir).claim("r1")).toBeNull();
     expect(readdirSync(join(dir, "claims")).sort()).toEqual(["r1.json", live]);
   });

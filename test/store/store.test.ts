@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type FailedResult, schemaVersion } from "../../src/store/schema.js";
 import { ResultStore } from "../../src/store/store.js";
+import { sweepAfterMs } from "../../src/util/atomic-write.js";
 
 const dir = mkdtempSync(join(tmpdir(), "cnnp-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,17 +46,23 @@ describe("result store", () => {
     expect(store.read(failed.job)).toEqual({ kind: "valid", result: failed });
   });
 
-  it("sweeps temporary files of writers that died, and keeps those of live ones", () => {
+  it("sweeps temporary files of writers that died a minute ago, and keeps those of live or recent ones", () => {
+    const old = new Date(Date.now() - sweepAfterMs - 1_000);
     const dead = join(dir, "jobs", "2222222222222222.json.999999999.1.tmp");
     const live = join(dir, "jobs", `3333333333333333.json.${process.pid}.1.tmp`);
-    writeFileSync(dead, "{");
-    writeFileSync(live, "{");
+    // Another machine's write in progress on a shared folder: its process id means nothing here.
+    const recent = join(dir, "jobs", "4444444444444444.json.999999999.1.tmp");
+    for (const f of [dead, live, recent]) writeFileSync(f, "{");
+    utimesSync(dead, old, old);
+    utimesSync(live, old, old);
     expect(store.sweep()).toBe(1);
     expect(readdirSync(join(dir, "jobs")).sort()).toEqual([
       "0123456789abcdef.json",
       `3333333333333333.json.${process.pid}.1.tmp`,
+      "4444444444444444.json.999999999.1.tmp",
     ]);
     rmSync(live);
+    rmSync(recent);
   });
 
   it("refuses to write what the schema rejects", () => {
