@@ -61,8 +61,8 @@ export class ResultStore {
   }
 
   /**
-   * Removes temporary files that a crashed writer left behind (its process is gone); they are never
-   * read as results. Returns how many were removed.
+   * Removes temporary files that a crashed writer left behind (see sweepTemporaries); they are
+   * never read as results. Returns how many were removed.
    */
   sweep(): number {
     return sweepTemporaries(this.jobsDir);
