@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { isAlive } from "./process.js";
 
 /** The temporary name a write goes through: `<target>.<pid>.<time>.tmp`, so a sweep can tell whose it is. */
-export const temporaryName = /\.(\d+)\.\d+\.tmp$/;
+const temporaryName = /\.(\d+)\.\d+\.tmp$/;
 
 /** A fresh temporary name beside `target`, in the form `temporaryName` recognises. */
 export function temporaryFor(target: string): string {
