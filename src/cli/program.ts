@@ -64,6 +64,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       "put the jobs on a BullMQ queue in Redis (redis://[USER:PASSWORD@]HOST:PORT) for `cnnp worker`s, and collect their results",
     )
     .option("--attempts <n>", "with --queue: tries per training run before it is recorded as failed", "3")
+    .option(
+      "--progress <seconds>",
+      "when not on a terminal, print a progress line (jobs, steps, ETA, each run's epoch) this often; 0: never",
+      "60",
+    )
     .option("--dry-run", "show what would be trained, and train nothing")
     .option("--json", "print one JSON result per job")
     .action(async (file: string, opts: RunOptions) => {

@@ -72,3 +72,12 @@ export interface Plan {
     epochsPlanned: number;
   };
 }
+
+/**
+ * One training run and the jobs it is to serve: what a worker trains in one go. The run may be cut
+ * to fewer epochs than planned (the most its jobs need); every job's epochs are at most the run's.
+ */
+export interface Unit {
+  run: Run;
+  jobs: Job[];
+}

@@ -1,13 +1,7 @@
 import { type Job as BullJob, Queue, QueueEvents } from "bullmq";
 import type { Backend } from "../check/types.js";
-import type { Job, Run } from "../plan/types.js";
-import type { Unit } from "../runner/protocol.js";
-import type { SourceInfo } from "../runner/source.js";
-import { type FailedResult, type OkResult, type ResultFile, schemaVersion } from "../store/schema.js";
-import type { ResultStore } from "../store/store.js";
-import { host } from "../train/environment.js";
-import { jobIdentity } from "../train/job-results.js";
-import type { Progress } from "../train/types.js";
+import type { ExecEvent, Executor, Trained } from "../execute/types.js";
+import type { Unit } from "../plan/types.js";
 import { outageReporter } from "./connect.js";
 import {
   protocol,
@@ -21,45 +15,43 @@ import type { QueueTarget } from "./url.js";
 
 export interface CoordinatorOptions {
   target: QueueTarget;
-  store: ResultStore;
-  data: { dir: string; checksum: string; official: boolean };
+  /** The checksum of the data this coordinator read: a worker with other data refuses its runs. */
+  dataChecksum: string;
   backend?: Backend;
-  source: SourceInfo;
-  signal: AbortSignal;
   /** Tries per run before it is recorded as failed (a killed worker's try does not count). */
   attempts: number;
   /** How often to look at every outstanding run, besides the queue's events, in ms. */
   pollMs?: number;
 }
 
-/** What the coordinator tells its caller. `id` is the queue job id of the unit. */
-export interface CoordinatorEvents {
-  notice(text: string): void;
-  /** A worker took the unit (again). */
-  started(id: string, worker: string, unit: Unit): void;
-  progress(id: string, unit: Unit, p: Progress): void;
-  /** The unit went back to the queue (its worker stopped answering, or a try failed). */
-  requeued(id: string, unit: Unit): void;
-  /** The unit's result files, as written; `away` when they arrived while no coordinator ran. */
-  finished(id: string, unit: Unit, files: ResultFile[], how: { worker: string | null; away: boolean }): void;
-  /** The cnnp workers connected to the queue, when that changes. */
-  workers(names: string[]): void;
-}
-
 /** Kept in Redis so a coordinator that was away can still collect them (two weeks). */
 const keepSeconds = 14 * 24 * 3600;
 
+/** The orchestrator could not take a result (say, a full disk): not a queue problem, and fatal. */
+class Undeliverable extends Error {}
+
 /**
- * `cnnp run --queue`: enqueues each unit as a BullMQ job whose id is its content hash (so enqueueing
- * again adds nothing), then collects the results workers return and writes them to the result store.
+ * The queue executor (`cnnp run --queue`): enqueues each unit as a BullMQ job whose id is its
+ * content hash (so enqueueing again adds nothing), then reports each result a worker returns as the
+ * unit's "trained" event, and forgets the unit only once that event has been handled (its files
+ * written). A result that is malformed is a failed unit with the reason, never a queue outage.
  * Runs finished while no coordinator was running are collected from Redis on start; runs that
- * failed for good before are tried again. Resolves when every unit is collected or failed, or when
- * `signal` aborts (then the queued runs stay queued and workers go on with them).
+ * failed for good before are tried again. If `signal` aborts, the queued runs stay queued and
+ * workers go on with them.
  */
-export async function coordinate(
+export class QueueExecutor implements Executor {
+  constructor(private readonly opts: CoordinatorOptions) {}
+
+  run(units: Unit[], emit: (e: ExecEvent) => void, signal: AbortSignal): Promise<{ interrupted: boolean }> {
+    return coordinate(units, this.opts, emit, signal);
+  }
+}
+
+async function coordinate(
   units: Unit[],
   opts: CoordinatorOptions,
-  events: CoordinatorEvents,
+  emit: (e: ExecEvent) => void,
+  signal: AbortSignal,
 ): Promise<{ interrupted: boolean }> {
   const connection = { ...opts.target.connection };
   const queue = new Queue<QueuedRun>(queueName, { connection });
@@ -69,70 +61,43 @@ export async function coordinate(
   const workerOf = new Map<string, string>();
   /** Failed tries already reported, per run. */
   const triesSeen = new Map<string, number>();
-  const onError = outageReporter(opts.target, (line) => events.notice(line));
+  const notice = (text: string) => emit({ type: "notice", text });
+  const onError = outageReporter(opts.target, notice);
   queue.on("error", onError);
   queueEvents.on("error", onError);
 
   let done!: (interrupted: boolean) => void;
-  const over = new Promise<boolean>((resolve) => {
+  let fail!: (e: unknown) => void;
+  const over = new Promise<boolean>((resolve, reject) => {
     done = resolve;
+    fail = reject;
   });
   let stopped = false;
   const onAbort = () => done(true);
-  opts.signal.addEventListener("abort", onAbort);
+  signal.addEventListener("abort", onAbort);
 
-  const common = () =>
-    ({
-      schema: schemaVersion,
-      finishedAt: new Date().toISOString(),
-      data: opts.data,
-      source: opts.source,
-    }) as const;
-
-  const failed = (job: Job, run: Run, error: string): FailedResult => ({
-    ...common(),
-    status: "failed",
-    error,
-    ...jobIdentity(job, run),
-    host: host(),
-  });
-  const failAll = (unit: Unit, error: string) => unit.jobs.map((job) => failed(job, unit.run, error));
-
-  /** Writes the unit's files (a result already in the store is kept: a duplicate is harmless). */
-  const settle = (id: string, files: ResultFile[], how: { worker: string | null; away: boolean }) => {
+  /** Hands the unit's outcome on, and only then forgets the unit. */
+  const settle = (id: string, outcome: Trained, how: { worker: string | null; away: boolean }) => {
     const unit = outstanding.get(id);
     if (!unit || stopped) return;
+    try {
+      emit({ type: "trained", slot: id, unit, outcome, ...how });
+    } catch (e) {
+      throw new Undeliverable((e as Error).message);
+    }
     outstanding.delete(id);
-    const written = files.map((f) => {
-      const s = opts.store.read(f.job);
-      if (s.kind === "valid" && s.result.status === "ok") return s.result;
-      opts.store.write(f);
-      return f;
-    });
-    events.finished(id, unit, written, how);
     if (outstanding.size === 0) done(false);
   };
 
   const collect = (id: string, queued: BullJob<QueuedRun>, away: boolean) => {
-    const unit = outstanding.get(id);
-    if (!unit) return;
     const r = readResult(queued.returnvalue);
     if (typeof r === "string")
-      return settle(id, failAll(unit, r), { worker: queued.processedBy ?? null, away });
-    const byJob = new Map(r.results.map((x) => [x.job, x]));
-    const files = unit.jobs.map((job): ResultFile => {
-      const x = byJob.get(job.id);
-      if (!x) return failed(job, unit.run, `the worker ${r.worker} returned no result for it`);
-      // The experiment and configuration numbers are this pipeline's, whoever queued the run first.
-      return {
-        ...common(),
-        status: "ok",
-        ...x,
-        ...jobIdentity(job, unit.run),
-        queue: { worker: r.worker, attempts: queued.attemptsMade },
-      } satisfies OkResult;
-    });
-    settle(id, files, { worker: r.worker, away });
+      return settle(id, { type: "failed", error: r }, { worker: queued.processedBy ?? null, away });
+    settle(
+      id,
+      { type: "done", results: r.results, queue: { worker: r.worker, attempts: queued.attemptsMade } },
+      { worker: r.worker, away },
+    );
   };
 
   const add = async (ids: string[]) => {
@@ -145,7 +110,7 @@ export async function coordinate(
           data: {
             protocol,
             unit,
-            dataChecksum: opts.data.checksum,
+            dataChecksum: opts.dataChecksum,
             backend: opts.backend ?? unit.run.backend,
           },
           opts: {
@@ -174,7 +139,7 @@ export async function coordinate(
     else if (state === "failed") {
       if (first) {
         // A new `cnnp run` tries failed runs again, as it does locally.
-        events.notice(
+        notice(
           `run ${id.slice(0, 12)} failed on the queue before (${opts.target.redact(job.failedReason ?? "no reason")}); trying it again`,
         );
         await job.retry("failed");
@@ -183,10 +148,7 @@ export async function coordinate(
         const reason = opts.target.redact(job.failedReason ?? "no reason given");
         settle(
           id,
-          failAll(
-            outstanding.get(id) as Unit,
-            `${reason} (${tries} ${tries === 1 ? "try" : "tries"}, the last${who})`,
-          ),
+          { type: "failed", error: `${reason} (${tries} ${tries === 1 ? "try" : "tries"}, the last${who})` },
           { worker: job.processedBy ?? null, away: false },
         );
       }
@@ -206,7 +168,8 @@ export async function coordinate(
     for (const id of [...outstanding.keys()]) if ((await check(id, first)) === "missing") missing.push(id);
     await add(missing);
   };
-  const safely = (p: Promise<unknown>) => p.catch(onError);
+  // A result the orchestrator could not take ends the run; anything else is the queue's trouble.
+  const safely = (p: Promise<unknown>) => p.catch((e) => (e instanceof Undeliverable ? fail(e) : onError(e)));
 
   queueEvents.on("progress", ({ jobId, data }) => {
     const unit = outstanding.get(jobId);
@@ -215,16 +178,16 @@ export async function coordinate(
     if (workerOf.get(jobId) !== d.worker) {
       workerOf.set(jobId, d.worker);
       seen(d.worker);
-      events.started(jobId, d.worker, unit);
+      emit({ type: "started", slot: jobId, unit, worker: d.worker });
     }
-    if (d.progress) events.progress(jobId, unit, d.progress);
+    if (d.progress) emit({ type: "progress", slot: jobId, unit, progress: d.progress });
   });
   const requeue = (jobId: string, why: string) => {
     const unit = outstanding.get(jobId);
     if (!unit || stopped) return;
-    if (workerOf.has(jobId)) events.requeued(jobId, unit);
+    if (workerOf.has(jobId)) emit({ type: "requeued", slot: jobId, unit });
     workerOf.delete(jobId);
-    events.notice(why);
+    notice(why);
   };
   queueEvents.on("stalled", ({ jobId }) => {
     const w = workerOf.get(jobId);
@@ -242,7 +205,7 @@ export async function coordinate(
   const seen = (name: string) => {
     if (known.has(name)) return;
     known.add(name);
-    events.workers([...known]);
+    emit({ type: "workers", names: [...known] });
   };
   /** The workers connected now, by their names (BullMQ names each worker's Redis client). */
   const lookForWorkers = async () => {
@@ -273,7 +236,7 @@ export async function coordinate(
   } finally {
     stopped = true;
     if (timer) clearTimeout(timer);
-    opts.signal.removeEventListener("abort", onAbort);
+    signal.removeEventListener("abort", onAbort);
     await Promise.allSettled([queueEvents.close(), queue.close()]);
   }
 }

@@ -1,6 +1,6 @@
 import type { Backend } from "../check/types.js";
 import { contentHash } from "../plan/hash.js";
-import type { Unit } from "../runner/protocol.js";
+import type { Unit } from "../plan/types.js";
 import type { JobResult } from "../train/job-results.js";
 import type { Progress } from "../train/types.js";
 

@@ -1,12 +1,8 @@
-import type { Job, Run } from "../plan/types.js";
+import type { Run, Unit } from "../plan/types.js";
 import type { JobResult } from "../train/job-results.js";
 import type { Progress } from "../train/types.js";
 
-/** One training run and the jobs of it still to do: what a worker trains in one go. */
-export interface Unit {
-  run: Run;
-  jobs: Job[];
-}
+export type { Unit };
 
 /** Parent to worker. */
 export type ToWorker =

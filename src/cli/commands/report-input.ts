@@ -1,7 +1,7 @@
 import type { Backend } from "../../check/types.js";
 import { buildStudy } from "../../report/build.js";
 import type { Study } from "../../report/schema.js";
-import { ResultStore, type Stored } from "../../store/store.js";
+import type { Stored } from "../../store/store.js";
 import type { Io } from "../io.js";
 import { planOfFile } from "./plan-input.js";
 
@@ -20,10 +20,9 @@ export async function loadStudy(file: string, opts: ReportOptions, io: Io): Prom
   const planned = await planOfFile(file, opts, io);
   if (typeof planned === "number") return planned;
   const p = planned.plan;
-  const store = new ResultStore(opts.results ?? "results");
   const results = new Map<string, Stored>();
   for (const e of p.experiments)
-    for (const j of e.jobs) if (!results.has(j.id)) results.set(j.id, store.read(j.id));
+    for (const j of e.jobs) if (!results.has(j.id)) results.set(j.id, planned.lookup(j.id));
   for (const s of results.values())
     if (s.kind === "invalid") io.err(`${s.path}: not a valid result (${s.why}); shown as missing`);
   try {

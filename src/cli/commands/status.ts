@@ -1,5 +1,5 @@
 import type { Backend } from "../../check/types.js";
-import { ResultStore } from "../../store/store.js";
+import { pendingWork } from "../../execute/pending.js";
 import type { Io } from "../io.js";
 import { planOfFile } from "./plan-input.js";
 
@@ -21,8 +21,8 @@ export async function statusCommand(
 ): Promise<number> {
   const planned = await planOfFile(file, opts, io);
   if (typeof planned === "number") return planned;
-  const p = planned.plan;
-  const store = new ResultStore(opts.results ?? "results");
+  const { plan: p, store } = planned;
+  const { stored } = pendingWork(p, planned.lookup);
   const rows: ExperimentStatus[] = p.experiments.map((e) => {
     const row: ExperimentStatus = {
       number: e.number,
@@ -34,7 +34,7 @@ export async function statusCommand(
       missing: 0,
     };
     for (const j of e.jobs) {
-      const s = store.read(j.id);
+      const s = stored.get(j.id) ?? planned.lookup(j.id);
       if (s.kind === "missing") row.missing++;
       else if (s.kind === "invalid") row.invalid++;
       else if (s.result.status === "ok") row.done++;

@@ -11,7 +11,7 @@ import {
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Claims, staleAfterMs, unreadableAfterMs } from "../../src/runner/claims.js";
+import { Claims, staleAfterMs, unreadableAfterMs } from "../../src/execute/claims.js";
 import { sweepAfterMs } from "../../src/util/atomic-write.js";
 
 const root = mkdtempSync(join(tmpdir(), "cnnp-claims-"));

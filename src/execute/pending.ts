@@ -1,0 +1,91 @@
+import type { Job, Plan, Run, Unit } from "../plan/types.js";
+import type { OkResult } from "../store/schema.js";
+import type { Stored } from "../store/store.js";
+import { batchesPerEpoch, trainSplit } from "../train/split.js";
+
+/** What the store holds for a job, by job id. */
+export type Lookup = (jobId: string) => Stored;
+
+export interface Pending {
+  /** The selected jobs, once each, in plan order. */
+  selected: Job[];
+  /** What the store holds for every job looked at (the selected ones and those the units serve). */
+  stored: Map<string, Stored>;
+  /** Selected jobs with a valid ok result. */
+  done: OkResult[];
+  /** What is left to train, in plan order: each run cut to the epochs its pending selected jobs need. */
+  units: Unit[];
+  /** Jobs the units serve that were not selected (they come free with a selected job's run). */
+  extra: Job[];
+}
+
+const okOf = (s: Stored | undefined): OkResult | null =>
+  s?.kind === "valid" && s.result.status === "ok" ? s.result : null;
+
+/** The run trained only as far as `epochs`: the evaluation points past it go too. */
+function cut(run: Run, epochs: number): Run {
+  if (epochs === run.epochs) return run;
+  return {
+    ...run,
+    epochs,
+    training: { ...run.training, epochs },
+    evaluateAt: run.evaluateAt.filter((e) => e <= epochs),
+  };
+}
+
+/**
+ * The pending work of a plan in a store, for a selection of experiments (all when `only` is
+ * undefined): used by `cnnp run`, its `--dry-run` and `cnnp status`. A selected job is pending
+ * unless the store has a valid ok result for it (failed and invalid results are trained again).
+ *
+ * No training is thrown away and none goes further than the selection needs: a run is trained to
+ * the largest epoch count among its pending selected jobs, and it then serves every job of the run,
+ * selected or not, whose epoch count it reaches and which has no result yet.
+ */
+export function pendingWork(p: Plan, lookup: Lookup, only?: ReadonlySet<number>): Pending {
+  const stored = new Map<string, Stored>();
+  const read = (id: string): Stored => {
+    let s = stored.get(id);
+    if (!s) {
+      s = lookup(id);
+      stored.set(id, s);
+    }
+    return s;
+  };
+  const jobs = new Map<string, Job>();
+  const selectedIds = new Set<string>();
+  const selected: Job[] = [];
+  for (const e of p.experiments)
+    for (const j of e.jobs) {
+      if (!jobs.has(j.id)) jobs.set(j.id, j);
+      if ((only === undefined || only.has(e.number)) && !selectedIds.has(j.id)) {
+        selectedIds.add(j.id);
+        selected.push(jobs.get(j.id) as Job);
+      }
+    }
+  const done: OkResult[] = [];
+  for (const j of selected) {
+    const ok = okOf(read(j.id));
+    if (ok) done.push(ok);
+  }
+  const units: Unit[] = [];
+  const extra: Job[] = [];
+  for (const run of p.runs) {
+    const need = run.jobs
+      .filter((id) => selectedIds.has(id) && !okOf(read(id)))
+      .reduce((n, id) => Math.max(n, (jobs.get(id) as Job).epochs), 0);
+    if (need === 0) continue;
+    const serves = run.jobs
+      .map((id) => jobs.get(id) as Job)
+      .filter((j) => j.epochs <= need && !okOf(read(j.id)));
+    for (const j of serves) if (!selectedIds.has(j.id)) extra.push(j);
+    units.push({ run: cut(run, need), jobs: serves });
+  }
+  return { selected, stored, done, units, extra };
+}
+
+/** Training steps (batches) a unit takes, given how many training images there are. */
+export function plannedBatches(unit: Unit, trainCount: number): number {
+  const { splitAt } = trainSplit(unit.run.data, unit.run.training, trainCount);
+  return unit.run.epochs * batchesPerEpoch(splitAt, unit.run.training);
+}
