@@ -1,9 +1,9 @@
 import type { Backend } from "../check/types.js";
-import type { Job, Unit } from "../plan/types.js";
+import type { Unit } from "../plan/types.js";
 import { Trainer } from "../runner/trainer.js";
-import type { OkResult } from "../store/schema.js";
 import type { ResultStore } from "../store/store.js";
 import type { Claims, Holder } from "./claims.js";
+import { stillToDo } from "./pending.js";
 import type { ExecEvent, Executor } from "./types.js";
 
 export interface LocalOptions {
@@ -61,15 +61,9 @@ export class LocalPool implements Executor {
 
       /** The unit's jobs without a valid ok result; reports the others as done elsewhere. */
       const remaining = (unit: Unit): Unit | null => {
-        const left: Job[] = [];
-        const done: OkResult[] = [];
-        for (const job of unit.jobs) {
-          const s = opts.store.read(job.id);
-          if (s.kind === "valid" && s.result.status === "ok") done.push(s.result);
-          else left.push(job);
-        }
+        const { left, done } = stillToDo(unit, (id) => opts.store.read(id));
         if (done.length > 0) emit({ type: "elsewhere", unit, files: done });
-        return left.length > 0 ? { run: unit.run, jobs: left } : null;
+        return left;
       };
 
       const spawn = (): Worker => {

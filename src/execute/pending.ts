@@ -22,6 +22,21 @@ export interface Pending {
 const okOf = (s: Stored | undefined): OkResult | null =>
   s?.kind === "valid" && s.result.status === "ok" ? s.result : null;
 
+/**
+ * The unit's jobs that are still to do (no valid ok result), and the results of the others: a
+ * unit is looked at again when claimed, since another cnnp run may have finished some of it.
+ */
+export function stillToDo(unit: Unit, lookup: Lookup): { left: Unit | null; done: OkResult[] } {
+  const left: Job[] = [];
+  const done: OkResult[] = [];
+  for (const job of unit.jobs) {
+    const ok = okOf(lookup(job.id));
+    if (ok) done.push(ok);
+    else left.push(job);
+  }
+  return { left: left.length > 0 ? { run: unit.run, jobs: left } : null, done };
+}
+
 /** The run trained only as far as `epochs`: the evaluation points past it go too. */
 function cut(run: Run, epochs: number): Run {
   if (epochs === run.epochs) return run;

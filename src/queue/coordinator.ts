@@ -28,7 +28,7 @@ export interface CoordinatorOptions {
 const keepSeconds = 14 * 24 * 3600;
 
 /** The orchestrator could not take a result (say, a full disk): not a queue problem, and fatal. */
-class Undeliverable extends Error {}
+export class Undeliverable extends Error {}
 
 /**
  * The queue executor (`cnnp run --queue`): enqueues each unit as a BullMQ job whose id is its

@@ -5,7 +5,7 @@ import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
 import { DataError } from "../../data/idx.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { Claims } from "../../execute/claims.js";
-import { planOptions, recordContext } from "../../execute/contexts.js";
+import { planOptions, type RunContext, recordContext } from "../../execute/contexts.js";
 import { execute } from "../../execute/execute.js";
 import { LocalPool } from "../../execute/local.js";
 import { type Pending, pendingWork, plannedBatches } from "../../execute/pending.js";
@@ -14,7 +14,7 @@ import type { Executor } from "../../execute/types.js";
 import { plan } from "../../plan/plan.js";
 import type { Plan } from "../../plan/types.js";
 import { describeRedisError } from "../../queue/connect.js";
-import { QueueExecutor } from "../../queue/coordinator.js";
+import { QueueExecutor, Undeliverable } from "../../queue/coordinator.js";
 import { parseQueueUrl, type QueueTarget } from "../../queue/url.js";
 import { ResultStore } from "../../store/store.js";
 import { LiveDisplay, PlainDisplay, Tracker } from "../display.js";
@@ -67,13 +67,18 @@ async function loadData(opts: RunOptions, io: Io): Promise<Dataset | null> {
   }
 }
 
-/**
- * `cnnp run FILE`: finds the jobs of the plan (or of `--only`'s experiment) without a valid result,
- * has the local pool or the queue train them, and prints each as its result file is written.
- */
-export async function runCommand(file: string, opts: RunOptions, io: Io): Promise<number> {
-  const flags = parseFlags(opts);
-  if (typeof flags === "string") return usage(io, flags);
+/** What `cnnp run` works on once the pipeline, the data and the results folder are read. */
+interface Prepared {
+  p: Plan;
+  store: ResultStore;
+  data: Dataset;
+  context: Omit<RunContext, "usedAt">;
+  work: Pending;
+  total: number;
+}
+
+/** Compiles, loads the data, plans and finds the pending work; prints what it found. */
+async function prepare(file: string, opts: RunOptions, io: Io): Promise<Prepared | number> {
   const c = await compileFile(file);
   if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
   if (!c.pipeline) return 1;
@@ -103,55 +108,30 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
     io.err(`removed ${swept} half-written result file${swept === 1 ? "" : "s"} left by an interrupted run`);
   for (const s of work.stored.values())
     if (s.kind === "invalid") io.err(`${s.path}: not a valid result (${s.why}); running the job again`);
-  if (opts.dryRun)
-    return dryRun(
-      work,
-      p,
-      { workers: flags.workers, trainCount: data.trainCount },
-      new Claims(store.dir),
-      io,
-    );
-  if (flags.queue && work.units.length > 0 && !(await reachQueue(flags.queue.target, io))) return 2;
+  return { p, store, data, context, work, total };
+}
 
-  const planned = work.units.map((u) => ({ key: u.run.id, steps: plannedBatches(u, data.trainCount) }));
-  const lanes = flags.queue ? 1 : Math.min(flags.workers, Math.max(1, work.units.length));
-  const tracker = new Tracker(total, planned, 0, lanes);
-  const live = Boolean(process.stderr.isTTY) && !opts.json && work.units.length > 0;
-  const display = live ? new LiveDisplay(io, tracker) : new PlainDisplay(io, tracker, flags.progressSeconds);
-  const session = new RunSession(p, display, { json: Boolean(opts.json), trainCount: data.trainCount });
-  session.report(work.done, "done before: ");
-  tracker.jobs = session.done;
-  const summary = () =>
-    `${session.done - session.failed} of ${plural(total, "job")} done (${work.done.length} from earlier runs)${session.failed > 0 ? `, ${session.failed} failed` : ""}; results in ${store.jobsDir}`;
-  if (work.units.length === 0) {
-    display.stop();
-    io.err(summary());
-    return 0;
-  }
-  const where = flags.queue
-    ? `on the queue at ${flags.queue.target.shown} for cnnp workers (cnnp worker --queue URL)`
-    : `on ${plural(lanes, "worker process")}`;
-  const left = work.units.reduce((n, u) => n + u.jobs.length, 0);
-  const steps = planned.reduce((n, u) => n + u.steps, 0);
-  display.note(
-    `training ${plural(left, "job")} in ${plural(work.units.length, "run")} (${plural(steps, "step")}) ${where}${opts.json ? "" : "; results are printed as jobs finish"}`,
-  );
+function executorOf(flags: Flags, x: Prepared, backend: Backend | undefined): Executor {
+  if (flags.queue)
+    return new QueueExecutor({
+      target: flags.queue.target,
+      dataChecksum: x.data.checksum,
+      backend,
+      attempts: flags.queue.attempts,
+    });
+  return new LocalPool({
+    workers: flags.workers,
+    store: x.store,
+    claims: new Claims(x.store.dir),
+    data: { dir: x.data.dir, checksum: x.data.checksum },
+    backend,
+  });
+}
 
-  recordContext(store, context);
-  const executor: Executor = flags.queue
-    ? new QueueExecutor({
-        target: flags.queue.target,
-        dataChecksum: data.checksum,
-        backend: opts.backend,
-        attempts: flags.queue.attempts,
-      })
-    : new LocalPool({
-        workers: flags.workers,
-        store,
-        claims: new Claims(store.dir),
-        data: { dir: data.dir, checksum: data.checksum },
-        backend: opts.backend,
-      });
+/** Runs `fn` with Ctrl-C and SIGTERM turned into an abort; says which signal came. */
+async function interruptible<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<{ value: T; signal?: NodeJS.Signals }> {
   const abort = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
@@ -160,39 +140,92 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  let outcome: { interrupted: boolean };
   try {
-    outcome = await execute(work.units, {
-      store,
-      executor,
-      data: context.data,
-      source: sourceInfo(file),
-      signal: abort.signal,
-      onEvent: (e) => session.on(e),
-    });
-  } catch (e) {
-    // Redis went away for good mid-run: what was collected is written; say so and how to go on.
-    if (!flags.queue) throw e;
-    display.stop();
-    io.err(
-      `error: ${describeRedisError(flags.queue.target, e)}. ${session.done} of ${total} jobs done; run the same command again to go on; results in ${store.jobsDir}`,
-    );
-    return 1;
+    const value = await fn(abort.signal);
+    return signalled ? { value, signal: signalled } : { value };
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
-    display.stop();
   }
-  if (outcome.interrupted) {
+}
+
+/** Trains the pending units; null when Redis went away for good (after saying so). */
+async function train(
+  x: Prepared,
+  o: { file: string; flags: Flags; backend: Backend | undefined; session: RunSession; signal: AbortSignal },
+  io: Io,
+): Promise<{ interrupted: boolean } | null> {
+  try {
+    return await execute(x.work.units, {
+      store: x.store,
+      executor: executorOf(o.flags, x, o.backend),
+      data: x.context.data,
+      source: sourceInfo(o.file),
+      signal: o.signal,
+      onEvent: (e) => o.session.on(e),
+    });
+  } catch (e) {
+    // Redis went away for good mid-run: what was collected is written; say so and how to go on.
+    const queue = o.flags.queue;
+    if (!queue || e instanceof Undeliverable) throw e;
+    io.err(
+      `error: ${describeRedisError(queue.target, e)}. ${o.session.done} of ${x.total} jobs done; run the same command again to go on; results in ${x.store.jobsDir}`,
+    );
+    return null;
+  }
+}
+
+/**
+ * `cnnp run FILE`: finds the jobs of the plan (or of `--only`'s experiment) without a valid result,
+ * has the local pool or the queue train them, and prints each as its result file is written.
+ */
+export async function runCommand(file: string, opts: RunOptions, io: Io): Promise<number> {
+  const flags = parseFlags(opts);
+  if (typeof flags === "string") return usage(io, flags);
+  const x = await prepare(file, opts, io);
+  if (typeof x === "number") return x;
+  const { work, store, total } = x;
+  const workers = Math.min(flags.workers, Math.max(1, work.units.length));
+  if (opts.dryRun) return dryRun(x, workers, new Claims(store.dir), io);
+  if (flags.queue && work.units.length > 0 && !(await reachQueue(flags.queue.target, io))) return 2;
+
+  const planned = work.units.map((u) => ({ key: u.run.id, steps: plannedBatches(u, x.data.trainCount) }));
+  const tracker = new Tracker(total, planned, 0, flags.queue ? 1 : workers);
+  const live = Boolean(process.stderr.isTTY) && !opts.json && work.units.length > 0;
+  const display = live ? new LiveDisplay(io, tracker) : new PlainDisplay(io, tracker, flags.progressSeconds);
+  const session = new RunSession(x.p, display, { json: Boolean(opts.json), trainCount: x.data.trainCount });
+  session.report(work.done, "done before: ");
+  const where = flags.queue
+    ? `on the queue at ${flags.queue.target.shown} for cnnp workers (cnnp worker --queue URL)`
+    : `on ${plural(workers, "worker process")}`;
+  const left = work.units.reduce((n, u) => n + u.jobs.length, 0);
+  const steps = planned.reduce((n, u) => n + u.steps, 0);
+  if (work.units.length > 0)
+    display.note(
+      `training ${plural(left, "job")} in ${plural(work.units.length, "run")} (${plural(steps, "step")}) ${where}${opts.json ? "" : "; results are printed as jobs finish"}`,
+    );
+  recordContext(store, x.context);
+  const run =
+    work.units.length === 0
+      ? { value: { interrupted: false } }
+      : await interruptible((signal) =>
+          train(x, { file, flags, backend: opts.backend, session, signal }, io),
+        );
+  display.stop();
+  if (run.value === null) return 1;
+  if (run.value.interrupted) {
     const next = flags.queue
       ? "the queued runs stay on the queue and the workers go on with them. Run the same command again to collect their results"
       : "the jobs in flight are lost. Run the same command again to go on";
     io.err(
-      `interrupted (${signalled ?? "signal"}): ${session.done} of ${total} jobs done, ${session.failed} failed; ${next}; results in ${store.jobsDir}`,
+      `interrupted (${run.signal ?? "signal"}): ${session.done} of ${total} jobs done, ${session.failed} failed; ${next}; results in ${store.jobsDir}`,
     );
-    return signalled === "SIGTERM" ? 143 : 130;
+    return run.signal === "SIGTERM" ? 143 : 130;
   }
-  io.err(summary());
+  const failed = session.failed > 0 ? `, ${session.failed} failed` : "";
+  io.err(
+    `${session.done - session.failed} of ${plural(total, "job")} done (${work.done.length} from earlier runs)${failed}; results in ${store.jobsDir}`,
+  );
   return session.failed > 0 ? 1 : 0;
 }
 
@@ -202,20 +235,15 @@ function usage(io: Io, why: string): number {
 }
 
 /** `--dry-run`: what would be trained, and what is done or held by another cnnp run. */
-function dryRun(
-  work: Pending,
-  p: Plan,
-  { workers, trainCount }: { workers: number; trainCount: number },
-  claims: Claims,
-  io: Io,
-): number {
-  const names = new JobNames(p);
+function dryRun(x: Prepared, workers: number, claims: Claims, io: Io): number {
+  const { work } = x;
+  const names = new JobNames(x.p);
   let jobs = 0;
   let epochs = 0;
   let held = 0;
   let steps = 0;
   for (const u of work.units) {
-    steps += plannedBatches(u, trainCount);
+    steps += plannedBatches(u, x.data.trainCount);
     const holder = claims.holder(u.run.id);
     if (holder) held++;
     jobs += u.jobs.length;
@@ -226,9 +254,8 @@ function dryRun(
     );
     for (const j of u.jobs) io.out(`  ${names.of(j)} · ${plural(j.epochs, "epoch")}`);
   }
-  const total = work.selected.length + work.extra.length;
   io.err(
-    `dry run: would train ${plural(jobs, "job")} in ${plural(work.units.length, "run")} (${plural(epochs, "epoch")}, ${plural(steps, "step")}) on ${plural(Math.min(workers, Math.max(1, work.units.length)), "worker process")}; ${work.done.length} of ${plural(total, "job")} done before${held > 0 ? `; ${held} held by another cnnp run` : ""}`,
+    `dry run: would train ${plural(jobs, "job")} in ${plural(work.units.length, "run")} (${plural(epochs, "epoch")}, ${plural(steps, "step")}) on ${plural(workers, "worker process")}; ${work.done.length} of ${plural(x.total, "job")} done before${held > 0 ? `; ${held} held by another cnnp run` : ""}`,
   );
   return 0;
 }
