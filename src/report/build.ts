@@ -208,9 +208,13 @@ export async function buildStudy(
     const headline = conclusion.split(/(?<=\.)\s/)[0] ?? conclusion;
     experiments.push({ ...partial, conclusion, headline, notes, charts: await chartsOf(partial) });
   }
-  const files = [...results.values()].flatMap((s) => (s.kind === "valid" ? [s.result] : []));
+  // By the plan's job ids: a result found under another context (see src/execute/contexts.ts)
+  // carries that context's id in its file.
   const jobs = new Set(p.experiments.flatMap((e) => e.jobs.map((j) => j.id)));
-  const mine = files.filter((f) => jobs.has(f.job));
+  const mine = [...jobs].flatMap((id) => {
+    const s = results.get(id);
+    return s?.kind === "valid" ? [s.result] : [];
+  });
   const ok = mine.filter((f) => f.status === "ok").length;
   const failed = mine.length - ok;
   return {

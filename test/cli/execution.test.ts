@@ -25,6 +25,7 @@ writeFileSync(
 model small = conv4 pool flatten dense8 dense10
 experiment "Short" { epochs 2 }
 experiment "Long" { sweep epochs [1, 2, 3] }
+experiment "Wide" { maps 8 }
 `,
 );
 
@@ -54,6 +55,7 @@ describe("cnnp run --only", { timeout: 120_000 }, () => {
     expect(statusOf(results)).toMatchObject([
       { title: "Short", done: 1, missing: 0 },
       { title: "Long", done: 2, missing: 1 },
+      { title: "Wide", done: 0, missing: 1 },
     ]);
     // The rest of "Long" is its 3-epoch job alone.
     const rest = cnnp("run", file, "--only", "Long", "--results", results, "--dry-run");
@@ -77,12 +79,18 @@ describe("cnnp status, results and site after cnnp run --backend", { timeout: 12
     expect(short.rows[0].metrics["test.accuracy"].n).toBe(1);
     expect(JSON.parse(report.out).environment.backends.map((b: { name: string }) => b.name)).toEqual(["wasm"]);
 
-    // A second run of another experiment under the pipeline's own back end: both are found.
-    expect(cnnp("run", file, "--only", "Long", "--results", results, "--workers", "1").code).toBe(0);
+    // A second run, of another experiment, under the pipeline's own back end: both are found.
+    expect(cnnp("run", file, "--only", "Wide", "--results", results, "--workers", "1").code).toBe(0);
     expect(statusOf(results)).toMatchObject([
       { title: "Short", done: 1, missing: 0 },
-      { title: "Long", done: 3, missing: 0 },
+      { title: "Long", done: 2, missing: 1 },
+      { title: "Wide", done: 1, missing: 0 },
     ]);
+    const both = JSON.parse(cnnp("results", file, "--results", results, "--json").out);
+    expect(both.status).toMatchObject({ jobs: 4, ok: 3, missing: 1 });
+    const names = both.environment.backends.map((b: { name: string }) => b.name);
+    expect(names).toContain("wasm");
+    expect(names).toHaveLength(2);
   });
 });
 
