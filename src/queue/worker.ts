@@ -23,6 +23,9 @@ export interface RunningWorker {
   interrupt(): void;
 }
 
+/** How long a stopping worker waits for Redis once its runs in flight are over. */
+const closeGraceMs = 3000;
+
 /** This worker's name in the queue, in results and in the coordinator's display. */
 export const workerName = `${hostname()}:${process.pid}`;
 
@@ -47,7 +50,22 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
     return t;
   };
 
+  /** Runs being trained now, and who waits for there to be none. */
+  let inFlight = 0;
+  const waitingForIdle: (() => void)[] = [];
+  const whenIdle = () =>
+    inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => waitingForIdle.push(r));
+
   const processor = async (job: BullJob<QueuedRun>): Promise<QueuedResult> => {
+    inFlight++;
+    try {
+      return await train(job);
+    } finally {
+      if (--inFlight === 0) for (const r of waitingForIdle.splice(0)) r();
+    }
+  };
+
+  const train = async (job: BullJob<QueuedRun>): Promise<QueuedResult> => {
     const run = job.data;
     if (run?.protocol !== protocol)
       throw new UnrecoverableError(
@@ -99,12 +117,46 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
   });
   worker.on("error", outageReporter(opts.target, opts.log));
 
-  let closing: Promise<void> | null = null;
+  // BullMQ's close waits on Redis (to hand back the runs and quit its connections) and can wait for
+  // ever when Redis is gone, so no stop awaits it unbounded: a first Ctrl-C waits for the runs in
+  // flight, then gives close a few seconds; a second one stops at once.
+  let stopped!: () => void;
+  let failed!: (e: unknown) => void;
+  const over = new Promise<void>((ok, fail) => {
+    stopped = ok;
+    failed = fail;
+  });
+  let stopping = false;
+  let forced = false;
+  /** Takes no more runs, waits for the runs in flight, then gives close a few seconds. */
+  const stopGently = async () => {
+    // Resolves once the runs in flight are handed back and Redis let go.
+    const closed = worker.close().catch(() => {});
+    await whenIdle();
+    let late: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      closed.then(() => false),
+      new Promise<boolean>((r) => {
+        late = setTimeout(() => r(true), closeGraceMs);
+      }),
+    ]);
+    clearTimeout(late);
+    if (gaveUp && !forced)
+      opts.log(
+        `the queue did not answer within ${closeGraceMs / 1000} s; stopping without it (a run it did not hear back about goes to another worker)`,
+      );
+    stopped();
+  };
   const stop = (force: boolean) => {
     if (force) {
+      forced = true;
       for (const t of trainers) t.kill();
-      closing = worker.close(true);
-    } else closing ??= worker.close();
+      worker.close(true).catch(() => {});
+      stopped();
+    } else if (!stopping && !forced) {
+      stopping = true;
+      void stopGently();
+    }
   };
   let signals = 0;
   const interrupt = () => {
@@ -120,14 +172,18 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
     }
   };
   await worker.waitUntilReady();
-  const running = worker.run();
+  // The main loop ends when the worker closes; it rejects only on a bug.
+  worker.run().then(() => stop(false), failed);
   opts.log(
     `${workerName}: waiting for runs on ${opts.target.shown} (${opts.concurrency} at a time; back end for auto runs: ${opts.backend}; data checksum ${opts.data.checksum.slice(0, 12)}…). Ctrl-C stops`,
   );
   const finished = (async () => {
-    await running;
-    await closing;
-    for (const t of trainers) t.close();
+    await over;
+    for (const t of trainers)
+      if (forced) t.kill();
+      else t.close();
+    // Drops both Redis connections and their reconnect timers, whatever close got to.
+    worker.disconnect().catch(() => {});
     return code;
   })();
   return { finished, interrupt };

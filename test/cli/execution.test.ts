@@ -77,7 +77,9 @@ describe("cnnp status, results and site after cnnp run --backend", { timeout: 12
     expect(short.status).toMatchObject({ ok: 1, missing: 0 });
     expect(short.rows[0]).toMatchObject({ ok: 1, missing: 0, backends: ["wasm"] });
     expect(short.rows[0].metrics["test.accuracy"].n).toBe(1);
-    expect(JSON.parse(report.out).environment.backends.map((b: { name: string }) => b.name)).toEqual(["wasm"]);
+    expect(JSON.parse(report.out).environment.backends.map((b: { name: string }) => b.name)).toEqual([
+      "wasm",
+    ]);
 
     // A second run, of another experiment, under the pipeline's own back end: both are found.
     expect(cnnp("run", file, "--only", "Wide", "--results", results, "--workers", "1").code).toBe(0);
@@ -97,7 +99,10 @@ describe("cnnp status, results and site after cnnp run --backend", { timeout: 12
 describe("cnnp run outside a terminal", { timeout: 120_000 }, () => {
   it("prints a progress line with jobs, steps, elapsed time, ETA and each run's epoch at the interval asked", () => {
     const slow = join(dir, "slow.cnnp");
-    writeFileSync(slow, "data fashion_mnist train 4096 test 64\nmodel conv8 pool flatten dense16 dense10\nepochs 3\n");
+    writeFileSync(
+      slow,
+      "data fashion_mnist train 4096 test 64\nmodel conv8 pool flatten dense16 dense10\nepochs 3\n",
+    );
     const r = cnnp("run", slow, "--results", join(dir, "slow"), "--workers", "1", "--progress", "1");
     expect(r.code).toBe(0);
     const lines = r.err.split("\n").filter((l) => l.startsWith("progress: "));

@@ -28,7 +28,10 @@ describe("the queue executor", { timeout: 60_000 }, () => {
     const { url, server } = await startRedis();
     servers.push(server);
     const target = parseQueueUrl(url) as QueueTarget;
-    const c = compile("data fashion_mnist train 64 test 32\nmodel conv4 pool dense10\nrepeat 2\n", "bad.cnnp");
+    const c = compile(
+      "data fashion_mnist train 64 test 32\nmodel conv4 pool dense10\nrepeat 2\n",
+      "bad.cnnp",
+    );
     if (!c.pipeline) throw new Error("the test pipeline does not compile");
     const p = plan(c.pipeline);
     const results = mkdtempSync(join(tmpdir(), "cnnp-coord-"));
@@ -67,7 +70,8 @@ describe("the queue executor", { timeout: 60_000 }, () => {
       for (const j of u.jobs) {
         const s = store.read(j.id);
         expect(s.kind).toBe("valid");
-        if (s.kind !== "valid" || s.result.status !== "failed") throw new Error(`job ${j.id}: not recorded as failed`);
+        if (s.kind !== "valid" || s.result.status !== "failed")
+          throw new Error(`job ${j.id}: not recorded as failed`);
         expect(s.result.error).toMatch(/^the worker elsewhere:1 returned a result that is not valid \(/);
       }
   });

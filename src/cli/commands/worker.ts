@@ -50,10 +50,15 @@ export async function workerCommand(opts: WorkerCommandOptions, io: Io): Promise
   const onSignal = () => running.interrupt();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  let code: number;
   try {
-    return await running.finished;
+    code = await running.finished;
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
   }
+  // A stop that did not wait for Redis leaves BullMQ's timers (lock renewal, stalled checks,
+  // reconnects) behind, which would keep the process alive: end it, unless it ends by itself.
+  setTimeout(() => process.exit(code), 500).unref();
+  return code;
 }
