@@ -1,8 +1,8 @@
 import type { Question } from "../check/types.js";
 import type { PlannedExperiment } from "../plan/types.js";
 import type { OkResult } from "../store/schema.js";
-import { metricValues } from "./build.js";
 import { metricKey, metricNames, pmn, show, showP } from "./format.js";
+import { metricValues } from "./metrics.js";
 import type { Curve, MetricKey, Row } from "./schema.js";
 import { compare } from "./stats.js";
 

@@ -5,6 +5,7 @@ import type { Stored } from "../store/store.js";
 import { answersOf } from "./answers.js";
 import { chartsOf } from "./charts.js";
 import { type Conclusions, writeConclusions } from "./conclusions.js";
+import { metricValues } from "./metrics.js";
 import {
   type Curve,
   type Environment,
@@ -16,21 +17,6 @@ import {
   type Study,
 } from "./schema.js";
 import { compare, summarize } from "./stats.js";
-
-/** A finished job's value of each metric (validation ones only when there was validation data). */
-export function metricValues(r: OkResult): Partial<Record<MetricKey, number>> {
-  return {
-    "time.total": r.time.train,
-    "time.per_epoch": r.time.perEpoch,
-    "time.per_sample": r.time.perSample,
-    "test.loss": r.test.loss,
-    "test.accuracy": r.test.accuracy,
-    "train.loss": r.train.loss,
-    "train.accuracy": r.train.accuracy,
-    ...(r.val ? { "val.loss": r.val.loss, "val.accuracy": r.val.accuracy } : {}),
-    epochs_trained: r.epochsTrained,
-  };
-}
 
 /** What kind of experiment this is, which picks its conclusion template. */
 export function kindOf(e: CheckedExperiment): ExperimentKind {
@@ -247,7 +233,11 @@ function tally<T>(items: T[], key: (t: T) => string): Map<string, { item: T; job
   return m;
 }
 
-/** Which hosts, back ends, data and pipeline versions the results came from, with job counts. */
+/**
+ * Which hosts, back ends, data and pipeline versions the results came from, with job counts, and
+ * which host ran how many finished jobs on which back end. Given the plan's results only, so a
+ * results folder shared with other pipelines changes nothing.
+ */
 export function environmentOf(files: ResultFile[]): Environment {
   const oks = files.filter((f): f is OkResult => f.status === "ok");
   return {
@@ -269,5 +259,8 @@ export function environmentOf(files: ResultFile[]): Environment {
       dirty: item.source.git?.dirty ?? false,
       jobs,
     })),
+    byHostAndBackend: [...tally(oks, (f) => JSON.stringify([f.host.hostname, f.backend.name])).values()].map(
+      ({ item, jobs }) => ({ host: item.host.hostname, backend: item.backend.name, jobs }),
+    ),
   };
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
 
 /**
- * The report: what `cnnp site` hands the Astro site and `cnnp results --json` prints. The site's
- * content collections parse it with these schemas (and the result files with the store's), so the
- * pages and the CLI read one definition.
+ * The report: what `cnnp site` hands the Astro site and `cnnp results --json` prints. It is the
+ * site's one input: its content collections parse it with these schemas, so the pages and the CLI
+ * read one definition, computed from the plan's results only.
  */
 
 /** A metric over one configuration's repeats. */
@@ -161,6 +161,8 @@ export const environment = z.object({
   sources: z.array(
     z.object({ file: z.string(), commit: z.string().nullable(), dirty: z.boolean(), ...counted }),
   ),
+  /** Finished jobs per host (its name) and back end. */
+  byHostAndBackend: z.array(z.object({ host: z.string(), backend: z.string(), ...counted })),
 });
 
 export const study = z.object({

@@ -1,17 +1,23 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Study } from "../../src/report/schema.js";
+import type { OkResult, ResultFile } from "../../src/store/schema.js";
 
 /**
  * The report site end to end: a small real pipeline is trained (one experiment left out, so its
  * jobs are missing), `cnnp site --serve` builds and serves it, and headless Chromium reads every
- * page. Screenshots land in test/.tmp/screenshots/ for review.
+ * page. Another pipeline writes to the same results folder, and must show nowhere. The numbers on
+ * the pages are checked against ones computed here from the result files. Screenshots land in
+ * test/.tmp/screenshots/ for review.
  */
 const dir = join("test", ".tmp", `site-${process.pid}`);
 const shots = join("test", ".tmp", "screenshots");
 const file = join(dir, "small.cnnp");
+/** Another pipeline that shares the results folder. */
+const other = join(dir, "other.cnnp");
 const results = join(dir, "results");
 const out = join(dir, "site");
 const port = 4600 + (process.pid % 300);
@@ -26,6 +32,8 @@ const experiments = [
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 let serverLog = "";
+/** `cnnp results --json` of the small pipeline. */
+let report: Study;
 
 function cnnp(...args: string[]) {
   const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
@@ -63,10 +71,27 @@ experiment "Not run" {
 }
 `,
   );
+  writeFileSync(
+    other,
+    `data fashion_mnist train 256 test 100
+epochs 1
+repeat 1
+model tiny = conv4 pool flatten dense10
+
+experiment "Other" {
+  sweep maps [2, 4]
+}
+`,
+  );
   for (const only of ["Maps", "Epochs"]) {
     const r = cnnp("run", file, "--only", only, "--results", results);
     expect(r.code, r.err).toBe(0);
   }
+  const r = cnnp("run", other, "--results", results);
+  expect(r.code, r.err).toBe(0);
+  const json = cnnp("results", file, "--results", results, "--json");
+  expect(json.code, json.err).toBe(0);
+  report = JSON.parse(json.out);
   server = spawn(
     process.execPath,
     ["dist/cli/main.js", "site", file, "--results", results, "--out", out, "--serve", "--port", String(port)],
@@ -103,6 +128,48 @@ afterAll(async () => {
 });
 
 const url = (path: string) => `http://127.0.0.1:${port}${path}`;
+
+/** Every result file in the folder, of either pipeline. */
+function resultFiles(): ResultFile[] {
+  const jobs = join(results, "jobs");
+  return readdirSync(jobs)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => JSON.parse(readFileSync(join(jobs, f), "utf8")) as ResultFile);
+}
+
+/** The small pipeline's finished jobs, read from the result files. */
+const mine = () => resultFiles().filter((f) => f.source.file === file);
+
+/** Per configuration of an experiment: its test accuracies, mean and sample sd, as `0.1234 ± 0.0012, n = 2`. */
+function accuracies(experiment: number): { index: number; mean: number; text: string }[] {
+  const by = new Map<number, number[]>();
+  for (const f of mine())
+    if (f.status === "ok" && f.experiment === experiment)
+      by.set(f.configuration, [...(by.get(f.configuration) ?? []), (f as OkResult).test.accuracy]);
+  return [...by].map(([index, xs]) => {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+    return { index, mean, text: `${mean.toFixed(4)} ± ${sd.toFixed(4)}, n = ${xs.length}` };
+  });
+}
+
+/** A table's body as text, cell by cell, found by its caption. */
+async function tableRows(page: Page, caption: string): Promise<string[][]> {
+  return page
+    .locator("table", { has: page.locator("caption", { hasText: caption }) })
+    .locator("tbody tr")
+    .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? "").trim())));
+}
+
+/** The answers as a page shows them: `question: answer`. */
+async function answersOn(page: Page): Promise<{ question: string; answer: string }[]> {
+  return page.locator("li:has(> code)").evaluateAll((lis) =>
+    lis.map((li) => {
+      const question = li.querySelector("code")?.textContent ?? "";
+      return { question, answer: (li.textContent ?? "").trim().slice(question.length).replace(/^:\s*/, "") };
+    }),
+  );
+}
 
 describe("the report site", { timeout: 120_000 }, () => {
   it("builds the pages and says where", () => {
@@ -148,10 +215,31 @@ describe("the report site", { timeout: 120_000 }, () => {
       }
       if (e.slug === "maps")
         expect(await page.locator("p.note").textContent()).toMatch(/^Best here: maps \d\.$/);
-      if (e.slug === "epochs") {
+      if (e.slug === "epochs")
         expect(await page.locator("figure.chart[data-kind=curves-loss]").count()).toBe(1);
-        expect(conclusion).toContain("best epochs by test.accuracy");
+      // The answers: the ones `cnnp results --json` gives, and right by the result files.
+      const answers = await answersOn(page);
+      const reported = report.experiments.find((x) => x.slug === e.slug)?.answers;
+      expect(answers).toEqual(reported);
+      if (e.slug === "maps") {
+        // find min maps where test.accuracy >= 0.2 (configurations: maps 4, maps 8)
+        const rows = accuracies(1).sort((a, b) => a.index - b.index);
+        expect(rows).toHaveLength(2);
+        const pass = rows.find((r) => r.mean >= 0.2);
+        const answer = answers[0]?.answer ?? "";
+        const expected = pass
+          ? `maps ${[4, 8][pass.index]} (test accuracy ${pass.text})`
+          : "none of the values tried meets test accuracy >= 0.2";
+        expect(answer.slice(0, expected.length)).toBe(expected);
       }
+      if (e.slug === "epochs") {
+        // find best epochs by test.accuracy (configurations: epochs 1, 2, 3)
+        const [best, next] = accuracies(2).sort((a, b) => b.mean - a.mean);
+        const answer = answers[0]?.answer ?? "";
+        const expected = `epochs ${(best?.index ?? 0) + 1}: test accuracy ${best?.text}; next, epochs ${(next?.index ?? 0) + 1}: test accuracy ${next?.text} (`;
+        expect(answer.slice(0, expected.length)).toBe(expected);
+      }
+      if (e.slug === "not-run") expect(answers).toEqual([]);
       // Reads on a phone: nothing but the table scrolls sideways.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(1);
@@ -193,13 +281,42 @@ describe("the report site", { timeout: 120_000 }, () => {
     expect(both.err).toContain("give one of --json, --markdown and --csv");
   });
 
-  it("shows the environment: hosts, back ends, data checksum", async () => {
+  it("shows the environment of this pipeline's jobs only: hosts, back ends, data, what ran where", async () => {
+    const files = mine();
+    const oks = files.filter((f): f is OkResult => f.status === "ok");
+    // The other pipeline's two jobs are in the folder too.
+    expect(resultFiles().length - files.length).toBe(2);
+    expect(files).toHaveLength(report.status.ok + report.status.failed);
+    const count = (keys: string[]) => {
+      const m = new Map<string, number>();
+      for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+      return [...m].sort();
+    };
     const page = await (browser as Browser).newPage();
     await page.goto(url("/environment/"));
     const text = (await page.locator("main").textContent()) ?? "";
     expect(text).toMatch(/native|wasm/);
     expect(text).toMatch(/[0-9a-f]{64}/);
+    expect(text).toContain(`Where the study's ${files.length} finished jobs ran`);
     expect(await page.locator("table").count()).toBe(5);
+    const hosts = await tableRows(page, "Machines that ran jobs");
+    expect(hosts.map((r) => [r[0], Number(r.at(-1))]).sort()).toEqual(
+      count(files.map((f) => f.host.hostname)),
+    );
+    const backends = await tableRows(page, "back ends that trained jobs");
+    expect(backends.map((r) => [r[0], Number(r.at(-1))]).sort()).toEqual(
+      count(oks.map((f) => f.backend.name)),
+    );
+    const where = await tableRows(page, "Finished jobs per host and back end");
+    expect(where.map((r) => [`${r[0]} ${r[1]}`, Number(r[2])]).sort()).toEqual(
+      count(oks.map((f) => `${f.host.hostname} ${f.backend.name}`)),
+    );
+    const data = await tableRows(page, "Fashion-MNIST as the jobs read it");
+    expect(data.map((r) => [r[1], Number(r.at(-1))]).sort()).toEqual(
+      count(files.map((f) => f.data.checksum)),
+    );
+    const sources = await tableRows(page, "The pipeline file and git commit each job came from");
+    expect(sources.map((r) => [r[0], Number(r.at(-1))])).toEqual([[file, files.length]]);
     await page.screenshot({ path: join(shots, "environment.png"), fullPage: true });
     await page.close();
   });

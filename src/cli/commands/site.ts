@@ -43,7 +43,6 @@ export async function siteCommand(file: string, opts: SiteOptions, io: Io): Prom
   const studyPath = join(work, "study.json");
   writeFileSync(studyPath, JSON.stringify(studySchema.parse(study)));
   process.env.CNNP_STUDY = studyPath;
-  process.env.CNNP_RESULTS_DIR = resolve(opts.results ?? "results");
   const astro = await import("astro");
   // Astro imports its server-side build from the outDir, so that must sit where the project's
   // node_modules resolve: build under site/.build/<pid>, then move the pages to --out.
