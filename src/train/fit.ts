@@ -1,5 +1,6 @@
-import type { DataSpec, ModelSpec, Monitor, TrainingSpec } from "../check/types.js";
+import type { DataSpec, ModelSpec, TrainingSpec } from "../check/types.js";
 import type { Dataset } from "../data/fashion-mnist.js";
+import { EarlyStopping } from "./early-stopping.js";
 import { buildNetwork, type Network } from "./network.js";
 import { Rng, streams } from "./rng.js";
 import { batchesPerEpoch, trainSplit } from "./split.js";
@@ -93,42 +94,6 @@ function evaluate(net: Network, slice: Slice, shape: [number, number, number]): 
   };
 }
 
-/** Keras' EarlyStopping: stop once `monitor` has not improved by `minDelta` for `patience` epochs. */
-class EarlyStop {
-  private best: number;
-  private wait = 0;
-  private readonly higher: boolean;
-
-  constructor(
-    readonly monitor: Monitor,
-    readonly patience: number,
-    readonly minDelta: number,
-  ) {
-    this.higher = monitor.endsWith("accuracy");
-    this.best = this.higher ? -Infinity : Infinity;
-  }
-
-  /** Returns true when training should stop after this epoch. */
-  update(r: EpochRecord, epochIndex: number): boolean {
-    const value =
-      this.monitor === "loss"
-        ? r.loss
-        : this.monitor === "accuracy"
-          ? r.accuracy
-          : this.monitor === "val_loss"
-            ? r.val?.loss
-            : r.val?.accuracy;
-    if (value === undefined) return false;
-    this.wait++;
-    const d = Math.abs(this.minDelta);
-    if (this.higher ? value - d > this.best : value + d < this.best) {
-      this.best = value;
-      this.wait = 0;
-    }
-    return this.wait >= this.patience && epochIndex > 0;
-  }
-}
-
 /**
  * Trains one run like Keras' `fit` and evaluates on the test set at the requested epochs. The
  * back end must be selected first. Everything random comes from `req.seed`.
@@ -157,9 +122,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   const order = new Int32Array(train.count).map((_, i) => i);
   const batches = batchesPerEpoch(splitAt, t);
   const evalAt = new Set(req.evaluateAt);
-  const stopper = t.earlyStopping
-    ? new EarlyStop(t.earlyStopping.monitor, t.earlyStopping.patience, t.earlyStopping.minDelta)
-    : null;
+  const stopper = t.earlyStopping ? new EarlyStopping(t.earlyStopping) : null;
   const records: EpochRecord[] = [];
   let stoppedEpoch: number | null = null;
   try {
@@ -198,7 +161,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
         test: null,
         seconds,
       };
-      const stop = stopper?.update(record, e) ?? false;
+      const stop = stopper?.atEpochEnd(record) ?? false;
       if (stop) stoppedEpoch = e + 1;
       if (evalAt.has(e + 1) || stop || e + 1 === req.epochs) record.test = evaluate(net, test, shape);
       records.push(record);
