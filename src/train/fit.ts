@@ -19,6 +19,8 @@ export interface FitRequest {
 }
 
 export interface FitHooks {
+  /** Called once the network is built, before the first step (Keras' on_train_begin). */
+  onStart?: (net: Network) => void;
   onBatch?: (p: Progress) => void;
   onEpoch?: (r: EpochRecord) => void;
 }
@@ -126,6 +128,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   const records: EpochRecord[] = [];
   let stoppedEpoch: number | null = null;
   try {
+    hooks.onStart?.(net);
     for (let e = 0; e < req.epochs; e++) {
       const t0 = performance.now();
       if (t.shuffle) shuffleRng.shuffle(order);

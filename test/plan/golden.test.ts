@@ -16,7 +16,9 @@ describe("plan output matches the golden files", () => {
       if (!c.pipeline) throw new Error("no pipeline");
       const text = `${planToText(plan(c.pipeline))}\n`;
       const golden = `test/golden/${name}.plan.txt`;
-      if (update || !existsSync(golden)) writeFileSync(golden, text);
+      if (update) writeFileSync(golden, text);
+      else if (!existsSync(golden))
+        throw new Error(`${golden} is missing: write it with \`npm run golden\` and review it`);
       expect(text).toBe(readFileSync(golden, "utf8"));
     });
   }

@@ -7,7 +7,7 @@ import type { ExperimentReport, Row } from "../../src/report/schema.js";
 import { compare, summarize } from "../../src/report/stats.js";
 import { csvOf, tableOf } from "../../src/report/tables.js";
 
-type Partial = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "notes">;
+type Draft = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "notes">;
 
 /** A row from test accuracies given by hand (loss 1 - accuracy, 1 s per run). */
 function row(index: number, label: string, accs: number[], base: number[] | null, missing = 0): Row {
@@ -44,7 +44,7 @@ function row(index: number, label: string, accs: number[], base: number[] | null
   };
 }
 
-function experiment(rows: Row[], extra: Partial<Partial> = {}): Partial {
+function experiment(rows: Row[], extra: Partial<Draft> = {}): Draft {
   return {
     number: 1,
     title: "Maps",
@@ -112,6 +112,25 @@ describe("conclusions", () => {
     expect(out.conclusion).toBe("Ours: maps 64 wins with 0.8600 ± 0.0082, n = 4.");
     expect(out.notes).toEqual(["Best: maps 64; baseline 0.8000 ± 0.0082, n = 4."]);
     await expect(writeConclusions(join(dir, "nope"))).rejects.toThrow(/nope: no such templates folder/);
+  });
+
+  it("repeatability: says by the F-test on the runs whether one configuration's spread is narrower", async () => {
+    const w = await writeConclusions();
+    const write = (on: number[], off: number[]) => {
+      const rows = [row(0, "shuffle on", on, null), row(1, "shuffle off", off, on)];
+      return w.write(experiment(rows, { kind: "repeatability" }), [], [on, off]).conclusion;
+    };
+    // stats.test.ts' F-test case over 1000: variances 617.5e-6 and 312.5e-6, two-sided p = 0.399.
+    const wide = [0.61, 0.61, 0.55, 0.59, 0.565, 0.57];
+    const narrow = [0.56, 0.55, 0.58, 0.55, 0.56, 0.59, 0.55, 0.59];
+    expect(write(wide, narrow)).toContain(
+      "The spreads of shuffle off and shuffle on do not differ beyond chance (F-test, p = 0.399).",
+    );
+    // Standard deviations 0.079 and 0.0008: F = 10,000 on (4, 4) df.
+    expect(write([0.8, 0.9, 0.7, 0.85, 0.75], [0.8, 0.801, 0.799, 0.8005, 0.7995])).toContain(
+      "The spread of shuffle off is narrower than that of shuffle on beyond chance (F-test, p < 0.001).",
+    );
+    expect(write(wide, narrow)).toContain("Over 6 runs of shuffle on, changing nothing but the seed");
   });
 
   it("shows missing rows as missing in the table and the CSV, never as numbers", () => {
