@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { check } from "./check/check.js";
-import type { CheckedPipeline } from "./check/types.js";
+import type { Answers, CheckedPipeline } from "./check/types.js";
 import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { parse } from "./dsl/parse.js";
 
@@ -16,9 +16,9 @@ export interface Compiled {
  * Parses and checks pipeline text. Syntax errors do not stop the checks, so one run reports every
  * mistake; statements that did not parse are left out of the checks. Never throws.
  */
-export function compile(source: string, file: string): Compiled {
+export function compile(source: string, file: string, answers: Answers = new Map()): Compiled {
   const parsed = parse(source, file);
-  const checked = check(parsed.ast, source);
+  const checked = check(parsed.ast, source, answers);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort(byPosition);
   const unique = diagnostics.filter(
     (d, i) =>
@@ -37,9 +37,13 @@ export function compile(source: string, file: string): Compiled {
 export class FileError extends Error {}
 
 export async function compileFile(path: string): Promise<Compiled> {
-  let source: string;
+  return compile(await readSource(path), path);
+}
+
+/** A pipeline file's text; a FileError that says why when it cannot be read. */
+export async function readSource(path: string): Promise<string> {
   try {
-    source = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (e) {
     const why =
       (e as NodeJS.ErrnoException).code === "ENOENT"
@@ -49,5 +53,4 @@ export async function compileFile(path: string): Promise<Compiled> {
           : (e as Error).message;
     throw new FileError(`cannot read ${path}: ${why}`);
   }
-  return compile(source, path);
 }

@@ -1,5 +1,5 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
-import type { Statement, SweepItem, Value } from "../dsl/ast.js";
+import type { AnswerUse, Statement, SweepItem, Value } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
 import type { ModelRegistry, Template } from "./models.js";
 import { isDiagnostic, type SweepName, scalarReaders, sweepable } from "./settings.js";
@@ -10,6 +10,8 @@ export interface AxisEntry {
   value: unknown;
   shown: SweepValue;
   span: Span;
+  /** Set when the value is another experiment's answer. */
+  from?: AnswerUse;
 }
 
 export interface ReadAxis {
@@ -42,6 +44,13 @@ export function shownValue(v: unknown): SweepValue {
 }
 
 function readEntry(name: SweepName, v: Value, models: ModelRegistry): AxisEntry | Diagnostic {
+  const e = readValueOf(name, v, models);
+  return !isDiagnostic(e) && v.kind !== "string" && v.kind !== "reference" && v.from
+    ? { ...e, from: v.from }
+    : e;
+}
+
+function readValueOf(name: SweepName, v: Value, models: ModelRegistry): AxisEntry | Diagnostic {
   if (name === "model") {
     if (v.kind !== "word") return error("E103", v.span, "a model sweep lists model names");
     if (!models.has(v.value))

@@ -3,8 +3,9 @@ import { type Diagnostic, error, startOfFile } from "../diagnostics/diagnostic.j
 import type { Pipeline, Statement } from "../dsl/ast.js";
 import { checkExperiment, checkUnusedModels, newContext } from "./experiment.js";
 import { ModelRegistry } from "./models.js";
+import { resolveReferences } from "./references.js";
 import { readScope } from "./scope.js";
-import type { CheckedExperiment, CheckedPipeline } from "./types.js";
+import type { Answers, CheckedExperiment, CheckedPipeline } from "./types.js";
 
 export interface CheckResult {
   pipeline: CheckedPipeline;
@@ -23,9 +24,12 @@ function registerModels(statements: Statement[], models: ModelRegistry): void {
 
 /**
  * Checks a parsed pipeline and expands it into experiments and configurations. Every problem found
- * is returned; experiments with errors are left out of the result.
+ * is returned; experiments with errors are left out of the result. `answers` are the answers known
+ * so far to the questions other experiments use (`epochs from "6.2"`): a value without one is a
+ * stand-in, and its configurations wait.
  */
-export function check(ast: Pipeline, source: string): CheckResult {
+export function check(ast: Pipeline, source: string, answers: Answers = new Map()): CheckResult {
+  const refs = resolveReferences(ast, source, answers);
   const diagnostics: Diagnostic[] = [];
   const models = new ModelRegistry(diagnostics);
   registerModels(ast.statements, models);
@@ -72,5 +76,11 @@ export function check(ast: Pipeline, source: string): CheckResult {
     slugs.set(e.slug, n);
     if (n > 1) e.slug = `${e.slug}-${n}`;
   }
-  return { pipeline: { file: ast.file, source, experiments }, diagnostics };
+  // The stand-ins of references already reported would only draw the same complaint again.
+  const inside = (d: Diagnostic) =>
+    refs.silenced.some((s) => d.span.offset >= s.offset && d.span.endOffset <= s.endOffset);
+  return {
+    pipeline: { file: ast.file, source, experiments, dependencies: refs.dependencies },
+    diagnostics: [...refs.diagnostics, ...diagnostics.filter((d) => !inside(d))],
+  };
 }

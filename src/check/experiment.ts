@@ -1,4 +1,5 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
+import type { AnswerUse } from "../dsl/ast.js";
 import { type AxisEntry, type ReadAxis, readAxis, shownValue } from "./axes.js";
 import {
   type Materialized,
@@ -116,16 +117,22 @@ function fixedSummary(
 }
 
 /** Settings of a block: Keras' defaults, then the file's, then the experiment's own. */
-function mergeSettings(file: Scope, exp: Scope): { settings: Settings; spans: Map<string, Span> } {
+function mergeSettings(
+  file: Scope,
+  exp: Scope,
+): { settings: Settings; spans: Map<string, Span>; uses: Map<string, AnswerUse> } {
   const settings: Settings = { ...defaults };
   const spans = new Map<string, Span>();
+  const uses = new Map<string, AnswerUse>();
   for (const scope of exp === file ? [file] : [file, exp]) {
     for (const [k, v] of scope.settings) {
       (settings as unknown as Record<string, unknown>)[k] = v.value;
       spans.set(k, v.span);
+      if (v.from) uses.set(k, v.from);
+      else uses.delete(k);
     }
   }
-  return { settings, spans };
+  return { settings, spans, uses };
 }
 
 function withEntry(
@@ -186,7 +193,7 @@ export function checkExperiment(
 ): CheckedExperiment | null {
   const before = ctx.diagnostics.length;
   const { diagnostics } = ctx;
-  const { settings, spans } = mergeSettings(file, exp);
+  const { settings, spans, uses: settingUses } = mergeSettings(file, exp);
   const axes: ReadAxis[] = [];
   const sweptAt = new Map<string, Span>();
   for (const s of exp.sweeps) {
@@ -232,20 +239,32 @@ export function checkExperiment(
     if (s.dropout !== undefined) o.dropout = s.dropout;
     const model = { t: base };
     const values: Record<string, SweepValue> = {};
+    const uses: Configuration["uses"] = [...settingUses].map(([name, from]) => ({
+      name,
+      value: shownValue((settings as unknown as Record<string, unknown>)[name]),
+      from,
+    }));
     combo.forEach((row, k) => {
       row.forEach((entry, j) => {
         const name = axes[k]?.names[j];
         if (!name) return;
         withEntry(s, name, entry, o, model);
         values[name] = entry.shown;
+        if (entry.from) uses.push({ name, value: entry.shown, from: entry.from });
       });
     });
     if (!model.t) continue;
     const m = build(model.t, o, s, ctx);
     if (!m) continue;
+    const waiting = uses.some((u) => !u.from.resolved);
+    // A value still waiting for its answer is shown as where it will come from.
+    const shownOf = (k: string, v: SweepValue) => {
+      const u = uses.find((x) => x.name === k && !x.from.resolved);
+      return u ? `${k} from "${u.from.experiment}"` : `${k} ${show(v)}`;
+    };
     const label =
       Object.entries(values)
-        .map(([k, v]) => `${k} ${show(v)}`)
+        .map(([k, v]) => shownOf(k, v))
         .join(", ") || m.model.name;
     configurations.push({
       index: configurations.length,
@@ -266,6 +285,8 @@ export function checkExperiment(
       data: s.data,
       backend: s.backend,
       seed: s.seed,
+      uses,
+      waiting,
     });
   }
   if (ctx.diagnostics.length > before) return null;
@@ -283,7 +304,9 @@ export function checkExperiment(
     span: exp.span,
     axes: axes.map((a) => ({
       names: a.names,
-      values: a.rows.map((r) => r.map((e) => e.shown)),
+      values: a.rows.map((r) =>
+        r.map((e) => (e.from && !e.from.resolved ? `from "${e.from.experiment}"` : e.shown)),
+      ),
       span: a.span,
     })),
     fixed: fixedSummary(settings, swept, base?.name),

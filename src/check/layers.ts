@@ -1,5 +1,5 @@
 import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
-import type { LayerArg, LayerRef, Value } from "../dsl/ast.js";
+import { type LayerArg, type LayerRef, type Value, valueText } from "../dsl/ast.js";
 import { closest, didYouMean } from "../util/suggest.js";
 import { type Activation, activations, type LayerSpec, type Padding } from "./types.js";
 
@@ -103,9 +103,7 @@ function readArg(arg: LayerArg, allowed: (keyof Options)[], out: Options): Diagn
   return undefined;
 }
 
-function spanText(v: Value): string {
-  return v.kind === "number" ? v.raw : v.value;
-}
+const spanText = valueText;
 
 /** Parses one layer word, e.g. `conv32x5(padding=same)`, `pool3`, `dense10`, `dropout0.25`. */
 export function parseLayer(ref: LayerRef): Parsed {

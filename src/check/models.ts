@@ -1,5 +1,5 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
-import type { LayerRef, ModelExpr, Statement } from "../dsl/ast.js";
+import { type LayerRef, type ModelExpr, type Statement, valueText } from "../dsl/ast.js";
 import { closest, didYouMean } from "../util/suggest.js";
 import { type LayerDraft, parseLayer } from "./layers.js";
 import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
@@ -196,9 +196,7 @@ function looksLikeLayer(word: string): boolean {
 }
 
 function layerText(ref: LayerRef): string {
-  const args = ref.args.map(
-    (a) => `${a.key ? `${a.key.value}=` : ""}${a.value.kind === "number" ? a.value.raw : a.value.value}`,
-  );
+  const args = ref.args.map((a) => `${a.key ? `${a.key.value}=` : ""}${valueText(a.value)}`);
   return args.length > 0 ? `${ref.name.value}(${args.join(", ")})` : ref.name.value;
 }
 

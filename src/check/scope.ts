@@ -1,5 +1,5 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
-import type { Name, Statement } from "../dsl/ast.js";
+import type { AnswerUse, Name, Statement } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
 import type { ModelRegistry, Template } from "./models.js";
 import { isDiagnostic, isSettingName, readSetting, type SettingName, settingNames } from "./settings.js";
@@ -10,6 +10,8 @@ type Of<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
 export interface Stated {
   value: unknown;
   span: Span;
+  /** Set when the value is another experiment's answer. */
+  from?: AnswerUse;
 }
 
 /** What one block (the file, or an experiment) states. */
@@ -102,5 +104,10 @@ function readOneSetting(s: Of<"setting">, scope: Scope, diagnostics: Diagnostic[
   }
   const value = readSetting(name, s.args, s.name.span);
   if (isDiagnostic(value)) diagnostics.push(value);
-  else scope.settings.set(name, { value, span: s.span });
+  else {
+    const from = s.args
+      .map((a) => (a.kind === "string" || a.kind === "reference" ? undefined : a.from))
+      .find((f) => f);
+    scope.settings.set(name, from ? { value, span: s.span, from } : { value, span: s.span });
+  }
 }

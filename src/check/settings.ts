@@ -1,5 +1,5 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
-import type { Value } from "../dsl/ast.js";
+import { type Value, valueText } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
 import {
   type Backend,
@@ -73,9 +73,7 @@ export function isDiagnostic(x: unknown): x is Diagnostic {
   return typeof x === "object" && x !== null && "code" in x && "severity" in x;
 }
 
-function shown(v: Value): string {
-  return v.kind === "number" ? v.raw : v.value;
-}
+const shown = valueText;
 
 export function wholeNumber(v: Value, min: number, what: string): Read<number> {
   if (v.kind !== "number") return error("E103", v.span, `${what} must be a whole number, not '${shown(v)}'`);

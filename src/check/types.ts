@@ -1,4 +1,5 @@
 import type { Span } from "../diagnostics/diagnostic.js";
+import type { AnswerUse } from "../dsl/ast.js";
 
 export const activations = [
   "relu",
@@ -102,6 +103,10 @@ export interface Configuration {
   backend: Backend;
   /** Seed of the first repeat; repeat r uses seed + r. */
   seed: number;
+  /** The values that are other experiments' answers (`epochs from "6.2"`), usually none. */
+  uses: { name: string; value: SweepValue; from: AnswerUse }[];
+  /** One of them has no answer yet: its value is a stand-in, and the configuration is not trained. */
+  waiting: boolean;
 }
 
 export const metrics = [
@@ -167,4 +172,30 @@ export interface CheckedPipeline {
   file: string;
   source: string;
   experiments: CheckedExperiment[];
+  /** Which experiments use which others' answers. */
+  dependencies: Dependency[];
+}
+
+/** A question's answer, as the report computed it from finished results. */
+export interface Answer {
+  /** Null while there is none (no results yet, or no value tried meets the condition). */
+  value: SweepValue | null;
+  /** How it was reached (`the best epoch by val.loss, mean of 5 runs`), or why there is none. */
+  detail: string;
+}
+
+/** Known answers: experiment title, then the question's target (`epoch`, `maps`, ...). */
+export type Answers = Map<string, Map<string, Answer>>;
+
+/** Experiment `from` uses the answer of experiment `to` (titles). */
+export interface Dependency {
+  from: string;
+  to: string;
+  /** The setting or swept name the answer is for. */
+  name: string;
+  /** The question, as written: `find best epoch by val.loss`. */
+  question: string;
+  /** The question's target. */
+  target: string;
+  span: Span;
 }

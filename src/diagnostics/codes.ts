@@ -77,6 +77,22 @@ export const codes = {
     title: "unknown baseline",
     hint: "Name a configuration the experiment's sweeps produce, e.g. `baseline maps 32`.",
   },
+  E124: {
+    title: "unknown experiment in a reference",
+    hint: 'Name the experiment by its title or the number it starts with: `epochs from "6.2"`.',
+  },
+  E125: {
+    title: "no answer of that kind",
+    hint: "The experiment referred to needs a `find` question about the name the value is for.",
+  },
+  E126: {
+    title: "experiments that wait on each other",
+    hint: "An experiment cannot use an answer that depends on its own results.",
+  },
+  E127: {
+    title: "reference outside an experiment",
+    hint: "Only an experiment can use another experiment's answer.",
+  },
   E201: { title: "cannot read file", hint: "Check the path and the file's permissions." },
 } as const;
 

@@ -1,11 +1,28 @@
 import type { Span } from "../diagnostics/diagnostic.js";
 
+/**
+ * Where a value came from when it stands for another experiment's answer: check/references.ts
+ * writes the answer (or, until there is one, a stand-in) in place of the `from "..."` reference.
+ */
+export interface AnswerUse {
+  /** The answering experiment's title. */
+  experiment: string;
+  /** Its question, as written: `find best epoch by val.loss`. */
+  question: string;
+  /** False while the question has no answer: the value is a stand-in, never trained. */
+  resolved: boolean;
+  /** How the answer was reached, e.g. `the best epoch by val.loss, mean of 5 runs`. */
+  detail: string;
+}
+
 /** A literal value as written, with where it was written. */
 export type Value =
-  | { kind: "number"; value: number; raw: string; span: Span }
-  | { kind: "word"; value: string; span: Span }
-  | { kind: "mask"; value: string; span: Span }
-  | { kind: "string"; value: string; span: Span };
+  | { kind: "number"; value: number; raw: string; span: Span; from?: AnswerUse }
+  | { kind: "word"; value: string; span: Span; from?: AnswerUse }
+  | { kind: "mask"; value: string; span: Span; from?: AnswerUse }
+  | { kind: "string"; value: string; span: Span }
+  /** `from "6.2 Early stopping"`: the answer of another experiment's question (see check/references). */
+  | { kind: "reference"; experiment: Name; span: Span };
 
 /** A name as written (setting, sweep, model, metric). */
 export interface Name {
@@ -70,4 +87,11 @@ export interface Pipeline {
   /** The path the text came from, as given by the user. */
   file: string;
   statements: Statement[];
+}
+
+/** A value as the author wrote it (strings without their quotes). */
+export function valueText(v: Value): string {
+  if (v.kind === "number") return v.raw;
+  if (v.kind === "reference") return `from ${JSON.stringify(v.experiment.value)}`;
+  return v.value;
 }

@@ -214,6 +214,17 @@ export type ValueCstChildren = {
   MaskLiteral?: IToken[];
   StringLiteral?: IToken[];
   name?: NameCstNode[];
+  reference?: ReferenceCstNode[];
+};
+
+export interface ReferenceCstNode extends CstNode {
+  name: "reference";
+  children: ReferenceCstChildren;
+}
+
+export type ReferenceCstChildren = {
+  Kw_from: IToken[];
+  StringLiteral: IToken[];
 };
 
 export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
@@ -234,4 +245,5 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   setting(children: SettingCstChildren, param?: IN): OUT;
   name(children: NameCstChildren, param?: IN): OUT;
   value(children: ValueCstChildren, param?: IN): OUT;
+  reference(children: ReferenceCstChildren, param?: IN): OUT;
 }

@@ -53,7 +53,8 @@ const messages: IParserErrorMessageProvider = {
  *   find       := 'find' NAME name ('where' NAME COMPARISON value | 'by' NAME NAME?)
  *   note       := 'note' (TEXT | STRING)
  *   setting    := (NAME | 'mask' | 'maps') value*
- *   value      := NUMBER | MASK | STRING | name            name := NAME | 'mask' | 'maps' | 'model'
+ *   value      := NUMBER | MASK | STRING | name | reference  name := NAME | 'mask' | 'maps' | 'model'
+ *   reference  := 'from' STRING                                 another experiment's answer
  *
  * Inside brackets and parentheses new lines are ignored (the parse step drops them), so long
  * sweeps may span lines.
@@ -246,7 +247,13 @@ export class CnnpParser extends CstParser {
       { ALT: () => this.CONSUME(T.MaskLiteral) },
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.SUBRULE(this.name) },
+      { ALT: () => this.SUBRULE(this.reference) },
     ]);
+  });
+
+  private reference = this.RULE("reference", () => {
+    this.CONSUME(T.From);
+    this.CONSUME(T.StringLiteral);
   });
 }
 

@@ -1,9 +1,14 @@
-import type { LayerRef, ModelExpr, Statement, SweepItem, Value } from "./ast.js";
+import {
+  type LayerRef,
+  type ModelExpr,
+  type Statement,
+  type SweepItem,
+  type Value,
+  valueText,
+} from "./ast.js";
 
 function value(v: Value): string {
-  if (v.kind === "number") return v.raw;
-  if (v.kind === "string") return JSON.stringify(v.value);
-  return v.value;
+  return v.kind === "string" ? JSON.stringify(v.value) : valueText(v);
 }
 
 function layer(l: LayerRef): string {

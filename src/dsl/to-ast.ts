@@ -268,7 +268,14 @@ class AstBuilder extends Base implements RuleMethods {
     const str = tok(c.StringLiteral);
     if (str) return { kind: "string", value: unquote(str.image), span: tokenSpan(str) };
     const name = this.one(c.name, this.name);
-    return name ? { kind: "word", value: name.value, span: name.span } : undefined;
+    if (name) return { kind: "word", value: name.value, span: name.span };
+    return this.one(c.reference, this.reference);
+  }
+
+  reference(c: Cst.ReferenceCstChildren, span: Span): Value | undefined {
+    const title = tok(c.StringLiteral);
+    if (!title) return undefined;
+    return { kind: "reference", experiment: { value: unquote(title.image), span: tokenSpan(title) }, span };
   }
 }
 

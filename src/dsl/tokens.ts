@@ -27,6 +27,8 @@ export const After = keyword("after");
 export const Step = keyword("step");
 export const Where = keyword("where");
 export const By = keyword("by");
+/** `from "6.2 ..."`: another experiment's answer as a value. */
+export const From = keyword("from");
 
 export const WhiteSpace = createToken({
   name: "WhiteSpace",
@@ -101,6 +103,7 @@ export const keywords = [
   Step,
   Where,
   By,
+  From,
 ];
 
 /**

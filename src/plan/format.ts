@@ -1,6 +1,6 @@
 import { formatSummary } from "../check/shapes.js";
 import type { SweepValue } from "../check/types.js";
-import type { Plan } from "./types.js";
+import type { Plan, PlannedExperiment } from "./types.js";
 
 const fmt = new Intl.NumberFormat("en-US");
 
@@ -18,6 +18,22 @@ function showValues(values: SweepValue[][]): string {
   return values.map((v) => (v.length === 1 ? show(v[0]) : `(${v.map(show).join(", ")})`)).join(", ");
 }
 
+/** Each distinct answer an experiment uses: where from, and its value or why there is none yet. */
+export function usesOf(e: PlannedExperiment): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const c of e.configurations)
+    for (const u of c.uses) {
+      const where = `${u.name} from "${u.from.experiment}" (${u.from.question})`;
+      const text = u.from.resolved
+        ? `${where}: ${show(u.value)}, ${u.from.detail}`
+        : `${where}: no answer yet (${u.from.detail})`;
+      if (!seen.has(text)) out.push(text);
+      seen.add(text);
+    }
+  return out;
+}
+
 /** The plan as `cnnp plan --json` prints it: stable field names the site and scripts rely on. */
 export function planToJson(p: Plan): unknown {
   return {
@@ -29,6 +45,8 @@ export function planToJson(p: Plan): unknown {
       slug: e.slug,
       configurations: e.configurations.length,
       jobs: e.jobs.length,
+      waiting: e.waiting,
+      uses: usesOf(e),
       repeat: e.repeat,
       epochs: e.epochs,
       varied: e.axes.map((a) => ({ names: a.names, values: a.values })),
@@ -44,6 +62,7 @@ export function planToJson(p: Plan): unknown {
         data: c.data,
         backend: c.backend,
         seed: c.seed,
+        waiting: c.waiting,
       })),
     })),
     models: p.models.map((m) => ({
@@ -76,10 +95,25 @@ export function planToText(p: Plan): string {
         .map(([k, v]) => `${k} ${v}`)
         .join("; ")}`,
     );
+    const ready = e.configurations.length - e.waiting.configurations;
     out.push(
-      `   jobs    ${e.configurations.length} configuration${e.configurations.length === 1 ? "" : "s"} x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${fmt.format(e.jobs.length)} jobs; epochs to train ${fmt.format(e.epochs.planned)} (naive ${fmt.format(e.epochs.naive)})`,
+      `   jobs    ${ready} configuration${ready === 1 ? "" : "s"} x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${fmt.format(e.jobs.length)} jobs; epochs to train ${fmt.format(e.epochs.planned)} (naive ${fmt.format(e.epochs.naive)})`,
     );
     for (const q of e.questions) out.push(`   asks    find ${q.text}`);
+    for (const u of usesOf(e)) out.push(`   uses    ${u}`);
+    if (e.waiting.configurations > 0) {
+      const on = [
+        ...new Set(
+          e.configurations.flatMap((c) =>
+            c.uses.filter((u) => !u.from.resolved).map((u) => u.from.experiment),
+          ),
+        ),
+      ];
+      const w = e.waiting.configurations;
+      out.push(
+        `   waits   ${w} configuration${w === 1 ? "" : "s"} (${fmt.format(e.waiting.jobs)} jobs) cannot be planned until ${on.map((t) => `"${t}"`).join(" and ")} answer${on.length === 1 ? "s" : ""}; cnnp run trains ${on.length === 1 ? "it" : "them"} first`,
+      );
+    }
   }
   out.push("", "Models");
   for (const m of p.models) {

@@ -47,7 +47,14 @@ export function plan(checked: CheckedPipeline, opts: PlanOptions = {}): Plan {
   for (const e of checked.experiments) {
     const jobs: Job[] = [];
     const runsHere = new Map<string, number>();
+    const waiting = { configurations: 0, jobs: 0 };
     for (const c of e.configurations) {
+      // Its value is a stand-in until the answer it uses is known: nothing to train yet.
+      if (c.waiting) {
+        waiting.configurations++;
+        waiting.jobs += e.repeat;
+        continue;
+      }
       const key = modelKey(c.model);
       const known = models.get(key);
       if (!known) {
@@ -106,7 +113,7 @@ export function plan(checked: CheckedPipeline, opts: PlanOptions = {}): Plan {
     }
     const naive = jobs.reduce((n, j) => n + j.epochs, 0);
     const planned = [...runsHere.values()].reduce((a, b) => a + b, 0);
-    experiments.push({ ...e, jobs, epochs: { naive, planned } });
+    experiments.push({ ...e, jobs, waiting, epochs: { naive, planned } });
   }
   for (const run of runs.values()) {
     run.training = { ...run.training, epochs: run.epochs };

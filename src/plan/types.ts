@@ -53,7 +53,10 @@ export interface PlannedModel {
 }
 
 export interface PlannedExperiment extends CheckedExperiment {
+  /** The jobs of the configurations that can be trained (not waiting for another's answer). */
   jobs: Job[];
+  /** Configurations waiting for another experiment's answer, and the jobs they will have. */
+  waiting: { configurations: number; jobs: number };
   /** Epochs trained if every job trained alone, and with shared runs. */
   epochs: { naive: number; planned: number };
 }

@@ -7,6 +7,7 @@ import { chartsOf } from "./charts.js";
 import { type Conclusions, writeConclusions } from "./conclusions.js";
 import { metricValues } from "./metrics.js";
 import {
+  type Answer,
   type Curve,
   type Environment,
   type ExperimentKind,
@@ -15,6 +16,7 @@ import {
   metricKeys,
   type Row,
   type Study,
+  type Use,
 } from "./schema.js";
 import { compare, summarize } from "./stats.js";
 
@@ -57,6 +59,7 @@ function rowsOf(e: PlannedExperiment, results: Map<string, Stored>): { rows: Row
       label: c.label,
       values: c.values,
       baseline: c.index === e.baseline,
+      waiting: c.waiting,
       planned: jobs.length,
       ok: done.length,
       failed,
@@ -84,6 +87,20 @@ function rowsOf(e: PlannedExperiment, results: Map<string, Stored>): { rows: Row
     };
   }
   return { rows, oks };
+}
+
+/** The values the experiment takes from others' answers, each once, and where they came from. */
+function usesOf(e: PlannedExperiment): Use[] {
+  const out = new Map<string, Use>();
+  for (const c of e.configurations)
+    for (const u of c.uses) {
+      const { experiment, question, resolved, detail } = u.from;
+      const text = resolved
+        ? `${u.name} ${u.value}: ${detail}, in "${experiment}"`
+        : `${u.name} from "${experiment}" (${question}): no answer yet, as ${detail}; its configurations wait`;
+      out.set(text, { name: u.name, value: resolved ? u.value : null, experiment, question, text });
+    }
+  return [...out.values()];
 }
 
 /** Mean curves per configuration, over the repeats that reached each epoch. */
@@ -114,6 +131,12 @@ function curvesOf(e: PlannedExperiment, oks: OkResult[][]): Curve[] {
       return { label: c.label, epochs };
     })
     .filter((c) => c.epochs.length > 0);
+}
+
+/** An experiment's answers from whatever results exist (what other experiments' references use). */
+export function answersFromResults(e: PlannedExperiment, results: Map<string, Stored>): Answer[] {
+  const { rows, oks } = rowsOf(e, results);
+  return answersOf(e, rows, curvesOf(e, oks), oks);
 }
 
 /** The lines of the pipeline from the experiment's first line to its closing brace. */
@@ -167,6 +190,7 @@ export async function buildStudy(
       ok: rows.reduce((n, r) => n + r.ok, 0),
       failed: rows.reduce((n, r) => n + r.failed, 0),
       missing: rows.reduce((n, r) => n + r.missing, 0),
+      waiting: e.waiting.jobs,
     };
     const partial = {
       number: e.number,
@@ -184,6 +208,7 @@ export async function buildStudy(
       rows,
       curves,
       answers,
+      uses: usesOf(e),
       status,
     };
     const { conclusion, notes } = writer.write(

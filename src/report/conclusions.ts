@@ -114,7 +114,7 @@ export function contextOf(r: Partial, accuracies: number[][] = []) {
     rows: r.rows.map(rowView),
     results: withResults.length,
     single: r.rows.length === 1,
-    complete: r.status.missing === 0 && r.status.failed === 0,
+    complete: r.status.missing === 0 && r.status.failed === 0 && r.status.waiting === 0,
     status: r.status,
     failedRows: r.rows
       .filter((x) => x.failed > 0)
@@ -131,6 +131,7 @@ export function contextOf(r: Partial, accuracies: number[][] = []) {
     spread,
     spreadTest,
     answers: r.answers,
+    uses: r.uses,
     overfit,
     stopped,
     fastest: fastest

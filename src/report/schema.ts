@@ -44,6 +44,34 @@ export const metricKeys = [
 ] as const;
 export type MetricKey = (typeof metricKeys)[number];
 
+/** The answer to one of an experiment's `find` questions. */
+export const answer = z.object({
+  /** As the checker normalised it: `best epoch by val.loss`. */
+  question: z.string(),
+  /** In words, with its uncertainty. */
+  answer: z.string(),
+  /** What the question is about: a swept name, or `epoch`. */
+  target: z.string(),
+  /** The value other experiments use (`epochs from "..."`); null until every job has finished. */
+  value: z.union([z.string(), z.number(), z.boolean()]).nullable(),
+  /** How the value was reached, or why there is none. */
+  detail: z.string(),
+});
+export type Answer = z.infer<typeof answer>;
+
+/** A value an experiment takes from another experiment's answer. */
+export const use = z.object({
+  /** The setting or swept name it is for. */
+  name: z.string(),
+  /** Null while the answer is not known (the configurations using it wait). */
+  value: z.union([z.string(), z.number(), z.boolean()]).nullable(),
+  experiment: z.string(),
+  question: z.string(),
+  /** `epochs 16: the best epoch by val loss, mean of 5 runs, in "6.2 ..."`. */
+  text: z.string(),
+});
+export type Use = z.infer<typeof use>;
+
 export const row = z.object({
   index: z.number().int().nonnegative(),
   /** `maps 16`, or `baseline` when nothing is swept. */
@@ -51,6 +79,8 @@ export const row = z.object({
   /** The swept values of this row, by name. */
   values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   baseline: z.boolean(),
+  /** Waits for another experiment's answer: nothing is planned for it yet. */
+  waiting: z.boolean(),
   /** Repeats planned, finished, failed, and not run (or not valid) yet. */
   planned: z.number().int().nonnegative(),
   ok: z.number().int().nonnegative(),
@@ -116,7 +146,9 @@ export const experimentReport = z.object({
   columns: z.array(z.enum(metricKeys)),
   rows: z.array(row),
   curves: z.array(curve),
-  answers: z.array(z.object({ question: z.string(), answer: z.string() })),
+  answers: z.array(answer),
+  /** The values this experiment takes from other experiments' answers. */
+  uses: z.array(use),
   /** Sentences written by the experiment's template from the statistics. */
   conclusion: z.string(),
   /** Its first sentence, for the index. */
@@ -129,6 +161,8 @@ export const experimentReport = z.object({
     ok: z.number().int(),
     failed: z.number().int(),
     missing: z.number().int(),
+    /** Jobs not planned yet: their configurations wait for another experiment's answer. */
+    waiting: z.number().int(),
   }),
 });
 

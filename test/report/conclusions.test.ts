@@ -23,6 +23,7 @@ function row(index: number, label: string, accs: number[], base: number[] | null
     label,
     values: { maps: Number(label.split(" ")[1]) },
     baseline: base === null,
+    waiting: false,
     planned: accs.length + missing,
     ok: accs.length,
     failed: 0,
@@ -59,11 +60,13 @@ function experiment(rows: Row[], extra: Partial<Draft> = {}): Draft {
     rows,
     curves: [],
     answers: [],
+    uses: [],
     status: {
       jobs: rows.reduce((n, r) => n + r.planned, 0),
       ok: rows.reduce((n, r) => n + r.ok, 0),
       failed: 0,
       missing: rows.reduce((n, r) => n + r.missing, 0),
+      waiting: 0,
     },
     ...extra,
   };

@@ -1,10 +1,11 @@
-import type { Backend } from "../../check/types.js";
-import { compileFile } from "../../compile.js";
+import type { Backend, CheckedPipeline } from "../../check/types.js";
+import { readSource } from "../../compile.js";
 import { loadFashionMnist } from "../../data/fashion-mnist.js";
 import { DataError } from "../../data/idx.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { planWithResults } from "../../execute/contexts.js";
 import type { Plan } from "../../plan/types.js";
+import { compileWithAnswers, type PlanAndResults } from "../../report/resolve.js";
 import { ResultStore, type Stored } from "../../store/store.js";
 import type { Io } from "../io.js";
 
@@ -19,12 +20,15 @@ export async function planOfFile(
   opts: { results?: string; data?: string; backend?: Backend },
   io: Io,
 ): Promise<{ plan: Plan; source: string; store: ResultStore; lookup: (jobId: string) => Stored } | number> {
-  const c = await compileFile(file);
-  if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
-  if (!c.pipeline) return 1;
+  const source = await readSource(file);
   const store = new ResultStore(opts.results ?? "results");
+  const resolved = (planOf: (p: CheckedPipeline) => PlanAndResults) => {
+    const { compiled: c, planned } = compileWithAnswers(source, file, planOf);
+    if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, source, { color: io.color }));
+    return planned ? { ...planned, source, store } : 1;
+  };
   if (opts.data === undefined && opts.backend === undefined)
-    return { ...planWithResults(c.pipeline, store), source: c.source, store };
+    return resolved((p) => planWithResults(p, store));
   // Job ids include the data's checksum: the official one unless --data names other files.
   let dataChecksum: string | undefined;
   if (opts.data !== undefined) {
@@ -40,5 +44,5 @@ export async function planOfFile(
     ...(dataChecksum ? { dataChecksum } : {}),
     ...(opts.backend ? { backend: opts.backend } : {}),
   };
-  return { ...planWithResults(c.pipeline, store, explicit), source: c.source, store };
+  return resolved((p) => planWithResults(p, store, explicit));
 }

@@ -29,8 +29,10 @@ export async function resultsCommand(file: string, opts: ResultsOptions, io: Io)
     const t = tableOf(e);
     const body = opts.markdown ? markdownOf(t) : textOf(t);
     // The conclusion holds the answers to the experiment's questions.
+    const uses = e.uses.map((u) => (opts.markdown ? `- ${u.text}` : `uses: ${u.text}`));
     return [
       opts.markdown ? `## ${e.title}\n\n${t.caption}\n` : `${e.title}\n${t.caption}`,
+      ...(uses.length > 0 ? [...uses, ...(opts.markdown ? [""] : [])] : []),
       body,
       "",
       e.conclusion,

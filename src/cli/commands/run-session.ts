@@ -31,10 +31,11 @@ export class RunSession {
   }
 
   /** Finished jobs' lines: `how` says where they came from ("done before: "...). */
-  report(files: ResultFile[], how = "", worker: string | null = null): void {
+  report(files: ResultFile[], how = "", worker: string | null = null, quiet = false): void {
     for (const f of files) {
       this.done++;
       if (f.status === "failed") this.failed++;
+      if (quiet) continue;
       const job = this.jobs.get(f.job);
       const on = worker && f.status === "ok" ? ` · on ${worker}` : "";
       const counter = `[${this.done}/${this.display.tracker.totalJobs}]`;

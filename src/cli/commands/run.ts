@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
-import type { Backend } from "../../check/types.js";
-import { compileFile } from "../../compile.js";
+import type { Backend, CheckedPipeline } from "../../check/types.js";
+import { compile, readSource } from "../../compile.js";
 import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
 import { DataError } from "../../data/idx.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
@@ -16,6 +16,7 @@ import type { Plan } from "../../plan/types.js";
 import { describeRedisError } from "../../queue/connect.js";
 import { QueueExecutor, Undeliverable } from "../../queue/coordinator.js";
 import { parseQueueUrl, type QueueTarget } from "../../queue/url.js";
+import { compileWithAnswers } from "../../report/resolve.js";
 import { ResultStore } from "../../store/store.js";
 import { LiveDisplay, PlainDisplay, Tracker } from "../display.js";
 import { wholeNumber } from "../flags.js";
@@ -75,12 +76,18 @@ interface Prepared {
   context: Omit<RunContext, "usedAt">;
   work: Pending;
   total: number;
+  /** The experiments run for `--only`: it and those whose answers it uses (all when undefined). */
+  selection: Set<number> | undefined;
+  /** A later pass, after answers came in: the jobs done before were printed by the first. */
+  again: boolean;
 }
 
 /** Compiles, loads the data, plans and finds the pending work; prints what it found. */
-async function prepare(file: string, opts: RunOptions, io: Io): Promise<Prepared | number> {
-  const c = await compileFile(file);
-  if (c.diagnostics.length > 0) io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
+async function prepare(file: string, opts: RunOptions, io: Io, again = false): Promise<Prepared | number> {
+  const source = await readSource(file);
+  const c = compile(source, file);
+  if (c.diagnostics.length > 0 && !again)
+    io.err(formatDiagnostics(c.diagnostics, file, c.source, { color: io.color }));
   if (!c.pipeline) return 1;
   const only = c.pipeline.experiments.find((e) => e.title === opts.only);
   if (opts.only !== undefined && !only) {
@@ -94,9 +101,19 @@ async function prepare(file: string, opts: RunOptions, io: Io): Promise<Prepared
     backend: opts.backend ?? null,
     data: { dir: data.dir, checksum: data.checksum, official: data.official },
   };
-  const p = plan(c.pipeline, planOptions(context));
   const store = new ResultStore(opts.results ?? "results");
-  const work = pendingWork(p, (id) => store.read(id), only ? new Set([only.number]) : undefined);
+  // With the answers the finished results give to the experiments that use others' answers.
+  const resolved = compileWithAnswers(source, file, (pipeline) => ({
+    plan: plan(pipeline, planOptions(context)),
+    lookup: (id) => store.read(id),
+  }));
+  if (!resolved.planned) {
+    io.err(formatDiagnostics(resolved.compiled.diagnostics, file, source, { color: io.color }));
+    return 1;
+  }
+  const p = resolved.planned.plan;
+  const selection = only ? withDependencies(only.title, c.pipeline) : undefined;
+  const work = pendingWork(p, (id) => store.read(id), selection);
   const total = work.selected.length + work.extra.length;
   const runs = new Set([...work.selected, ...work.extra].map((j) => j.run)).size;
   const official = data.official ? "" : " (not the official files)";
@@ -108,7 +125,21 @@ async function prepare(file: string, opts: RunOptions, io: Io): Promise<Prepared
     io.err(`removed ${swept} half-written result file${swept === 1 ? "" : "s"} left by an interrupted run`);
   for (const s of work.stored.values())
     if (s.kind === "invalid") io.err(`${s.path}: not a valid result (${s.why}); running the job again`);
-  return { p, store, data, context, work, total };
+  return { p, store, data, context, work, total, selection, again };
+}
+
+/** An experiment's number and those of the experiments whose answers it uses, all the way down. */
+function withDependencies(title: string, pipeline: CheckedPipeline): Set<number> {
+  const titles = new Set([title]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const d of pipeline.dependencies)
+      if (titles.has(d.from) && !titles.has(d.to)) {
+        titles.add(d.to);
+        grew = true;
+      }
+  }
+  return new Set(pipeline.experiments.filter((e) => titles.has(e.title)).map((e) => e.number));
 }
 
 function executorOf(flags: Flags, x: Prepared, backend: Backend | undefined): Executor {
@@ -182,8 +213,45 @@ async function train(
 export async function runCommand(file: string, opts: RunOptions, io: Io): Promise<number> {
   const flags = parseFlags(opts);
   if (typeof flags === "string") return usage(io, flags);
-  const x = await prepare(file, opts, io);
-  if (typeof x === "number") return x;
+  let x = await prepare(file, opts, io);
+  // Experiments that use others' answers wait for them: train what can be trained, then plan again
+  // with the answers its results give, until nothing new can be trained.
+  for (;;) {
+    if (typeof x === "number") return x;
+    const code = await trainPass(x, file, flags, opts, io);
+    const waiting = waitingOn(x);
+    if (code !== 0 || opts.dryRun || waiting.length === 0) return code;
+    const next = await prepare(file, opts, io, true);
+    if (typeof next === "number") return next;
+    if (next.work.units.length === 0) {
+      io.err(`still waiting for answers: ${waiting.join("; ")}`);
+      return code;
+    }
+    const found = next.p.experiments
+      .filter((e) => waiting.some((w) => w.startsWith(`"${e.title}"`)))
+      .flatMap((e) => e.configurations.flatMap((c) => c.uses.filter((u) => u.from.resolved)))
+      .map((u) => `${u.name} ${u.value} from "${u.from.experiment}" (${u.from.detail})`);
+    io.err(`answers now known: ${[...new Set(found)].join("; ")}; training what waited for them`);
+    x = next;
+  }
+}
+
+/** The experiments of the selection that still wait for answers, and for which. */
+function waitingOn(x: Prepared): string[] {
+  return x.p.experiments
+    .filter((e) => e.waiting.configurations > 0 && (!x.selection || x.selection.has(e.number)))
+    .map((e) => {
+      const on = new Set(
+        e.configurations.flatMap((c) =>
+          c.uses.filter((u) => !u.from.resolved).map((u) => `"${u.from.experiment}"`),
+        ),
+      );
+      return `"${e.title}" waits for ${[...on].join(" and ")}`;
+    });
+}
+
+/** One pass: trains the pending work the plan has now, and prints each job as it finishes. */
+async function trainPass(x: Prepared, file: string, flags: Flags, opts: RunOptions, io: Io): Promise<number> {
   const { work, store, total } = x;
   const workers = Math.min(flags.workers, Math.max(1, work.units.length));
   if (opts.dryRun) return dryRun(x, workers, new Claims(store.dir), io);
@@ -194,7 +262,7 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   const live = Boolean(process.stderr.isTTY) && !opts.json && work.units.length > 0;
   const display = live ? new LiveDisplay(io, tracker) : new PlainDisplay(io, tracker, flags.progressSeconds);
   const session = new RunSession(x.p, display, { json: Boolean(opts.json), trainCount: x.data.trainCount });
-  session.report(work.done, "done before: ");
+  session.report(work.done, "done before: ", null, x.again);
   const where = flags.queue
     ? `on the queue at ${flags.queue.target.shown} for cnnp workers (cnnp worker --queue URL)`
     : `on ${plural(workers, "worker process")}`;

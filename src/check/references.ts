@@ -1,0 +1,226 @@
+import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import type { AnswerUse, Pipeline, Statement, Value } from "../dsl/ast.js";
+import { closest } from "../util/suggest.js";
+import type { Answers, Dependency, SweepValue } from "./types.js";
+
+type Of<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
+type Reference = Extract<Value, { kind: "reference" }>;
+
+/** A reference as found in the AST, with the name it gives a value to. */
+interface Found {
+  ref: Reference;
+  name: string;
+  /** Replaces the reference in the AST. */
+  put: (v: Value) => void;
+}
+
+/** Every reference in a block's statements, with the name its value is for. */
+function referencesIn(statements: Statement[]): Found[] {
+  const out: Found[] = [];
+  for (const s of statements) {
+    if (s.kind === "setting")
+      s.args.forEach((a, i) => {
+        if (a.kind === "reference") out.push({ ref: a, name: s.name.value, put: (v) => (s.args[i] = v) });
+      });
+    if (s.kind === "sweep")
+      for (const item of s.items) {
+        if (item.kind === "value" && item.value.kind === "reference")
+          out.push({ ref: item.value, name: s.names[0]?.value ?? "", put: (v) => (item.value = v) });
+        if (item.kind === "tuple")
+          item.values.forEach((x, k) => {
+            if (x.kind === "reference")
+              out.push({ ref: x, name: s.names[k]?.value ?? "", put: (v) => (item.values[k] = v) });
+          });
+      }
+  }
+  return out;
+}
+
+/** Whether a question about `target` answers with a value for `name`. */
+const answersFor = (target: string, name: string) =>
+  target === name || (target === "epoch" && name === "epochs");
+
+/** The experiment a reference names: its exact title, or the number it starts with (`"6.2"`). */
+function findBlock(title: string, blocks: Of<"experiment">[]): Of<"experiment"> | undefined {
+  const exact = blocks.find((b) => b.title.value === title);
+  if (exact) return exact;
+  const numbered = blocks.filter((b) => b.title.value.startsWith(`${title} `));
+  return numbered.length === 1 ? numbered[0] : undefined;
+}
+
+/** A value of the answer's kind, with where it stands. */
+function answerValue(v: SweepValue, span: Span, from: AnswerUse): Value {
+  if (typeof v === "number") return { kind: "number", value: v, raw: String(v), span, from };
+  if (typeof v === "boolean") return { kind: "word", value: v ? "on" : "off", span, from };
+  if (/^[01](-[01])+$/.test(v)) return { kind: "mask", value: v, span, from };
+  return { kind: "word", value: v, span, from };
+}
+
+/**
+ * A value the question could answer with, standing in until it has an answer, so the experiment can
+ * be checked in full: the first value its experiment sweeps for the target (epoch 1 for `epoch`).
+ */
+function standIn(block: Of<"experiment">, target: string, span: Span, from: AnswerUse): Value {
+  for (const s of block.body) {
+    if (s.kind !== "sweep") continue;
+    const k = s.names.findIndex((n) => n.value === target);
+    const item = s.items[0];
+    if (k < 0 || !item) continue;
+    const v = item.kind === "tuple" ? item.values[k] : item.kind === "range" ? item.from : item.value;
+    if (v && v.kind !== "reference" && v.kind !== "string") return { ...v, span, from };
+  }
+  return { kind: "number", value: 1, raw: "1", span, from };
+}
+
+/** The source text of a statement: `find best epoch by val.loss`. */
+const textOf = (source: string, s: { span: Span }) =>
+  source.slice(s.span.offset, s.span.endOffset + 1).replace(/\s+/g, " ");
+
+/**
+ * Checks every `from "..."` reference (it names an experiment, that experiment asks a question
+ * whose answer fits, no experiment waits on itself) and writes into the AST, in each one's place,
+ * the answer when `answers` has one, else a stand-in marked unresolved. Returns the dependencies,
+ * and the spans of the references already reported, where the checker's complaints about the
+ * stand-in written there would only repeat them.
+ */
+export function resolveReferences(
+  ast: Pipeline,
+  source: string,
+  answers: Answers,
+): { diagnostics: Diagnostic[]; dependencies: Dependency[]; silenced: Span[] } {
+  const diagnostics: Diagnostic[] = [];
+  const dependencies: Dependency[] = [];
+  const silenced: Span[] = [];
+  /** A reference already reported: a stand-in whose own complaints are not worth repeating. */
+  const broken = (f: Found) => {
+    f.put({ kind: "number", value: 1, raw: "1", span: f.ref.span });
+    silenced.push(f.ref.span);
+  };
+  const blocks = ast.statements.filter((s): s is Of<"experiment"> => s.kind === "experiment");
+  const titles = blocks.map((b) => b.title.value);
+  for (const f of referencesIn(ast.statements)) {
+    diagnostics.push(
+      error(
+        "E127",
+        f.ref.span,
+        "another experiment's answer can only be used inside an experiment block",
+        "Move the setting into the experiment that uses the answer.",
+      ),
+    );
+    broken(f);
+  }
+  const pending: { block: Of<"experiment">; target: Of<"experiment">; found: Found; dep: Dependency }[] = [];
+  for (const block of blocks)
+    for (const found of referencesIn(block.body)) {
+      const { ref, name } = found;
+      const target = findBlock(ref.experiment.value, blocks);
+      if (!target) {
+        // A short name is near everything: suggest only for real titles.
+        const near = ref.experiment.value.length > 3 ? closest(ref.experiment.value, titles) : undefined;
+        diagnostics.push(
+          error(
+            "E124",
+            ref.experiment.span,
+            `no experiment is called "${ref.experiment.value}"`,
+            near
+              ? `Did you mean "${near}"?`
+              : `The experiments are: ${[...new Set(titles)].map((t) => `"${t}"`).join(", ")}.`,
+          ),
+        );
+        broken(found);
+        continue;
+      }
+      const finds = target.body.filter((s): s is Of<"find"> => s.kind === "find");
+      const question = finds.find((q) => answersFor(q.target.value, name));
+      if (!question) {
+        diagnostics.push(
+          error(
+            "E125",
+            ref.span,
+            `"${target.title.value}" asks no question whose answer is a value of '${name}'`,
+            finds.length > 0
+              ? `Its questions: ${finds.map((q) => `\`${textOf(source, q)}\``).join(", ")}. Add one about '${name}' to it, e.g. \`find best ${name === "epochs" ? "epoch by val.loss" : `${name} by test.accuracy`}\`.`
+              : `Add a question about '${name}' to it, e.g. \`find best ${name} by test.accuracy\`.`,
+            [{ span: target.title.span, message: "the experiment referred to" }],
+          ),
+        );
+        broken(found);
+        continue;
+      }
+      const dep: Dependency = {
+        from: block.title.value,
+        to: target.title.value,
+        name,
+        question: textOf(source, question),
+        target: question.target.value,
+        span: ref.span,
+      };
+      dependencies.push(dep);
+      pending.push({ block, target, found, dep });
+    }
+  diagnostics.push(...cycles(dependencies));
+  for (const { target, found, dep } of pending) {
+    const answer = answers.get(dep.to)?.get(dep.target);
+    if (answer && answer.value !== null) {
+      const from: AnswerUse = {
+        experiment: dep.to,
+        question: dep.question,
+        resolved: true,
+        detail: answer.detail,
+      };
+      found.put(answerValue(answer.value, found.ref.span, from));
+    } else
+      found.put(
+        standIn(
+          target,
+          dep.target,
+          found.ref.span,
+          unresolved(dep.to, dep.question, answer?.detail ?? "its jobs have not all finished"),
+        ),
+      );
+  }
+  return { diagnostics, dependencies, silenced };
+}
+
+function unresolved(experiment: string, question: string, detail: string): AnswerUse {
+  return { experiment, question, resolved: false, detail };
+}
+
+/** Experiments that wait, through their references, on their own answers. */
+function cycles(deps: Dependency[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const next = new Map<string, Dependency[]>();
+  for (const d of deps) next.set(d.from, [...(next.get(d.from) ?? []), d]);
+  const reported = new Set<Dependency>();
+  for (const start of deps) {
+    // Depth-first from the reference's target: a path back to its own experiment is a cycle.
+    const path: Dependency[] = [start];
+    const seen = new Set<string>();
+    const walk = (title: string): boolean => {
+      if (title === start.from) return true;
+      if (seen.has(title)) return false;
+      seen.add(title);
+      for (const d of next.get(title) ?? []) {
+        path.push(d);
+        if (walk(d.to)) return true;
+        path.pop();
+      }
+      return false;
+    };
+    if (reported.has(start) || !walk(start.to)) continue;
+    for (const d of path) reported.add(d);
+    const chain = [start.from, ...path.map((d) => d.to)].map((t) => `"${t}"`).join(" -> ");
+    out.push(
+      error(
+        "E126",
+        start.span,
+        start.from === start.to
+          ? `"${start.from}" cannot use its own answer`
+          : `these experiments wait on each other's answers: ${chain}`,
+        "Break the cycle: give one of them a value of its own.",
+        path.slice(1).map((d) => ({ span: d.span, message: `"${d.from}" uses "${d.to}" here` })),
+      ),
+    );
+  }
+  return out;
+}

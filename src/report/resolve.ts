@@ -1,0 +1,60 @@
+import type { Answers, CheckedPipeline } from "../check/types.js";
+import { type Compiled, compile } from "../compile.js";
+import type { Plan } from "../plan/types.js";
+import type { Stored } from "../store/store.js";
+import { answersFromResults } from "./build.js";
+
+/** A plan, and how to find each of its jobs' results. */
+export interface PlanAndResults {
+  plan: Plan;
+  lookup: (jobId: string) => Stored;
+}
+
+export interface Resolved {
+  compiled: Compiled;
+  /** Null when the pipeline has errors. */
+  planned: PlanAndResults | null;
+}
+
+/** The answers, from finished results, of the experiments whose answers others use. */
+function answersOf(checked: CheckedPipeline, planned: PlanAndResults): Answers {
+  const answers: Answers = new Map();
+  const wanted = new Set(checked.dependencies.map((d) => d.to));
+  for (const e of planned.plan.experiments) {
+    if (!wanted.has(e.title)) continue;
+    const results = new Map<string, Stored>();
+    for (const j of e.jobs) if (!results.has(j.id)) results.set(j.id, planned.lookup(j.id));
+    const byTarget = new Map(
+      answersFromResults(e, results).map((a) => [a.target, { value: a.value, detail: a.detail }]),
+    );
+    answers.set(e.title, byTarget);
+  }
+  return answers;
+}
+
+const same = (a: Answers, b: Answers) =>
+  JSON.stringify([...a].map(([t, m]) => [t, [...m]])) === JSON.stringify([...b].map(([t, m]) => [t, [...m]]));
+
+/**
+ * Compiles and plans a pipeline with every answer its references (`epochs from "6.2"`) can have
+ * from the finished results: compile, plan, answer the experiments referred to, and again with
+ * those answers, until nothing new is learnt. A chain of n references takes n + 1 rounds; what is
+ * still unanswered then waits. `planOf` plans a checked pipeline and finds its results.
+ */
+export function compileWithAnswers(
+  source: string,
+  file: string,
+  planOf: (pipeline: CheckedPipeline) => PlanAndResults,
+): Resolved {
+  let answers: Answers = new Map();
+  for (let round = 0; ; round++) {
+    const compiled = compile(source, file, answers);
+    if (!compiled.pipeline) return { compiled, planned: null };
+    const planned = planOf(compiled.pipeline);
+    if (compiled.pipeline.dependencies.length === 0) return { compiled, planned };
+    const next = answersOf(compiled.pipeline, planned);
+    // Cycles are errors, so answers settle along the chains within one round per experiment.
+    if (same(next, answers) || round > compiled.pipeline.experiments.length) return { compiled, planned };
+    answers = next;
+  }
+}

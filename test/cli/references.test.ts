@@ -1,0 +1,122 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Study } from "../../src/report/schema.js";
+import type { OkResult } from "../../src/store/schema.js";
+
+/** An experiment that trains for the epoch count another one finds, from the CLI. */
+const dir = join("test", ".tmp", `references-${process.pid}`);
+mkdirSync(dir, { recursive: true });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cnnp(...args: string[]) {
+  const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const file = join(dir, "chain.cnnp");
+writeFileSync(
+  file,
+  `data fashion_mnist train 320 test 128
+model small = conv4 pool flatten dense16 dense10
+learning_rate 0.05
+
+experiment "1. Early stopping" {
+  repeat 3
+  epochs 6
+  validation_split 0.25
+  find best epoch by val.loss
+}
+
+experiment "2. Final" {
+  sweep epochs [1, from "1."]
+}
+
+experiment "3. Unrelated" {
+  maps 8
+}
+`,
+);
+const results = join(dir, "results");
+
+describe("an experiment that uses another's answer", { timeout: 180_000 }, () => {
+  it("plans what waits, trains in dependency order under --only, and reports where the value came from", () => {
+    const before = cnnp("plan", file);
+    expect(before.code).toBe(0);
+    expect(before.out).toContain(
+      '   waits   1 configuration (1 jobs) cannot be planned until "1. Early stopping" answers; cnnp run trains it first',
+    );
+
+    // --only the user: the experiment it depends on is trained first, the unrelated one is not.
+    const run = cnnp("run", file, "--only", "2. Final", "--results", results, "--workers", "1");
+    expect(run.code, run.err).toBe(0);
+    expect(run.err).toMatch(/answers now known: epochs \d+ from "1\. Early stopping"/);
+
+    // The answer by hand: each run's epoch of lowest validation loss, their mean, rounded.
+    const files = readdirSync(join(results, "jobs"))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => JSON.parse(readFileSync(join(results, "jobs", f), "utf8")) as OkResult);
+    const first = files.filter((f) => f.experiment === 1);
+    expect(first).toHaveLength(3);
+    const bestEpochs = first.map((f) => {
+      const vals = f.history.map((h) => h.val?.loss ?? Number.POSITIVE_INFINITY);
+      return vals.indexOf(Math.min(...vals)) + 1;
+    });
+    const expected = Math.round(bestEpochs.reduce((a, b) => a + b, 0) / bestEpochs.length);
+    const final = files.filter((f) => f.experiment === 2);
+    expect(final.map((f) => f.epochs).sort()).toEqual([1, expected].sort());
+    expect(files.some((f) => f.experiment === 3)).toBe(false);
+
+    const json = cnnp("results", file, "--results", results, "--json");
+    expect(json.code, json.err).toBe(0);
+    const study = JSON.parse(json.out) as Study;
+    const [e1, e2, e3] = study.experiments;
+    expect(e1?.answers[0]).toMatchObject({ target: "epoch", value: expected });
+    expect(e2?.uses).toEqual([
+      {
+        name: "epochs",
+        value: expected,
+        experiment: "1. Early stopping",
+        question: "find best epoch by val.loss",
+        text: `epochs ${expected}: the best epoch by validation loss, mean of 3 runs, in "1. Early stopping"`,
+      },
+    ]);
+    expect(e2?.rows.map((r) => [r.label, r.ok, r.waiting])).toEqual([
+      ["epochs 1", 1, false],
+      [`epochs ${expected}`, 1, false],
+    ]);
+    expect(e2?.conclusion).toContain(`epochs ${expected}: the best epoch by validation loss, mean of 3 runs`);
+    expect(e3?.status).toMatchObject({ ok: 0, missing: 1 });
+  });
+
+  it("a reference to nothing and a cycle are located errors", () => {
+    const bad = join(dir, "bad.cnnp");
+    writeFileSync(
+      bad,
+      `model m = conv4 pool flatten dense10
+experiment "A" {
+  validation_split 0.2
+  epochs from "B"
+  find best epoch by val.loss
+}
+experiment "B" {
+  validation_split 0.2
+  epochs from "A"
+  find best epoch by val.loss
+}
+experiment "C" { epochs from "D" }
+`,
+    );
+    const r = cnnp("check", bad);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`error[E126]: these experiments wait on each other's answers: "A" -> "B" -> "A"`);
+    expect(r.err).toContain(`--> ${bad}:4:10`);
+    expect(r.err).toContain(`error[E124]: no experiment is called "D"`);
+    expect(r.err).toContain(`--> ${bad}:12:30`);
+  });
+});
