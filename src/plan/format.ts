@@ -80,7 +80,7 @@ export function planToText(p: Plan): string {
   const t = p.totals;
   const out: string[] = [];
   out.push(
-    `${p.file}: ${p.experiments.length} experiment${p.experiments.length === 1 ? "" : "s"}, ${fmt.format(t.configurations)} configurations, ${fmt.format(t.jobs)} jobs (${fmt.format(t.uniqueJobs)} distinct)`,
+    `${p.file}: ${p.experiments.length} experiment${p.experiments.length === 1 ? "" : "s"}, ${fmt.format(t.configurations)} configurations, ${fmt.format(t.jobs)} jobs (${fmt.format(t.uniqueJobs)} distinct)${t.waitingJobs > 0 ? `, and ${fmt.format(t.waitingJobs)} waiting for another experiment's answer` : ""}`,
   );
   const saved = t.epochsNaive > 0 ? Math.round((1 - t.epochsPlanned / t.epochsNaive) * 100) : 0;
   out.push(

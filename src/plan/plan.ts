@@ -129,6 +129,7 @@ export function plan(checked: CheckedPipeline, opts: PlanOptions = {}): Plan {
       configurations: experiments.reduce((n, e) => n + e.configurations.length, 0),
       jobs: experiments.reduce((n, e) => n + e.jobs.length, 0),
       uniqueJobs: jobIds.size,
+      waitingJobs: experiments.reduce((n, e) => n + e.waiting.jobs, 0),
       runs: allRuns.length,
       epochsNaive: experiments.reduce((n, e) => n + e.epochs.naive, 0),
       epochsPlanned: allRuns.reduce((n, r) => n + r.epochs, 0),

@@ -70,6 +70,8 @@ export interface Plan {
     configurations: number;
     jobs: number;
     uniqueJobs: number;
+    /** Jobs of configurations still waiting for another experiment's answer (not in `jobs`). */
+    waitingJobs: number;
     runs: number;
     epochsNaive: number;
     epochsPlanned: number;
