@@ -97,7 +97,7 @@ function usesOf(e: PlannedExperiment): Use[] {
       const { experiment, question, resolved, detail } = u.from;
       const text = resolved
         ? `${u.name} ${u.value}: ${detail}, in "${experiment}"`
-        : `${u.name} from "${experiment}" (${question}): no answer yet, as ${detail}; its configurations wait`;
+        : `${u.name} from "${experiment}" (${question}): no answer yet (${detail}); its configurations wait`;
       out.set(text, { name: u.name, value: resolved ? u.value : null, experiment, question, text });
     }
   return [...out.values()];
@@ -232,7 +232,13 @@ export async function buildStudy(
     file: p.file,
     title: titleOf(p.file),
     generatedAt: (opts.now ?? new Date()).toISOString(),
-    status: { jobs: jobs.size, ok, failed, missing: jobs.size - ok - failed },
+    status: {
+      jobs: jobs.size,
+      ok,
+      failed,
+      missing: jobs.size - ok - failed,
+      waiting: p.totals.waitingJobs,
+    },
     experiments,
     environment: environmentOf(mine),
   };

@@ -209,6 +209,8 @@ export const study = z.object({
     ok: z.number().int(),
     failed: z.number().int(),
     missing: z.number().int(),
+    /** Jobs not planned yet, waiting for other experiments' answers. */
+    waiting: z.number().int(),
   }),
   experiments: z.array(experimentReport),
   environment,

@@ -10,6 +10,7 @@ export interface Table {
 
 /** A cell for a row with no finished runs: say why, never show a zero. */
 function empty(r: Row): string {
+  if (r.waiting) return "waiting";
   if (r.failed > 0 && r.missing === 0) return "failed";
   if (r.failed > 0) return "failed / missing";
   return "missing";
@@ -37,7 +38,7 @@ export function tableOf(e: ExperimentReport): Table {
     ],
     rows: e.rows.map((r) => [
       `${r.label}${r.baseline && compared ? " (baseline)" : ""}`,
-      `${r.ok}/${r.planned}${r.failed > 0 ? ` (${r.failed} failed)` : ""}`,
+      r.waiting ? `0/${e.repeat}` : `${r.ok}/${r.planned}${r.failed > 0 ? ` (${r.failed} failed)` : ""}`,
       ...e.columns.map((c) => {
         const s = r.metrics[c];
         return s ? pm(c, s) : r.ok > 0 ? "–" : empty(r);

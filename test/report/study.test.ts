@@ -18,7 +18,14 @@ describe("the study's report before anything ran", () => {
     expect(r.status, r.stderr).toBe(0);
     const s = study.parse(JSON.parse(r.stdout));
     expect(s.experiments).toHaveLength(12);
-    expect(s.status).toEqual({ jobs: 177, ok: 0, failed: 0, missing: 177 });
+    // 7. Final model's row for the epoch count 6.2 finds waits for it: 5 jobs not planned yet.
+    expect(s.status).toEqual({ jobs: 172, ok: 0, failed: 0, missing: 172, waiting: 5 });
+    const final = s.experiments.find((e) => e.title === "7. Final model");
+    expect(final?.status).toMatchObject({ jobs: 10, waiting: 5 });
+    expect(final?.rows.map((r) => r.waiting)).toEqual([false, true, false]);
+    expect(final?.uses[0]?.text).toBe(
+      'epochs from "6.2 Early stopping on held-out validation data" (find best epoch by val.loss): no answer yet (no validation loss recorded per epoch yet); its configurations wait',
+    );
     expect(new Set(s.experiments.map((e) => e.kind))).toEqual(
       new Set(["platforms", "repeatability", "sweep", "ablation", "epochs", "early-stopping"]),
     );
