@@ -90,7 +90,10 @@ describe("an experiment that uses another's answer", { timeout: 180_000 }, () =>
       ["epochs 1", 1, false],
       [`epochs ${expected}`, 1, false],
     ]);
-    expect(e2?.conclusion).toContain(`epochs ${expected}: the best epoch by validation loss, mean of 3 runs`);
+    const text = cnnp("results", file, "--results", results);
+    expect(text.out).toContain(
+      `uses: epochs ${expected}: the best epoch by validation loss, mean of 3 runs, in "1. Early stopping"`,
+    );
     expect(e3?.status).toMatchObject({ ok: 0, missing: 1 });
   });
 
