@@ -41,9 +41,34 @@ export type SettingName = keyof Settings;
 /** Sizes of each data set's splits and its number of classes. */
 export const datasetInfo: Record<
   DatasetName,
-  { train: number; test: number; classes: number; input: [number, number, number] }
+  {
+    train: number;
+    test: number;
+    classes: number;
+    input: [number, number, number];
+    /** The name of each class, by label. */
+    classNames: string[];
+  }
 > = {
-  fashion_mnist: { train: 60000, test: 10000, classes: 10, input: [28, 28, 1] },
+  fashion_mnist: {
+    train: 60000,
+    test: 10000,
+    classes: 10,
+    input: [28, 28, 1],
+    // As the data set's authors name them (zalandoresearch/fashion-mnist's README).
+    classNames: [
+      "T-shirt/top",
+      "Trouser",
+      "Pullover",
+      "Dress",
+      "Coat",
+      "Sandal",
+      "Shirt",
+      "Sneaker",
+      "Bag",
+      "Ankle boot",
+    ],
+  },
 };
 
 /** Keras' defaults, and cnnp's where Keras has none (seed 1, so results can be cached and reproduced). */

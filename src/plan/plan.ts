@@ -5,7 +5,7 @@ import { contentHash } from "./hash.js";
 import type { Job, Plan, PlannedExperiment, PlannedModel, Run } from "./types.js";
 
 /** What makes two models the same network: the layers and the input, not the name. */
-function modelKey(m: ModelSpec): string {
+export function modelKey(m: ModelSpec): string {
   return contentHash({ input: m.input, classes: m.classes, layers: m.layers }, 12);
 }
 

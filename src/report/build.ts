@@ -1,5 +1,8 @@
+import { datasetInfo } from "../check/settings.js";
+import { formatSummary } from "../check/shapes.js";
 import type { CheckedExperiment } from "../check/types.js";
-import type { Plan, PlannedExperiment } from "../plan/types.js";
+import { modelKey } from "../plan/plan.js";
+import type { Plan, PlannedExperiment, PlannedModel } from "../plan/types.js";
 import type { OkResult, ResultFile } from "../store/schema.js";
 import type { Stored } from "../store/store.js";
 import { answersOf } from "./answers.js";
@@ -16,6 +19,7 @@ import {
   metricKeys,
   type Row,
   type Study,
+  type Summary,
   type Use,
 } from "./schema.js";
 import { compare, summarize } from "./stats.js";
@@ -31,7 +35,29 @@ export function kindOf(e: CheckedExperiment): ExperimentKind {
   return "sweep";
 }
 
-function rowsOf(e: PlannedExperiment, results: Map<string, Stored>): { rows: Row[]; oks: OkResult[][] } {
+/** Each class's accuracy over the runs, from each run's list of them. */
+function perClassOf(runs: number[][]): Summary[] {
+  return (runs[0] ?? []).map((_, k) => summarize(runs.map((r) => r[k] ?? 0)) as Summary);
+}
+
+/** The mean confusion matrix of a row's runs that kept one, or null. */
+function meanConfusion(runs: OkResult[]): { n: number; matrix: number[][] } | null {
+  const ms = runs.map((r) => r.test.confusion).filter((m): m is number[][] => m !== undefined);
+  const first = ms[0];
+  if (!first) return null;
+  return {
+    n: ms.length,
+    matrix: first.map((row, t) =>
+      row.map((_, p) => ms.reduce((a, m) => a + (m[t]?.[p] ?? 0), 0) / ms.length),
+    ),
+  };
+}
+
+function rowsOf(
+  e: PlannedExperiment,
+  results: Map<string, Stored>,
+  models: Map<string, PlannedModel>,
+): { rows: Row[]; oks: OkResult[][] } {
   const oks: OkResult[][] = [];
   const rows = e.configurations.map((c): Row => {
     const jobs = e.jobs.filter((j) => j.configuration === c.index);
@@ -54,10 +80,14 @@ function rowsOf(e: PlannedExperiment, results: Map<string, Stored>): { rows: Row
       const s = summarize(xs);
       if (s) metrics[key] = s;
     }
+    const perClass = done.map((r) => r.test.perClass).filter((x): x is number[] => x !== undefined);
     return {
       index: c.index,
       label: c.label,
       values: c.values,
+      model: modelKey(c.model),
+      params: models.get(modelKey(c.model))?.totalParams ?? 0,
+      perClass: perClass.length > 0 ? perClassOf(perClass) : null,
       baseline: c.index === e.baseline,
       waiting: c.waiting,
       planned: jobs.length,
@@ -87,6 +117,30 @@ function rowsOf(e: PlannedExperiment, results: Map<string, Stored>): { rows: Row
     };
   }
   return { rows, oks };
+}
+
+const modelsOf = (p: Plan) => new Map(p.models.map((m) => [m.key, m]));
+
+/** The data set's class names (every configuration of an experiment reads the same data set). */
+function classNamesOf(e: PlannedExperiment): string[] {
+  const data = e.configurations[0]?.data.name;
+  return data ? datasetInfo[data].classNames : [];
+}
+
+/** The baseline's and the most accurate row's mean confusion matrices (one when they coincide). */
+function confusionOf(rows: Row[], oks: OkResult[][]): ExperimentReport["confusion"] {
+  const best = [...rows]
+    .filter((r) => r.metrics["test.accuracy"])
+    .sort((a, b) => (b.metrics["test.accuracy"]?.mean ?? 0) - (a.metrics["test.accuracy"]?.mean ?? 0))[0];
+  const base = rows.find((r) => r.baseline);
+  const shown: { row: Row; roles: string[] }[] = [];
+  if (base) shown.push({ row: base, roles: ["baseline"] });
+  if (best && best === base) shown[0]?.roles.push("most accurate");
+  else if (best) shown.push({ row: best, roles: ["most accurate"] });
+  return shown.flatMap(({ row, roles }) => {
+    const m = meanConfusion(oks[row.index] ?? []);
+    return m ? [{ label: row.label, roles: rows.length > 1 ? roles : [], ...m }] : [];
+  });
 }
 
 /** The values the experiment takes from others' answers, each once, and where they came from. */
@@ -134,8 +188,8 @@ function curvesOf(e: PlannedExperiment, oks: OkResult[][]): Curve[] {
 }
 
 /** An experiment's answers from whatever results exist (what other experiments' references use). */
-export function answersFromResults(e: PlannedExperiment, results: Map<string, Stored>): Answer[] {
-  const { rows, oks } = rowsOf(e, results);
+export function answersFromResults(p: Plan, e: PlannedExperiment, results: Map<string, Stored>): Answer[] {
+  const { rows, oks } = rowsOf(e, results, modelsOf(p));
   return answersOf(e, rows, curvesOf(e, oks), oks);
 }
 
@@ -180,9 +234,10 @@ export async function buildStudy(
 ): Promise<Study> {
   const writer: Conclusions = await writeConclusions(opts.templates);
   const experiments: ExperimentReport[] = [];
+  const models = modelsOf(p);
   for (const e of p.experiments) {
     const kind = kindOf(e);
-    const { rows, oks } = rowsOf(e, results);
+    const { rows, oks } = rowsOf(e, results, models);
     const curves = curvesOf(e, oks);
     const answers = answersOf(e, rows, curves, oks);
     const status = {
@@ -208,6 +263,21 @@ export async function buildStudy(
       rows,
       curves,
       answers,
+      classNames: classNamesOf(e),
+      models: [...new Set(rows.map((r) => r.model))].flatMap((key) => {
+        const m = models.get(key);
+        return m
+          ? [
+              {
+                key,
+                name: m.name,
+                summary: formatSummary({ rows: m.layers, totalParams: m.totalParams }),
+                totalParams: m.totalParams,
+              },
+            ]
+          : [];
+      }),
+      confusion: confusionOf(rows, oks),
       uses: usesOf(e),
       status,
     };

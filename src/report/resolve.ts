@@ -25,7 +25,10 @@ function answersOf(checked: CheckedPipeline, planned: PlanAndResults): Answers {
     const results = new Map<string, Stored>();
     for (const j of e.jobs) if (!results.has(j.id)) results.set(j.id, planned.lookup(j.id));
     const byTarget = new Map(
-      answersFromResults(e, results).map((a) => [a.target, { value: a.value, detail: a.detail }]),
+      answersFromResults(planned.plan, e, results).map((a) => [
+        a.target,
+        { value: a.value, detail: a.detail },
+      ]),
     );
     answers.set(e.title, byTarget);
   }

@@ -94,6 +94,11 @@ export const row = z.object({
   vsBaseline: z.object({ "test.accuracy": comparison, "test.loss": comparison }).nullable(),
   backends: z.array(z.string()),
   hosts: z.array(z.string()),
+  /** The model's key in the experiment's `models`, and its trainable and other parameters. */
+  model: z.string(),
+  params: z.number().int().nonnegative(),
+  /** Test accuracy on each class's images, by label, over the finished repeats that kept it. */
+  perClass: z.array(summary).nullable(),
 });
 
 const point = z.object({ loss: z.number(), accuracy: z.number() });
@@ -147,6 +152,25 @@ export const experimentReport = z.object({
   rows: z.array(row),
   curves: z.array(curve),
   answers: z.array(answer),
+  /** The data set's class names, by label. */
+  classNames: z.array(z.string()),
+  /** Each distinct model the experiment uses, with its Keras-style summary. */
+  models: z.array(
+    z.object({ key: z.string(), name: z.string(), summary: z.string(), totalParams: z.number().int() }),
+  ),
+  /**
+   * Mean confusion matrices over the repeats (`matrix[t][p]`: test images of true class t taken
+   * for class p): the baseline's and the most accurate configuration's (one when they are the same).
+   */
+  confusion: z.array(
+    z.object({
+      label: z.string(),
+      /** Why it is shown: `baseline`, `most accurate`, or both. */
+      roles: z.array(z.string()),
+      n: z.number().int().positive(),
+      matrix: z.array(z.array(z.number())),
+    }),
+  ),
   /** The values this experiment takes from other experiments' answers. */
   uses: z.array(use),
   /** Sentences written by the experiment's template from the statistics. */

@@ -26,18 +26,22 @@ function versus(r: Row): string {
   return `${d} (${showP(c.p)})`;
 }
 
+const count = new Intl.NumberFormat("en-US");
+
 export function tableOf(e: ExperimentReport): Table {
   const compared = e.rows.length > 1;
   return {
     caption: `${e.title}: mean ± standard deviation over the finished repeats (n of ${e.repeat})${compared ? "; the last column is the test-accuracy difference from the baseline with its Welch's t-test p-value" : ""}`,
     header: [
       "configuration",
+      "params",
       "n",
       ...e.columns.map((c) => metricNames[c]),
       ...(compared ? ["test accuracy vs baseline"] : []),
     ],
     rows: e.rows.map((r) => [
       `${r.label}${r.baseline && compared ? " (baseline)" : ""}`,
+      r.waiting && !r.params ? "–" : count.format(r.params),
       r.waiting ? `0/${e.repeat}` : `${r.ok}/${r.planned}${r.failed > 0 ? ` (${r.failed} failed)` : ""}`,
       ...e.columns.map((c) => {
         const s = r.metrics[c];
@@ -68,7 +72,7 @@ export function csvColumns(es: ExperimentReport[]): CsvColumns {
 }
 
 function csvHeader(c: CsvColumns): string {
-  const header = ["experiment", "configuration", ...c.names, "planned", "ok", "failed", "missing"];
+  const header = ["experiment", "configuration", ...c.names, "params", "planned", "ok", "failed", "missing"];
   for (const m of c.metrics)
     header.push(`${m}.mean`, `${m}.sd`, `${m}.ci95_low`, `${m}.ci95_high`, `${m}.min`, `${m}.max`);
   header.push("test.accuracy.vs_baseline", "test.accuracy.welch_p", "test.accuracy.hedges_g");
@@ -81,6 +85,7 @@ function csvRows(e: ExperimentReport, c: CsvColumns): string[] {
       e.title,
       r.label,
       ...c.names.map((n) => (r.values[n] === undefined ? "" : String(r.values[n]))),
+      r.params,
       r.planned,
       r.ok,
       r.failed,

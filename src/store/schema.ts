@@ -60,7 +60,13 @@ export const okResult = z.object({
   epochsTrained: z.number().int().positive(),
   stoppedEpoch: z.number().int().positive().nullable(),
   history: z.array(epochRecord).min(1),
-  test: evaluation,
+  /** The test set at the job's epoch count; result files written before cnnp kept class detail lack it. */
+  test: evaluation.extend({
+    /** `confusion[t][p]`: test images of true class t predicted as class p. */
+    confusion: z.array(z.array(z.number().int().nonnegative())).optional(),
+    /** Accuracy on each class's test images, by label. */
+    perClass: z.array(z.number().min(0).max(1)).optional(),
+  }),
   train: z.object({ loss: z.number(), accuracy: z.number() }),
   val: evaluation.nullable(),
   time: z.object({

@@ -5,7 +5,7 @@ import { buildNetwork, type Network } from "./network.js";
 import { Rng, streams } from "./rng.js";
 import { batchesPerEpoch, trainSplit } from "./split.js";
 import { type Scalar, type Tensor, type Tensor2D, tf, type Variable } from "./tf.js";
-import type { EpochRecord, Evaluation, Progress, TrainOutcome } from "./types.js";
+import type { EpochRecord, Evaluation, Progress, TestEvaluation, TrainOutcome } from "./types.js";
 
 export interface FitRequest {
   model: ModelSpec;
@@ -75,10 +75,17 @@ function correctOf(out: Tensor2D, y: Tensor): Tensor {
   return tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), y), "int32"));
 }
 
-function evaluate(net: Network, slice: Slice, shape: [number, number, number]): Evaluation {
+/** Loss and accuracy over a slice, and the confusion matrix of its classes (`classes` of them). */
+function evaluate(
+  net: Network,
+  slice: Slice,
+  shape: [number, number, number],
+  classes: number,
+): TestEvaluation {
   const t0 = performance.now();
   let loss = 0;
   let correct = 0;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const step = 500;
   for (let i = 0; i < slice.count; i += step) {
     const to = Math.min(slice.count, i + step);
@@ -86,14 +93,33 @@ function evaluate(net: Network, slice: Slice, shape: [number, number, number]): 
       const b = slice.batch(null, i, to, shape);
       const out = net.forward(b.x, false);
       loss += (lossOf(net, out, b.y).dataSync()[0] as number) * b.n;
-      correct += correctOf(out, b.y).dataSync()[0] as number;
+      const predicted = tf.argMax(out, 1).dataSync();
+      for (let k = 0; k < b.n; k++) {
+        const truth = slice.labels[slice.start + i + k] as number;
+        const p = predicted[k] as number;
+        if (p === truth) correct++;
+        const row = confusion[truth];
+        if (row) row[p] = (row[p] ?? 0) + 1;
+      }
     });
   }
   return {
     loss: loss / slice.count,
     accuracy: correct / slice.count,
     seconds: (performance.now() - t0) / 1000,
+    confusion,
   };
+}
+
+/** Loss and accuracy only, as Keras' History has them for validation data. */
+function evaluateOnly(
+  net: Network,
+  slice: Slice,
+  shape: [number, number, number],
+  classes: number,
+): Evaluation {
+  const { confusion: _, ...e } = evaluate(net, slice, shape, classes);
+  return e;
 }
 
 /**
@@ -119,6 +145,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   );
 
   const net = buildNetwork(req.model, req.seed);
+  const classes = req.model.classes;
   const optimizer = makeOptimizer(t);
   const shuffleRng = new Rng(req.seed, streams.shuffle);
   const order = new Int32Array(train.count).map((_, i) => i);
@@ -160,13 +187,14 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
         epoch: e + 1,
         loss: lossSum / train.count,
         accuracy: correct / train.count,
-        val: val ? evaluate(net, val, shape) : null,
+        val: val ? evaluateOnly(net, val, shape, classes) : null,
         test: null,
         seconds,
       };
       const stop = stopper?.atEpochEnd(record) ?? false;
       if (stop) stoppedEpoch = e + 1;
-      if (evalAt.has(e + 1) || stop || e + 1 === req.epochs) record.test = evaluate(net, test, shape);
+      if (evalAt.has(e + 1) || stop || e + 1 === req.epochs)
+        record.test = evaluate(net, test, shape, classes);
       records.push(record);
       hooks.onEpoch?.(record);
       if (stop) break;

@@ -1,7 +1,7 @@
 import type { Job, Run } from "../plan/types.js";
 import type { BackendInfo } from "./backends/select.js";
 import type { Host } from "./environment.js";
-import type { EpochRecord, Evaluation, TrainOutcome } from "./types.js";
+import type { EpochRecord, Evaluation, HistoryRecord, TrainOutcome } from "./types.js";
 
 /** What one job of the plan got: its epochs of the shared run, up to its own epoch count. */
 export interface JobResult {
@@ -15,8 +15,9 @@ export interface JobResult {
   /** Epochs actually trained (fewer when early stopping ended the run). */
   epochsTrained: number;
   stoppedEpoch: number | null;
-  history: EpochRecord[];
-  test: Evaluation;
+  /** Per epoch; the test evaluations without their confusion matrices (the last is in `test`). */
+  history: HistoryRecord[];
+  test: Evaluation & { confusion: number[][]; perClass: number[] };
   train: { loss: number; accuracy: number };
   val: Evaluation | null;
   time: {
@@ -54,9 +55,19 @@ export function jobResult(
 ): JobResult {
   const trained = outcome.epochs.length;
   const upTo = Math.min(job.epochs, trained);
-  const history = outcome.epochs.slice(0, upTo);
-  const last = history[history.length - 1] as EpochRecord;
+  const epochs = outcome.epochs.slice(0, upTo);
+  const last = epochs[epochs.length - 1] as EpochRecord;
   if (!last.test) throw new Error(`internal: run ${run.id} was not evaluated after epoch ${upTo}`);
+  const history: HistoryRecord[] = epochs.map((e) => {
+    if (!e.test) return { ...e, test: null };
+    const { confusion: _, ...test } = e.test;
+    return { ...e, test };
+  });
+  const { confusion } = last.test;
+  const perClass = confusion.map((row, c) => {
+    const n = row.reduce((a, b) => a + b, 0);
+    return n > 0 ? (row[c] ?? 0) / n : 0;
+  });
   const train = history.reduce((s, e) => s + e.seconds, 0);
   return {
     ...jobIdentity(job, run),
@@ -64,7 +75,13 @@ export function jobResult(
     stoppedEpoch:
       outcome.stoppedEpoch !== null && outcome.stoppedEpoch <= job.epochs ? outcome.stoppedEpoch : null,
     history,
-    test: last.test,
+    test: {
+      loss: last.test.loss,
+      accuracy: last.test.accuracy,
+      seconds: last.test.seconds,
+      confusion,
+      perClass,
+    },
     train: { loss: last.loss, accuracy: last.accuracy },
     val: last.val,
     time: { train, perEpoch: train / upTo, perSample: train / upTo / outcome.trainSamples },

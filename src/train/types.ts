@@ -5,6 +5,12 @@ export interface Evaluation {
   seconds: number;
 }
 
+/** A test-set evaluation, with what the model got right and wrong class by class. */
+export interface TestEvaluation extends Evaluation {
+  /** `confusion[t][p]`: test images of true class t predicted as class p. */
+  confusion: number[][];
+}
+
 /** One epoch of training, as Keras' History records it, plus timings. */
 export interface EpochRecord {
   /** 1-based. */
@@ -14,10 +20,13 @@ export interface EpochRecord {
   accuracy: number;
   val: Evaluation | null;
   /** Test-set evaluation after this epoch, when the plan asks for it. */
-  test: Evaluation | null;
+  test: TestEvaluation | null;
   /** Training time of the epoch (batches, gradient steps), without evaluation. */
   seconds: number;
 }
+
+/** An epoch as a job's result keeps it: its test evaluation without the confusion matrix. */
+export type HistoryRecord = Omit<EpochRecord, "test"> & { test: Evaluation | null };
 
 export interface TrainOutcome {
   epochs: EpochRecord[];

@@ -42,6 +42,9 @@ function row(index: number, label: string, accs: number[], base: number[] | null
           },
     backends: ["wasm"],
     hosts: ["h"],
+    model: "m",
+    params: 113_386,
+    perClass: null,
   };
 }
 
@@ -61,6 +64,9 @@ function experiment(rows: Row[], extra: Partial<Draft> = {}): Draft {
     curves: [],
     answers: [],
     uses: [],
+    classNames: [],
+    models: [],
+    confusion: [],
     status: {
       jobs: rows.reduce((n, r) => n + r.planned, 0),
       ok: rows.reduce((n, r) => n + r.ok, 0),
@@ -140,12 +146,12 @@ describe("conclusions", () => {
     const rows = [row(0, "maps 32", base, null), row(1, "maps 64", [], base, 4)];
     const e = { ...experiment(rows), charts: [], conclusion: "", headline: "", notes: [] };
     const t = tableOf(e);
-    expect(t.rows[1]).toEqual(["maps 64", "0/4", "missing", "missing", "missing"]);
-    expect(t.rows[0]?.[4]).toBe("baseline");
+    expect(t.rows[1]).toEqual(["maps 64", "113,386", "0/4", "missing", "missing", "missing"]);
+    expect(t.rows[0]?.[5]).toBe("baseline");
     const csv = csvOf(e).trim().split("\n");
     expect(csv[0]).toMatch(
-      /^experiment,configuration,maps,planned,ok,failed,missing,time\.per_sample\.mean,/,
+      /^experiment,configuration,maps,params,planned,ok,failed,missing,time\.per_sample\.mean,/,
     );
-    expect(csv[2]).toMatch(/^Maps,maps 64,64,4,0,0,4,,,,/);
+    expect(csv[2]).toMatch(/^Maps,maps 64,64,113386,4,0,0,4,,,,/);
   });
 });

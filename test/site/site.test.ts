@@ -24,9 +24,9 @@ const port = 4600 + (process.pid % 300);
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 const experiments = [
-  { title: "Maps", slug: "maps", rows: 2 },
-  { title: "Epochs", slug: "epochs", rows: 3 },
-  { title: "Not run", slug: "not-run", rows: 1 },
+  { title: "Maps", slug: "maps", rows: 2, number: 1 },
+  { title: "Epochs", slug: "epochs", rows: 3, number: 2 },
+  { title: "Not run", slug: "not-run", rows: 1, number: 3 },
 ];
 
 let server: ChildProcess | undefined;
@@ -161,6 +161,56 @@ async function tableRows(page: Page, caption: string): Promise<string[][]> {
     .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? "").trim())));
 }
 
+/** Fashion-MNIST's classes, as its authors name them. */
+const classNames = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+];
+
+/**
+ * The per-class accuracies and confusion matrices on an experiment's page, against the result
+ * files: per class, its share of the configuration's test images it got right; per matrix, the
+ * mean of the configuration's matrices, whose cells add up to the test set.
+ */
+async function classDetail(page: Page, experiment: number) {
+  const header = await page.locator("table.per-class thead th").allTextContents();
+  expect(header).toEqual(["configuration", ...classNames]);
+  const files = mine().filter((f): f is OkResult => f.status === "ok" && f.experiment === experiment);
+  const perClass = await tableRows(page, "Test accuracy on each class");
+  const configs = [...new Set(files.map((f) => f.configuration))].sort();
+  expect(perClass).toHaveLength(configs.length);
+  const pct = new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 });
+  for (const [i, c] of configs.entries()) {
+    const runs = files.filter((f) => f.configuration === c);
+    const mean = (k: number) =>
+      runs.reduce((a, f) => {
+        const row = f.test.confusion?.[k] ?? [];
+        return a + (row[k] ?? 0) / row.reduce((x, y) => x + y, 0);
+      }, 0) / runs.length;
+    expect(perClass[i]?.slice(1)).toEqual(classNames.map((_, k) => pct.format(mean(k))));
+  }
+  const matrices = page.locator("table.confusion");
+  expect(await matrices.count()).toBeGreaterThanOrEqual(1);
+  for (let m = 0; m < (await matrices.count()); m++) {
+    const cells = await matrices
+      .nth(m)
+      .locator("tbody tr")
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => Number(td.textContent))),
+      );
+    expect(cells).toHaveLength(10);
+    expect(cells.flat().reduce((a, b) => a + b, 0)).toBeCloseTo(200, 0);
+  }
+}
+
 /** The answers as a page shows them: `question: answer`. */
 async function answersOn(page: Page): Promise<{ question: string; answer: string }[]> {
   return page.locator("li:has(> code)").evaluateAll((lis) =>
@@ -197,10 +247,10 @@ describe("the report site", { timeout: 120_000 }, () => {
       expect(response?.status()).toBe(200);
       expect(await page.locator("h1").textContent()).toBe(e.title);
       // Accessible table: a caption, column headers, row headers; one row per configuration.
-      expect(await page.locator("table caption").count()).toBe(1);
-      expect(await page.locator("table thead th[scope=col]").count()).toBeGreaterThan(4);
-      expect(await page.locator("table tbody tr").count()).toBe(e.rows);
-      expect(await page.locator("table tbody th[scope=row]").count()).toBe(e.rows);
+      expect(await page.locator("table.results caption").count()).toBe(1);
+      expect(await page.locator("table.results thead th[scope=col]").count()).toBeGreaterThan(4);
+      expect(await page.locator("table.results tbody tr").count()).toBe(e.rows);
+      expect(await page.locator("table.results tbody th[scope=row]").count()).toBe(e.rows);
       const conclusion = (await page.locator("#conclusion").textContent()) ?? "";
       expect(conclusion.length).toBeGreaterThan(30);
       if (e.slug === "not-run") {
@@ -212,6 +262,17 @@ describe("the report site", { timeout: 120_000 }, () => {
         expect(await page.locator("td.missing").count()).toBe(0);
         expect(await page.locator("figure.chart svg").count()).toBeGreaterThanOrEqual(1);
         expect(await page.locator("figure.chart [role=img][aria-label]").count()).toBeGreaterThanOrEqual(1);
+        await classDetail(page, e.number);
+      }
+      if (e.slug === "maps") {
+        // conv{4,8} pool flatten dense16 dense10 on 28x28x1, by Keras' rules:
+        // conv 3*3*1*m + m; dense16 13*13*m*16 + 16; dense10 16*10 + 10.
+        const params = (m: number) => 9 * m + m + (169 * m * 16 + 16) + 170;
+        expect([params(4), params(8)]).toEqual([11_042, 21_898]);
+        const summaries = await page.locator("figure.model-summary pre").allTextContents();
+        expect(summaries.map((s) => /Total params: ([\d,]+)/.exec(s)?.[1])).toEqual(["11,042", "21,898"]);
+        const rows = await tableRows(page, "Maps: mean");
+        expect(rows.map((r) => r[1])).toEqual(["11,042", "21,898"]);
       }
       if (e.slug === "maps")
         expect(await page.locator("p.note").textContent()).toMatch(/^Best here: maps \d\.$/);
@@ -220,7 +281,7 @@ describe("the report site", { timeout: 120_000 }, () => {
       // The answers: the ones `cnnp results --json` gives, and right by the result files.
       const answers = await answersOn(page);
       const reported = report.experiments.find((x) => x.slug === e.slug)?.answers;
-      expect(answers).toEqual(reported);
+      expect(answers).toEqual(reported?.map((a) => ({ question: a.question, answer: a.answer })));
       if (e.slug === "maps") {
         // find min maps where test.accuracy >= 0.2 (configurations: maps 4, maps 8)
         const rows = accuracies(1).sort((a, b) => a.index - b.index);
@@ -257,25 +318,25 @@ describe("the report site", { timeout: 120_000 }, () => {
   it("prints the same tables in the terminal: text, Markdown, CSV and JSON", () => {
     const text = cnnp("results", file, "--results", results);
     expect(text.code).toBe(0);
-    expect(text.out).toMatch(/^maps 4 \(baseline\)\s+2\/2\s+/m);
+    expect(text.out).toMatch(/^maps 4 \(baseline\)\s+11,042\s+2\/2\s+/m);
     expect(text.out).toMatch(
-      /^configuration\s+n\s+training time \(s\)\s+time per sample \(ms\)\s+test loss/m,
+      /^configuration\s+params\s+n\s+training time \(s\)\s+time per sample \(ms\)\s+test loss/m,
     );
     expect(text.err).toContain("10 of 12 jobs finished, 2 missing");
     const md = cnnp("results", file, "--results", results, "--markdown");
     expect(md.out).toContain("## Maps");
     expect(md.out.match(/^\| (maps \d|epochs \d|small)/gm)).toHaveLength(6);
-    expect(md.out).toMatch(/^\| small \| 0\/2 \| missing \| missing/m);
+    expect(md.out).toMatch(/^\| small \| 21,898 \| 0\/2 \| missing \| missing/m);
     const csv = cnnp("results", file, "--results", results, "--csv").out.trim().split("\n");
     expect(csv).toHaveLength(7);
     expect(csv[0]).toMatch(
-      /^experiment,configuration,maps,epochs,planned,ok,failed,missing,time\.total\.mean,/,
+      /^experiment,configuration,maps,epochs,params,planned,ok,failed,missing,time\.total\.mean,/,
     );
-    expect(csv[6]).toMatch(/^Not run,small,,,2,0,0,2,,/);
+    expect(csv[6]).toMatch(/^Not run,small,,,21898,2,0,0,2,,/);
     const json = JSON.parse(cnnp("results", file, "--results", results, "--json").out);
     expect(json.experiments.map((e: { rows: unknown[] }) => e.rows.length)).toEqual([2, 3, 1]);
     expect(json.experiments[0].rows[1].vsBaseline["test.accuracy"].p).toBeTypeOf("number");
-    expect(json.experiments[2].status).toEqual({ jobs: 2, ok: 0, failed: 0, missing: 2 });
+    expect(json.experiments[2].status).toEqual({ jobs: 2, ok: 0, failed: 0, missing: 2, waiting: 0 });
     const both = cnnp("results", file, "--csv", "--json");
     expect(both.code).toBe(2);
     expect(both.err).toContain("give one of --json, --markdown and --csv");
