@@ -102,6 +102,7 @@ function fixedSummary(
   put("learning_rate", String(s.learning_rate ?? defaultLearningRate[s.optimizer]));
   if (s.optimizer === "sgd" && s.momentum > 0) put("momentum", String(s.momentum));
   put("shuffle", s.shuffle ? "on" : "off");
+  if (!s.save_weights) put("save_weights", "off");
   if (s.validation_split > 0) put("validation_split", String(s.validation_split));
   if (s.early_stopping) {
     const e = s.early_stopping;
@@ -278,6 +279,7 @@ export function checkExperiment(
         learningRate: s.learning_rate ?? defaultLearningRate[s.optimizer],
         momentum: s.momentum,
         shuffle: s.shuffle,
+        saveWeights: s.save_weights,
         validationSplit: s.validation_split,
         earlyStopping: s.early_stopping,
         evaluateEvery: s.evaluate_every,

@@ -23,6 +23,7 @@ export interface Settings {
   learning_rate: number | undefined;
   momentum: number;
   shuffle: boolean;
+  save_weights: boolean;
   validation_split: number;
   early_stopping: EarlyStopping | null;
   seed: number;
@@ -41,34 +42,9 @@ export type SettingName = keyof Settings;
 /** Sizes of each data set's splits and its number of classes. */
 export const datasetInfo: Record<
   DatasetName,
-  {
-    train: number;
-    test: number;
-    classes: number;
-    input: [number, number, number];
-    /** The name of each class, by label. */
-    classNames: string[];
-  }
+  { train: number; test: number; classes: number; input: [number, number, number] }
 > = {
-  fashion_mnist: {
-    train: 60000,
-    test: 10000,
-    classes: 10,
-    input: [28, 28, 1],
-    // As the data set's authors name them (zalandoresearch/fashion-mnist's README).
-    classNames: [
-      "T-shirt/top",
-      "Trouser",
-      "Pullover",
-      "Dress",
-      "Coat",
-      "Sandal",
-      "Shirt",
-      "Sneaker",
-      "Bag",
-      "Ankle boot",
-    ],
-  },
+  fashion_mnist: { train: 60000, test: 10000, classes: 10, input: [28, 28, 1] },
 };
 
 /** Keras' defaults, and cnnp's where Keras has none (seed 1, so results can be cached and reproduced). */
@@ -79,6 +55,7 @@ export const defaults: Settings = {
   learning_rate: undefined,
   momentum: 0,
   shuffle: true,
+  save_weights: true,
   validation_split: 0,
   early_stopping: null,
   seed: 1,
@@ -99,6 +76,13 @@ export function isDiagnostic(x: unknown): x is Diagnostic {
 }
 
 const shown = valueText;
+
+function onOrOff(v: Value, name: string): Read<boolean> {
+  const b = v.kind === "word" ? onOff[v.value] : undefined;
+  return (
+    b ?? error("E103", v.span, `${name} is on or off, not '${shown(v)}'`, didYouMean(shown(v), ["on", "off"]))
+  );
+}
 
 export function wholeNumber(v: Value, min: number, what: string): Read<number> {
   if (v.kind !== "number") return error("E103", v.span, `${what} must be a whole number, not '${shown(v)}'`);
@@ -142,13 +126,8 @@ export const scalarReaders = {
     return v.value;
   },
   momentum: (v: Value) => fraction(v, "momentum"),
-  shuffle: (v: Value): Read<boolean> => {
-    const b = v.kind === "word" ? onOff[v.value] : undefined;
-    return (
-      b ??
-      error("E103", v.span, `shuffle is on or off, not '${shown(v)}'`, didYouMean(shown(v), ["on", "off"]))
-    );
-  },
+  shuffle: (v: Value) => onOrOff(v, "shuffle"),
+  save_weights: (v: Value) => onOrOff(v, "save_weights"),
   validation_split: (v: Value) => fraction(v, "validation split"),
   seed: (v: Value) => wholeNumber(v, 0, "seed"),
   repeat: (v: Value) => wholeNumber(v, 1, "repeat count"),

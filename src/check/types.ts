@@ -69,6 +69,8 @@ export interface TrainingSpec {
   /** SGD momentum (0 = plain SGD, Keras' default). */
   momentum: number;
   shuffle: boolean;
+  /** Keep each job's trained weights (TensorFlow.js layers format) beside its result. */
+  saveWeights: boolean;
   /** Fraction of the training slice held out, taken from its end before shuffling, as Keras does. */
   validationSplit: number;
   earlyStopping: EarlyStopping | null;

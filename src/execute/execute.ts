@@ -20,7 +20,7 @@ export function execute(units: Unit[], opts: ExecuteOptions): Promise<{ interrup
     units,
     (e) => {
       if (e.type !== "trained") return opts.onEvent(e);
-      const files = writeResults(opts.store, resultFiles(e.unit, e.outcome, opts));
+      const files = writeResults(opts.store, resultFiles(e.unit, e.outcome, opts), e.outcome);
       opts.onEvent({ type: "finished", slot: e.slot, unit: e.unit, files, worker: e.worker, away: e.away });
     },
     opts.signal,

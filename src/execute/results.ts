@@ -1,7 +1,8 @@
 import type { Job, Run, Unit } from "../plan/types.js";
 import { type FailedResult, okResult, type ResultFile, schemaVersion } from "../store/schema.js";
-import type { ResultStore } from "../store/store.js";
+import { type ResultStore, weightsFolder } from "../store/store.js";
 import { host } from "../train/environment.js";
+import { weightsFile } from "../train/export.js";
 import { jobIdentity } from "../train/job-results.js";
 import type { SourceInfo } from "./source.js";
 import type { DataInfo, Trained } from "./types.js";
@@ -39,8 +40,10 @@ export function resultFiles(unit: Unit, outcome: Trained, ctx: ResultContext): R
   return unit.jobs.map((job): ResultFile => {
     const r = byJob.get(job.id);
     if (!r) return failed(job, unit.run, `${who} returned no result for it`, ctx, finishedAt);
+    const { weights, ...result } = r;
     const parsed = okResult.safeParse({
-      ...r,
+      ...result,
+      ...(weights ? { weights: weightsFolder(job.id) } : {}),
       schema: schemaVersion,
       finishedAt,
       data: ctx.data,
@@ -63,13 +66,26 @@ export function resultFiles(unit: Unit, outcome: Trained, ctx: ResultContext): R
 }
 
 /**
- * Writes a unit's files. A valid ok result already in the store is kept (a run trained twice, or a
- * result that arrived twice, changes nothing) and returned in place of the new file.
+ * Writes a unit's files, each job's trained model before its result (which names it). A valid ok
+ * result already in the store is kept (a run trained twice, or a result that arrived twice,
+ * changes nothing) and returned in place of the new file.
  */
-export function writeResults(store: ResultStore, files: ResultFile[]): ResultFile[] {
+export function writeResults(store: ResultStore, files: ResultFile[], outcome: Trained): ResultFile[] {
+  const models = new Map(
+    outcome.type === "done"
+      ? outcome.results.flatMap((r) => (r.weights ? [[r.job, r.weights] as const] : []))
+      : [],
+  );
   return files.map((f) => {
     const s = store.read(f.job);
     if (s.kind === "valid" && s.result.status === "ok") return s.result;
+    const model = models.get(f.job);
+    if (f.status === "ok" && f.weights && model)
+      store.writeWeights(f.job, {
+        modelJson: model.modelJson,
+        weightsFile,
+        weights: Buffer.from(model.weights, "base64"),
+      });
     store.write(f);
     return f;
   });

@@ -18,7 +18,8 @@ export interface PlanOptions {
 
 /** Everything but the epoch count that determines a job's result. */
 function runIdentity(c: Configuration, seed: number, opts: PlanOptions) {
-  const { epochs: _epochs, evaluateEvery: _every, ...training } = c.training;
+  // Neither how often to evaluate nor whether to keep the weights changes what is trained.
+  const { epochs: _epochs, evaluateEvery: _every, saveWeights: _save, ...training } = c.training;
   return {
     model: { input: c.model.input, classes: c.model.classes, layers: c.model.layers },
     training,

@@ -6,8 +6,10 @@ import type { Backend } from "../check/types.js";
 import { type Dataset, loadFashionMnist } from "../data/fashion-mnist.js";
 import { type BackendInfo, BackendUnavailable, selectBackend } from "../train/backends/select.js";
 import { host } from "../train/environment.js";
+import { layersArtifacts } from "../train/export.js";
 import { fitRun } from "../train/fit.js";
 import { jobResult } from "../train/job-results.js";
+import { version } from "../version.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
 const parent = process.ppid;
@@ -54,6 +56,7 @@ async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
         seed: run.seed,
         epochs: run.epochs,
         evaluateAt: run.evaluateAt,
+        ...(run.training.saveWeights ? { saveAt: jobs.map((j) => j.epochs) } : {}),
       },
       dataset,
       {
@@ -66,7 +69,14 @@ async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
         },
       },
     );
-    send({ type: "done", run: run.id, results: jobs.map((j) => jobResult(j, run, outcome, info, host())) });
+    const results = await Promise.all(
+      jobs.map(async (j) => {
+        const r = jobResult(j, run, outcome, info, host());
+        const w = outcome.weights.get(r.epochsTrained);
+        return w ? { ...r, weights: await layersArtifacts(run.model, w, version) } : r;
+      }),
+    );
+    send({ type: "done", run: run.id, results });
   } catch (e) {
     const why = e instanceof BackendUnavailable || e instanceof Error ? e.message : String(e);
     send({ type: "failed", run: run.id, error: why });

@@ -81,6 +81,11 @@ export const okResult = z.object({
   }),
   backend: backendInfo,
   host,
+  /**
+   * The folder, relative to the results folder, of the job's trained model in TensorFlow.js'
+   * layers format (`model.json` and its weights), when the pipeline keeps weights.
+   */
+  weights: z.string().optional(),
   /** Set when a `cnnp worker` trained the job off a queue (`cnnp run --queue`). */
   queue: z
     .object({

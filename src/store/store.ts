@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { sweepTemporaries, writeFileAtomic } from "../util/atomic-write.js";
 import { type ResultFile, resultFile } from "./schema.js";
 
+/** The folder of a job's trained model (model.json and its weights), relative to the store's. */
+export const weightsFolder = (jobId: string) => join("weights", jobId);
+
 /** What the store holds for a job: a valid result, a file that failed the schema, or nothing. */
 export type Stored =
   | { kind: "valid"; result: ResultFile }
@@ -51,6 +54,21 @@ export class ResultStore {
     if (parsed.data.job !== jobId)
       return { kind: "invalid", path, why: `holds job ${parsed.data.job}, not ${jobId}` };
     return { kind: "valid", result: parsed.data };
+  }
+
+  /**
+   * Writes a job's trained model in TensorFlow.js' layers format: `dir/weights/<job>/model.json`
+   * and the weights file it names, each atomically, weights first, so a model.json is never read
+   * before its weights are whole.
+   */
+  writeWeights(
+    jobId: string,
+    files: { modelJson: string; weightsFile: string; weights: Uint8Array },
+  ): string {
+    const folder = join(this.dir, weightsFolder(jobId));
+    writeFileAtomic(join(folder, files.weightsFile), files.weights);
+    writeFileAtomic(join(folder, "model.json"), files.modelJson);
+    return folder;
   }
 
   write(result: ResultFile): string {

@@ -16,6 +16,8 @@ export interface FitRequest {
   epochs: number;
   /** Epochs after which to evaluate on the test set; the last epoch trained is always evaluated. */
   evaluateAt: number[];
+  /** Epochs after which to keep a copy of the weights; the last epoch trained is kept too. */
+  saveAt?: number[];
 }
 
 export interface FitHooks {
@@ -153,6 +155,8 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   const evalAt = new Set(req.evaluateAt);
   const stopper = t.earlyStopping ? new EarlyStopping(t.earlyStopping) : null;
   const records: EpochRecord[] = [];
+  const saveAt = req.saveAt ? new Set(req.saveAt) : null;
+  const snapshots = new Map<number, Float32Array[]>();
   let stoppedEpoch: number | null = null;
   try {
     hooks.onStart?.(net);
@@ -193,8 +197,13 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
       };
       const stop = stopper?.atEpochEnd(record) ?? false;
       if (stop) stoppedEpoch = e + 1;
-      if (evalAt.has(e + 1) || stop || e + 1 === req.epochs)
-        record.test = evaluate(net, test, shape, classes);
+      const end = stop || e + 1 === req.epochs;
+      if (evalAt.has(e + 1) || end) record.test = evaluate(net, test, shape, classes);
+      if (saveAt && (saveAt.has(e + 1) || end))
+        snapshots.set(
+          e + 1,
+          net.variables.map((v) => (v.dataSync() as Float32Array).slice()),
+        );
       records.push(record);
       hooks.onEpoch?.(record);
       if (stop) break;
@@ -206,6 +215,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   return {
     epochs: records,
     stoppedEpoch,
+    weights: snapshots,
     trainSamples: train.count,
     valSamples: val?.count ?? 0,
     testSamples: test.count,

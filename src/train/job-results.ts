@@ -1,6 +1,7 @@
 import type { Job, Run } from "../plan/types.js";
 import type { BackendInfo } from "./backends/select.js";
 import type { Host } from "./environment.js";
+import type { LayersArtifacts } from "./export.js";
 import type { EpochRecord, Evaluation, HistoryRecord, TrainOutcome } from "./types.js";
 
 /** What one job of the plan got: its epochs of the shared run, up to its own epoch count. */
@@ -30,6 +31,8 @@ export interface JobResult {
   samples: { train: number; val: number; test: number };
   backend: BackendInfo;
   host: Host;
+  /** The trained model at the job's epoch count, when the pipeline keeps weights. */
+  weights?: LayersArtifacts;
 }
 
 /** The fields that say which job a result belongs to, shared by ok and failed results. */

@@ -15,6 +15,7 @@ try {
 }
 export const tf = mod;
 export type {
+  io,
   Rank,
   Scalar,
   Tensor,

@@ -32,6 +32,8 @@ export interface TrainOutcome {
   epochs: EpochRecord[];
   /** The epoch after which early stopping ended training, or null when it did not. */
   stoppedEpoch: number | null;
+  /** The weights after each epoch `saveAt` asked for (and the last), kernels and biases in layer order. */
+  weights: Map<number, Float32Array[]>;
   trainSamples: number;
   valSamples: number;
   testSamples: number;
