@@ -25,7 +25,7 @@ describe("cnnp check", () => {
   > 4 | model typo = cnv32 dense10                        # E102 unknown layer
       |              ^^^^^
   = hint: did you mean 'conv32'?`);
-    expect(r.err).toContain("test/fixtures/mistakes.cnnp: 24 errors");
+    expect(r.err).toContain("test/fixtures/mistakes.cnnp: 28 errors");
     expect(r.err).not.toMatch(/at .*\.js:\d+/);
   });
 
