@@ -35,19 +35,19 @@ export function check(ast: Pipeline, source: string, answers: Answers = new Map(
   registerModels(ast.statements, models);
   const blocks = ast.statements.filter((s): s is Of<"experiment"> => s.kind === "experiment");
   const file = readScope(ast.statements, startOfFile, models, diagnostics);
-  const ctx = newContext(models, diagnostics);
+  const ctx = newContext(models, diagnostics, source);
   const experiments: CheckedExperiment[] = [];
   if (blocks.length === 0) {
     const title = basename(ast.file, extname(ast.file)) || "Experiment";
     const e = checkExperiment(file, file, 1, title, ctx);
     if (e) experiments.push(e);
   } else {
-    for (const s of [...file.sweeps, ...file.finds, ...file.notes]) {
+    for (const s of [...file.sweeps, ...file.finds, ...file.notes, ...file.expects]) {
       diagnostics.push(
         error(
           "E118",
           s.span,
-          `a ${s.kind} belongs inside an experiment block`,
+          `${s.kind === "expect" ? "an expect" : `a ${s.kind}`} belongs inside an experiment block`,
           'Move it into the `experiment "..." { }` it is about.',
         ),
       );

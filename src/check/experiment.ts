@@ -1,6 +1,7 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { AnswerUse } from "../dsl/ast.js";
 import { type AxisEntry, type ReadAxis, readAxis, shownValue } from "./axes.js";
+import { readFigures } from "./figures.js";
 import {
   type Materialized,
   type ModelRegistry,
@@ -10,14 +11,8 @@ import {
 } from "./models.js";
 import { readQuestion } from "./questions.js";
 import type { Scope } from "./scope.js";
-import {
-  datasetInfo,
-  defaults,
-  isDiagnostic,
-  type Settings,
-  type SweepName,
-  scalarReaders,
-} from "./settings.js";
+import { findConfiguration } from "./select.js";
+import { datasetInfo, defaults, isDiagnostic, type Settings, type SweepName } from "./settings.js";
 import { type CheckedExperiment, type Configuration, defaultLearningRate, type SweepValue } from "./types.js";
 
 /** Most jobs one experiment may plan (configurations x repeats). */
@@ -30,10 +25,12 @@ interface Context {
   built: Map<string, Materialized | Diagnostic>;
   templateIds: WeakMap<Template, number>;
   nextTemplateId: number;
+  /** The pipeline's text, for statements the report quotes. */
+  source: string;
 }
 
-export function newContext(models: ModelRegistry, diagnostics: Diagnostic[]): Context {
-  return { models, diagnostics, built: new Map(), templateIds: new WeakMap(), nextTemplateId: 1 };
+export function newContext(models: ModelRegistry, diagnostics: Diagnostic[], source = ""): Context {
+  return { models, diagnostics, built: new Map(), templateIds: new WeakMap(), nextTemplateId: 1, source };
 }
 
 /** The model a block uses when no sweep names one: see the README's "Which model" rule. */
@@ -297,6 +294,7 @@ export function checkExperiment(
     .map((f) => readQuestion(f, sweptAt, configurations, diagnostics))
     .filter((q) => q !== null);
   const baseline = findBaseline(settings, spans, axes, configurations, diagnostics);
+  const figures = readFigures(exp.expects, ctx.source, axes, configurations, diagnostics);
   if (ctx.diagnostics.length > before) return null;
   const swept = new Set(sweptAt.keys());
   return {
@@ -317,6 +315,7 @@ export function checkExperiment(
     questions,
     notes: exp.notes.map((n) => n.text),
     baseline,
+    figures,
   };
 }
 
@@ -364,34 +363,10 @@ function findBaseline(
 ): number {
   const wanted = settings.baseline;
   if (!wanted) return 0;
-  const at = spans.get("baseline");
-  const names = new Set(axes.flatMap((a) => a.names));
-  const target: Record<string, SweepValue> = {};
-  for (const { name, value } of wanted) {
-    if (!names.has(name as SweepName)) {
-      diagnostics.push(error("E123", value.span, `'${name}' is not swept in this experiment`));
-      return 0;
-    }
-    const read =
-      name === "model"
-        ? value.kind === "word"
-          ? value.value
-          : undefined
-        : scalarReaders[name as Exclude<SweepName, "model">](value);
-    if (read === undefined || isDiagnostic(read)) {
-      diagnostics.push(isDiagnostic(read) ? read : error("E123", value.span, "expected a model name"));
-      return 0;
-    }
-    target[name] = shownValue(read);
-  }
-  const i = configs.findIndex((c) => Object.entries(target).every(([k, v]) => c.values[k] === v));
-  if (i < 0 && at) {
-    const wantedText = Object.entries(target)
-      .map(([k, v]) => `${k} ${show(v)}`)
-      .join(", ");
-    diagnostics.push(error("E123", at, `no configuration has ${wantedText}`));
-  }
-  return Math.max(0, i);
+  return Math.max(
+    0,
+    findConfiguration(wanted, spans.get("baseline"), axes, configs, diagnostics, "E123") ?? 0,
+  );
 }
 
 /** Checks the shapes of models that no experiment uses, so a broken definition is never silent. */

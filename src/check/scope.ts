@@ -26,9 +26,11 @@ export interface Scope {
   sweeps: Of<"sweep">[];
   finds: Of<"find">[];
   notes: Of<"note">[];
+  /** Published figures to reproduce. */
+  expects: Of<"expect">[];
 }
 
-const statementWords = ["model", "sweep", "find", "note", "experiment"];
+const statementWords = ["model", "sweep", "find", "note", "expect", "experiment"];
 
 /**
  * Reads one block's statements into a scope. Nested experiments are reported, not read; model
@@ -41,7 +43,15 @@ export function readScope(
   diagnostics: Diagnostic[],
   title?: Name,
 ): Scope {
-  const scope: Scope = { span, settings: new Map(), defined: [], sweeps: [], finds: [], notes: [] };
+  const scope: Scope = {
+    span,
+    settings: new Map(),
+    defined: [],
+    sweeps: [],
+    finds: [],
+    notes: [],
+    expects: [],
+  };
   if (title) scope.title = title;
   for (const s of statements) {
     switch (s.kind) {
@@ -71,6 +81,9 @@ export function readScope(
         break;
       case "note":
         scope.notes.push(s);
+        break;
+      case "expect":
+        scope.expects.push(s);
         break;
       case "setting":
         readOneSetting(s, scope, diagnostics);

@@ -143,6 +143,19 @@ export type Question =
     }
   | { kind: "best"; target: string; metric: Metric; higherIsBetter: boolean; text: string };
 
+/** A published figure the report checks the results against: `expect test.accuracy 0.8835 for ...`. */
+export interface PublishedFigure {
+  metric: Metric;
+  value: number;
+  /** The configuration it is for (its index). */
+  configuration: number;
+  /** The runs it came from and their standard deviation, when the source gives them. */
+  n: number | null;
+  sd: number | null;
+  /** As written, for the report. */
+  text: string;
+}
+
 /** A swept axis: one sweep statement (several names when it sweeps tuples). */
 export interface Axis {
   names: string[];
@@ -167,6 +180,8 @@ export interface CheckedExperiment {
   notes: string[];
   /** Index of the configuration the others are compared to. */
   baseline: number;
+  /** Published figures to reproduce. */
+  figures: PublishedFigure[];
 }
 
 /** The checker's output: everything the planner needs, with no syntax left in it. */

@@ -93,6 +93,10 @@ export const codes = {
     title: "reference outside an experiment",
     hint: "Only an experiment can use another experiment's answer.",
   },
+  E128: {
+    title: "invalid published figure",
+    hint: "Write e.g. `expect test.accuracy 0.8835 for mask 1-0-1-1 n 1 sd 0.002` (n and sd optional).",
+  },
   E201: { title: "cannot read file", hint: "Check the path and the file's permissions." },
 } as const;
 

@@ -81,6 +81,15 @@ export type Statement =
       span: Span;
     }
   | { kind: "note"; text: string; span: Span }
+  /** `expect test.accuracy 0.8835 for mask 1-0-1-1 n 1`: a published figure and whose it is. */
+  | {
+      kind: "expect";
+      metric: Name;
+      figure: Extract<Value, { kind: "number" }>;
+      /** `NAME VALUE` pairs: the configuration's swept values, and the figure's `n` and `sd`. */
+      pairs: { key: Name; value: Value }[];
+      span: Span;
+    }
   | { kind: "experiment"; title: Name; body: Statement[]; span: Span };
 
 export interface Pipeline {

@@ -41,6 +41,7 @@ export type StatementCstChildren = {
   sweep?: SweepCstNode[];
   find?: FindCstNode[];
   note?: NoteCstNode[];
+  expect?: ExpectCstNode[];
   setting?: SettingCstNode[];
 };
 
@@ -169,6 +170,20 @@ export type FindCstChildren = {
   direction?: IToken[];
 };
 
+export interface ExpectCstNode extends CstNode {
+  name: "expect";
+  children: ExpectCstChildren;
+}
+
+export type ExpectCstChildren = {
+  Kw_expect: IToken[];
+  metric: IToken[];
+  figure: IToken[];
+  Kw_for?: IToken[];
+  key?: NameCstNode[];
+  value?: ValueCstNode[];
+};
+
 export interface NoteCstNode extends CstNode {
   name: "note";
   children: NoteCstChildren;
@@ -241,6 +256,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   sweep(children: SweepCstChildren, param?: IN): OUT;
   item(children: ItemCstChildren, param?: IN): OUT;
   find(children: FindCstChildren, param?: IN): OUT;
+  expect(children: ExpectCstChildren, param?: IN): OUT;
   note(children: NoteCstChildren, param?: IN): OUT;
   setting(children: SettingCstChildren, param?: IN): OUT;
   name(children: NameCstChildren, param?: IN): OUT;

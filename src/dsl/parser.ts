@@ -52,6 +52,7 @@ const messages: IParserErrorMessageProvider = {
  *   item       := value ('..' value ('step' value)?)? | '(' value (',' value)* ')'
  *   find       := 'find' NAME name ('where' NAME COMPARISON value | 'by' NAME NAME?)
  *   note       := 'note' (TEXT | STRING)
+ *   expect     := 'expect' NAME NUMBER ('for' (name value)+)? (name value)*   a published figure
  *   setting    := (NAME | 'mask' | 'maps') value*
  *   value      := NUMBER | MASK | STRING | name | reference  name := NAME | 'mask' | 'maps' | 'model'
  *   reference  := 'from' STRING                                 another experiment's answer
@@ -96,6 +97,7 @@ export class CnnpParser extends CstParser {
       { ALT: () => this.SUBRULE(this.sweep) },
       { ALT: () => this.SUBRULE(this.find) },
       { ALT: () => this.SUBRULE(this.note) },
+      { ALT: () => this.SUBRULE(this.expect) },
       { ALT: () => this.SUBRULE(this.setting) },
     ]);
   });
@@ -225,6 +227,17 @@ export class CnnpParser extends CstParser {
         },
       },
     ]);
+  });
+
+  private expect = this.RULE("expect", () => {
+    this.CONSUME(T.Expect);
+    this.CONSUME(T.Identifier, { LABEL: "metric" });
+    this.CONSUME(T.NumberLiteral, { LABEL: "figure" });
+    this.OPTION(() => this.CONSUME(T.For));
+    this.MANY(() => {
+      this.SUBRULE(this.name, { LABEL: "key" });
+      this.SUBRULE(this.value);
+    });
   });
 
   private note = this.RULE("note", () => {

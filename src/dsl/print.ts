@@ -50,6 +50,10 @@ export function printStatements(statements: Statement[], indent = ""): string {
         }
         case "note":
           return `${indent}note ${JSON.stringify(s.text)}`;
+        case "expect": {
+          const pairs = s.pairs.map((p) => `${p.key.value} ${value(p.value)}`);
+          return `${indent}expect ${s.metric.value} ${s.figure.raw}${pairs.length > 0 ? ` for ${pairs.join(" ")}` : ""}`;
+        }
         case "experiment":
           return `${indent}experiment ${JSON.stringify(s.title.value)} {\n${printStatements(s.body, `${indent}  `)}\n${indent}}`;
       }

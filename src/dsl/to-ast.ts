@@ -141,6 +141,7 @@ class AstBuilder extends Base implements RuleMethods {
     if (c.sweep) return this.one(c.sweep, this.sweep);
     if (c.find) return this.one(c.find, this.find);
     if (c.note) return this.one(c.note, this.note);
+    if (c.expect) return this.one(c.expect, this.expect);
     return this.one(c.setting, this.setting);
   }
 
@@ -239,6 +240,21 @@ class AstBuilder extends Base implements RuleMethods {
     if (!by) return undefined;
     const dir = tok(c.direction);
     return { ...base, by: dir ? { metric: nameOf(by), direction: nameOf(dir) } : { metric: nameOf(by) } };
+  }
+
+  expect(c: Cst.ExpectCstChildren, span: Span): Statement | undefined {
+    const metric = tok(c.metric);
+    const figure = tok(c.figure);
+    if (!metric || !figure) return undefined;
+    const keys = this.all(c.key, this.name);
+    const values = this.all(c.value, this.value);
+    if (keys.length !== values.length) return undefined;
+    const pairs = keys.flatMap((key, i) => {
+      const value = values[i];
+      return key && value ? [{ key, value }] : [];
+    });
+    const number = numberValue(figure) as Extract<Value, { kind: "number" }>;
+    return { kind: "expect", metric: nameOf(metric), figure: number, pairs, span };
   }
 
   note(c: Cst.NoteCstChildren, span: Span): Statement | undefined {

@@ -29,6 +29,9 @@ export const Where = keyword("where");
 export const By = keyword("by");
 /** `from "6.2 ..."`: another experiment's answer as a value. */
 export const From = keyword("from");
+/** `expect test.accuracy 0.8835 for mask 1-0-1-1`: a published figure to reproduce. */
+export const Expect = keyword("expect");
+export const For = keyword("for");
 
 export const WhiteSpace = createToken({
   name: "WhiteSpace",
@@ -104,6 +107,8 @@ export const keywords = [
   Where,
   By,
   From,
+  Expect,
+  For,
 ];
 
 /**

@@ -4,7 +4,7 @@ import type { OkResult } from "../store/schema.js";
 import { metricKey, metricNames, pmn, show, showP } from "./format.js";
 import { metricValues } from "./metrics.js";
 import type { Answer, Curve, MetricKey, Row } from "./schema.js";
-import { compare, summarize } from "./stats.js";
+import { compare, pooledSd, repeatsToDetect, repeatsToExclude, summarize } from "./stats.js";
 
 const tests: Record<string, (a: number, b: number) => boolean> = {
   ">=": (a, b) => a >= b,
@@ -56,8 +56,10 @@ function threshold(q: Extract<Question, { kind: "threshold" }>, rows: Row[]): Fo
   let answer = `${q.target} ${pick.values[q.target]} (${rowText(pick, key, q.target).split(": ")[1]})`;
   if (beyond)
     answer += `; the next ${q.mode === "min" ? "smaller" : "larger"} value tried, ${rowText(beyond, key, q.target)}, does not meet it`;
-  if (s?.ci95 && s.ci95[0] <= q.value && s.ci95[1] >= q.value)
-    answer += `. The 95% interval of ${q.target} ${pick.values[q.target]} (${show(key, s.ci95[0])} to ${show(key, s.ci95[1])}) reaches across ${q.value}, so more repeats are needed to be sure`;
+  if (s?.ci95 && s.ci95[0] <= q.value && s.ci95[1] >= q.value) {
+    const n = repeatsToExclude(s.mean - q.value, s.sd);
+    answer += `. The 95% interval of ${q.target} ${pick.values[q.target]} (${show(key, s.ci95[0])} to ${show(key, s.ci95[1])}) reaches across ${q.value}, so more repeats are needed to be sure${n !== null ? ` (about ${n}, at this spread)` : ""}`;
+  }
   const value = pick.values[q.target] ?? null;
   const detail = `the ${q.mode === "min" ? "smallest" : "largest"} ${q.target} whose mean ${metricNames[key]} is ${q.op} ${q.value}, ${runs(pick.ok)}`;
   return missing > 0
@@ -85,8 +87,11 @@ function bestRow(q: Extract<Question, { kind: "best" }>, rows: Row[], oks: OkRes
     if (c.untestable) answer += ` (${c.untestable})`;
     else if (c.significant)
       answer += ` (the difference, ${show(key, Math.abs(c.difference ?? 0))}, is larger than the run-to-run noise: Welch's t-test ${showP(c.p ?? 0)})`;
-    else
-      answer += ` (the difference, ${show(key, Math.abs(c.difference ?? 0))}, cannot be told apart from the run-to-run noise: Welch's t-test ${showP(c.p ?? 1)})`;
+    else {
+      const sd = pooledSd([values(best), values(second)]);
+      const n = sd !== null && c.difference ? repeatsToDetect(c.difference, sd) : null;
+      answer += ` (the difference, ${show(key, Math.abs(c.difference ?? 0))}, cannot be told apart from the run-to-run noise: Welch's t-test ${showP(c.p ?? 1)}${n !== null ? `; about ${n} repeats of each would tell them apart, 80% of the time` : ""})`;
+    }
   }
   const missing = rows.filter((r) => !r.metrics[key]).length;
   if (missing > 0) {

@@ -8,6 +8,7 @@ import type { Stored } from "../store/store.js";
 import { answersOf } from "./answers.js";
 import { chartsOf } from "./charts.js";
 import { type Conclusions, writeConclusions } from "./conclusions.js";
+import { figuresSummary, figureVerdicts } from "./figures.js";
 import { metricValues } from "./metrics.js";
 import {
   type Answer,
@@ -22,7 +23,7 @@ import {
   type Summary,
   type Use,
 } from "./schema.js";
-import { compare, summarize } from "./stats.js";
+import { compare, holm, summarize } from "./stats.js";
 
 /** What kind of experiment this is, which picks its conclusion template. */
 export function kindOf(e: CheckedExperiment): ExperimentKind {
@@ -115,6 +116,16 @@ function rowsOf(
         base.map((x) => x.test.loss),
       ),
     };
+  }
+  // Several configurations against one baseline: Holm's adjustment, per metric, decides.
+  for (const key of ["test.accuracy", "test.loss"] as const) {
+    const cs = rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline[key]] : []));
+    holm(cs.map((c) => (c.untestable ? null : c.p))).forEach((p, i) => {
+      const c = cs[i];
+      if (!c || p === null) return;
+      c.pAdjusted = p;
+      c.significant = p < 0.05;
+    });
   }
   return { rows, oks };
 }
@@ -243,6 +254,7 @@ export async function buildStudy(
     const { rows, oks } = rowsOf(e, results, models);
     const curves = curvesOf(e, oks);
     const answers = answersOf(e, rows, curves, oks);
+    const verdicts = figureVerdicts(e, rows);
     const status = {
       jobs: e.jobs.length,
       ok: rows.reduce((n, r) => n + r.ok, 0),
@@ -267,6 +279,8 @@ export async function buildStudy(
       curves,
       answers,
       classNames: classNamesOf(e),
+      figures: verdicts,
+      figuresSummary: figuresSummary(verdicts),
       models: [...new Set(rows.map((r) => r.model))].flatMap((key) => {
         const m = models.get(key);
         return m
@@ -289,8 +303,9 @@ export async function buildStudy(
       e.notes,
       oks.map((rs) => rs.map((x) => x.test.accuracy)),
     );
-    const headline = conclusion.split(/(?<=\.)\s/)[0] ?? conclusion;
-    experiments.push({ ...partial, conclusion, headline, notes, charts: await chartsOf(partial) });
+    // Sentences end at a full stop before a capital: `p = 0.047` and `1-0-1-1's` stay whole.
+    const [headline = conclusion, ...details] = conclusion.split(/(?<=\.)\s+(?=[A-Z])/);
+    experiments.push({ ...partial, conclusion, headline, details, notes, charts: await chartsOf(partial) });
   }
   // By the plan's job ids: a result found under another context (see src/execute/contexts.ts)
   // carries that context's id in its file.

@@ -1,9 +1,9 @@
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import { metricNames } from "./format.js";
-import type { Chart, ExperimentReport } from "./schema.js";
+import type { Chart, ExperimentDraft } from "./schema.js";
 
-type Partial = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "notes">;
+type Partial = ExperimentDraft;
 
 const width = 520;
 const height = 280;
@@ -47,6 +47,11 @@ async function sweepChart(r: Partial): Promise<Chart | null> {
       : [];
   });
   if (points.length < 2) return null;
+  // Published test accuracies, beside the reproduced ones.
+  const published = r.figures.flatMap((f) => {
+    const v = r.rows[f.configuration]?.values[name];
+    return f.metric === "test.accuracy" && v !== undefined ? [{ x: v, label: String(v), mean: f.value }] : [];
+  });
   const numeric = points.every((p) => typeof p.x === "number");
   const x = numeric
     ? {
@@ -80,9 +85,22 @@ async function sweepChart(r: Partial): Promise<Chart | null> {
         mark: numeric ? { type: "line", point: true } : { type: "point", filled: true, size: 60 },
         encoding: { x, y },
       },
+      ...(published.length > 0
+        ? [
+            {
+              data: { values: published },
+              mark: { type: "point" as const, shape: "diamond", filled: true, size: 110, color: "#a4261c" },
+              encoding: { x, y },
+            },
+          ]
+        : []),
     ],
   };
-  const desc = `Test accuracy against ${name}: ${points.map((p) => `${p.label} ${p.mean.toFixed(4)}`).join(", ")}.`;
+  const shownFigures =
+    published.length > 0
+      ? ` Published (red diamonds): ${published.map((p) => `${p.label} ${p.mean.toFixed(4)}`).join(", ")}.`
+      : "";
+  const desc = `Test accuracy against ${name}: ${points.map((p) => `${p.label} ${p.mean.toFixed(4)}`).join(", ")}.${shownFigures}`;
   return { kind: "sweep", title: `Test accuracy against ${name}`, description: desc, svg: await svgOf(spec) };
 }
 

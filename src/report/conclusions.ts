@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import { metricNames, pm, pmn, show, showP } from "./format.js";
-import type { ExperimentKind, ExperimentReport, MetricKey, Row } from "./schema.js";
-import { varianceP } from "./stats.js";
+import type { ExperimentDraft, ExperimentKind, MetricKey, Row } from "./schema.js";
+import { detectable, pooledSd, repeatsToDetect, varianceP } from "./stats.js";
 
-type Partial = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "notes">;
+type Partial = ExperimentDraft;
 
 /** The built-in templates: `templates/<kind>.hbs`, and partials `templates/_<name>.hbs`. */
 export const builtInTemplates = fileURLToPath(new URL("../../templates/", import.meta.url));
@@ -30,6 +30,19 @@ function rowView(r: Row) {
 /** Everything a conclusion template or a `note` can use, computed from the statistics. */
 export function contextOf(r: Partial, accuracies: number[][] = []) {
   const withResults = r.rows.filter((x) => x.metrics[acc]);
+  // The run-to-run spread of test accuracy, pooled over the configurations.
+  const sd = pooledSd(accuracies);
+  const repeatsFor = (difference: number | null, significant: boolean, index: number) => {
+    if (significant || difference === null || sd === null || difference === 0) return null;
+    const n = repeatsToDetect(difference, sd);
+    const have = accuracies[index]?.length ?? 0;
+    return n !== null && n > have ? n : null;
+  };
+  const smallest = sd !== null ? detectable(sd, r.repeat) : null;
+  const power =
+    sd !== null && smallest !== null
+      ? { sd: show(acc, sd), n: r.repeat, detectable: show(acc, smallest) }
+      : null;
   const byAcc = [...withResults].sort((a, b) => (b.metrics[acc]?.mean ?? 0) - (a.metrics[acc]?.mean ?? 0));
   const base = r.rows.find((x) => x.baseline);
   const compared = r.rows
@@ -44,6 +57,8 @@ export function contextOf(r: Partial, accuracies: number[][] = []) {
             ? `${c.difference >= 0 ? "+" : "−"}${show(acc, Math.abs(c.difference))}`
             : "",
         p: c?.p !== null && c?.p !== undefined ? showP(c.p) : null,
+        pAdjusted: c?.pAdjusted !== null && c?.pAdjusted !== undefined ? showP(c.pAdjusted) : null,
+        repeats: repeatsFor(c?.difference ?? null, c?.significant ?? false, x.index),
         effect: c?.effect !== null && c?.effect !== undefined ? c.effect.toFixed(2) : null,
         significant: c?.significant ?? false,
         higher: (c?.difference ?? 0) > 0,
@@ -128,10 +143,15 @@ export function contextOf(r: Partial, accuracies: number[][] = []) {
     same: compared.filter((c) => !c.significant && !c.untestable),
     untestable: compared.filter((c) => c.untestable),
     compared,
+    tests: compared.filter((c) => c.p !== null).length,
+    /** Several tests against one baseline: the text gives Holm's adjusted p too. */
+    holm: compared.filter((c) => c.p !== null).length > 1,
+    power,
     spread,
     spreadTest,
     answers: r.answers,
     uses: r.uses,
+    figuresSummary: r.figuresSummary,
     overfit,
     stopped,
     fastest: fastest

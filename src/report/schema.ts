@@ -24,6 +24,11 @@ export const comparison = z.object({
   difference: z.number().nullable(),
   p: z.number().nullable(),
   effect: z.number().nullable(),
+  /**
+   * Holm-adjusted p over the experiment's comparisons with its baseline (the p that
+   * `significant` goes by); equal to `p` when there is one comparison.
+   */
+  pAdjusted: z.number().nullable(),
   significant: z.boolean(),
   /** Why there is no test (n = 1), when there is none. */
   untestable: z.string().nullable(),
@@ -43,6 +48,35 @@ export const metricKeys = [
   "epochs_trained",
 ] as const;
 export type MetricKey = (typeof metricKeys)[number];
+
+/** A published figure against the runs of its configuration. */
+export const figureVerdict = z.object({
+  /** The `expect` statement, as written. */
+  text: z.string(),
+  metric: z.enum(metricKeys),
+  value: z.number(),
+  /** The configuration's index and label. */
+  configuration: z.number().int().nonnegative(),
+  label: z.string(),
+  /** The published n and sd, when stated. */
+  n: z.number().int().positive().nullable(),
+  sd: z.number().nonnegative().nullable(),
+  /** Our finished runs of the configuration, and their mean. */
+  runs: z.number().int().nonnegative(),
+  mean: z.number().nullable(),
+  /** 95% prediction interval of one run, and 95% confidence interval of the mean (null for n < 2). */
+  prediction: z.tuple([z.number(), z.number()]).nullable(),
+  interval: z.tuple([z.number(), z.number()]).nullable(),
+  /** (figure - mean) / our sd. */
+  sds: z.number().nullable(),
+  /** Welch's t-test against the published n and sd, when both are stated. */
+  p: z.number().nullable(),
+  /** Null until it can be judged (two runs or more). */
+  reproduced: z.boolean().nullable(),
+  /** The verdict in words. */
+  verdict: z.string(),
+});
+export type FigureVerdict = z.infer<typeof figureVerdict>;
 
 /** The answer to one of an experiment's `find` questions. */
 export const answer = z.object({
@@ -154,6 +188,9 @@ export const experimentReport = z.object({
   answers: z.array(answer),
   /** The data set's class names, by label. */
   classNames: z.array(z.string()),
+  /** Published figures stated by the pipeline, each with its verdict, and their tally. */
+  figures: z.array(figureVerdict),
+  figuresSummary: z.string().nullable(),
   /** Each distinct model the experiment uses, with its Keras-style summary. */
   models: z.array(
     z.object({ key: z.string(), name: z.string(), summary: z.string(), totalParams: z.number().int() }),
@@ -177,6 +214,8 @@ export const experimentReport = z.object({
   conclusion: z.string(),
   /** Its first sentence, for the index. */
   headline: z.string(),
+  /** The conclusion's other sentences, one point each, for a list under the headline. */
+  details: z.array(z.string()),
   /** The pipeline's `note` blocks, rendered with the same data. */
   notes: z.array(z.string()),
   charts: z.array(chart),
@@ -249,3 +288,9 @@ export type ExperimentKind = (typeof experimentKinds)[number];
 export type ExperimentReport = z.infer<typeof experimentReport>;
 export type Environment = z.infer<typeof environment>;
 export type Study = z.infer<typeof study>;
+
+/** An experiment's report before its conclusion and charts are written (what they are written from). */
+export type ExperimentDraft = Omit<
+  ExperimentReport,
+  "charts" | "conclusion" | "headline" | "details" | "notes"
+>;

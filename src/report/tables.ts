@@ -17,27 +17,42 @@ function empty(r: Row): string {
 }
 
 /** The test-accuracy difference from the baseline and its Welch p-value, or why there is none. */
-function versus(r: Row): string {
+function versus(r: Row, holm: boolean): string {
   if (r.baseline) return "baseline";
   const c = r.vsBaseline?.["test.accuracy"];
   if (!c || c.difference === null) return r.ok > 0 ? "no baseline runs" : empty(r);
   const d = `${c.difference >= 0 ? "+" : "−"}${show("test.accuracy", Math.abs(c.difference))}`;
   if (c.p === null) return `${d} (no test: n = 1)`;
-  return `${d} (${showP(c.p)})`;
+  const adjusted = holm && c.pAdjusted !== null ? `; Holm ${showP(c.pAdjusted).replace(/^p /, "")}` : "";
+  return `${d} (${showP(c.p)}${adjusted})`;
 }
 
 const count = new Intl.NumberFormat("en-US");
 
+/** A row's published figures and whether they were reproduced: `test accuracy 0.8835 (reproduced)`. */
+function publishedOf(e: ExperimentReport, row: number): string {
+  const fs = e.figures.filter((f) => f.configuration === row);
+  if (fs.length === 0) return "";
+  return fs
+    .map((f) => {
+      const said = f.reproduced === null ? "not judged yet" : f.reproduced ? "reproduced" : "not reproduced";
+      return `${metricNames[f.metric]} ${show(f.metric, f.value)} (${said})`;
+    })
+    .join("; ");
+}
+
 export function tableOf(e: ExperimentReport): Table {
   const compared = e.rows.length > 1;
+  const holm = e.rows.filter((r) => r.vsBaseline?.["test.accuracy"].p != null).length > 1;
   return {
-    caption: `${e.title}: mean ± standard deviation over the finished repeats (n of ${e.repeat})${compared ? "; the last column is the test-accuracy difference from the baseline with its Welch's t-test p-value" : ""}`,
+    caption: `${e.title}: mean ± standard deviation over the finished repeats (n of ${e.repeat})${compared ? `; the last column is the test-accuracy difference from the baseline with its Welch's t-test p-value${holm ? ", and the p-value Holm-adjusted for the comparisons with the baseline" : ""}` : ""}`,
     header: [
       "configuration",
       "params",
       "n",
       ...e.columns.map((c) => metricNames[c]),
       ...(compared ? ["test accuracy vs baseline"] : []),
+      ...(e.figures.length > 0 ? ["published"] : []),
     ],
     rows: e.rows.map((r) => [
       `${r.label}${r.baseline && compared ? " (baseline)" : ""}`,
@@ -47,7 +62,8 @@ export function tableOf(e: ExperimentReport): Table {
         const s = r.metrics[c];
         return s ? pm(c, s) : r.ok > 0 ? "–" : empty(r);
       }),
-      ...(compared ? [versus(r)] : []),
+      ...(compared ? [versus(r, holm)] : []),
+      ...(e.figures.length > 0 ? [publishedOf(e, r.index)] : []),
     ]),
   };
 }
@@ -75,7 +91,12 @@ function csvHeader(c: CsvColumns): string {
   const header = ["experiment", "configuration", ...c.names, "params", "planned", "ok", "failed", "missing"];
   for (const m of c.metrics)
     header.push(`${m}.mean`, `${m}.sd`, `${m}.ci95_low`, `${m}.ci95_high`, `${m}.min`, `${m}.max`);
-  header.push("test.accuracy.vs_baseline", "test.accuracy.welch_p", "test.accuracy.hedges_g");
+  header.push(
+    "test.accuracy.vs_baseline",
+    "test.accuracy.welch_p",
+    "test.accuracy.holm_p",
+    "test.accuracy.hedges_g",
+  );
   return header.map(csvCell).join(",");
 }
 
@@ -103,7 +124,7 @@ function csvRows(e: ExperimentReport, c: CsvColumns): string[] {
       );
     }
     const v = r.vsBaseline?.["test.accuracy"];
-    cells.push(v?.difference ?? null, v?.p ?? null, v?.effect ?? null);
+    cells.push(v?.difference ?? null, v?.p ?? null, v?.pAdjusted ?? null, v?.effect ?? null);
     return cells.map(csvCell).join(",");
   });
 }

@@ -7,7 +7,7 @@ import type { ExperimentReport, Row } from "../../src/report/schema.js";
 import { compare, summarize } from "../../src/report/stats.js";
 import { csvOf, tableOf } from "../../src/report/tables.js";
 
-type Draft = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "notes">;
+type Draft = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "details" | "notes">;
 
 /** A row from test accuracies given by hand (loss 1 - accuracy, 1 s per run). */
 function row(index: number, label: string, accs: number[], base: number[] | null, missing = 0): Row {
@@ -65,6 +65,8 @@ function experiment(rows: Row[], extra: Partial<Draft> = {}): Draft {
     answers: [],
     uses: [],
     classNames: [],
+    figures: [],
+    figuresSummary: null,
     models: [],
     confusion: [],
     status: {
@@ -92,13 +94,23 @@ describe("conclusions", () => {
       // Within the noise: mean 0.8025, p = 0.74.
       row(2, "maps 16", [0.79, 0.82, 0.8, 0.8], base),
     ];
-    const { conclusion } = w.write(experiment(rows), [], []);
+    const accuracies = [base, [0.86, 0.87, 0.85, 0.86], [0.79, 0.82, 0.8, 0.8]];
+    const { conclusion } = w.write(experiment(rows), [], accuracies);
     expect(conclusion).toContain("The highest mean test accuracy is maps 64's, 0.8600 ± 0.0082, n = 4");
+    // One sentence per group, with Holm's p beside Welch's (two comparisons with the baseline).
     expect(conclusion).toContain(
-      "maps 64 is more accurate than the baseline, maps 32, by +0.0600 (p < 0.001",
+      "More accurate than the baseline, maps 32, beyond the run-to-run noise: maps 64 (+0.0600, p < 0.001, Holm-adjusted p < 0.001, Hedges' g 6.39).",
     );
-    expect(conclusion).toMatch(
-      /the differences of maps 16 \(\+0\.0025, p = 0\.\d{3}\) cannot be told apart from the run-to-run noise/,
+    const same =
+      /the differences of maps 16 \(\+0\.0025, p = 0\.752, Holm-adjusted p = 0\.752; about (\d+) repeats would detect it\) cannot be told apart from the run-to-run noise \(Welch's t-test, Holm-adjusted for 2 comparisons, p ≥ 0\.05\)/.exec(
+        conclusion,
+      );
+    // A difference of 0.0025 at the pooled sd 0.00986: 2 * (1.96 + 0.84)^2 * (0.00986 / 0.0025)^2 ≈ 244.
+    expect(Number(same?.[1])).toBeGreaterThanOrEqual(240);
+    expect(Number(same?.[1])).toBeLessThanOrEqual(250);
+    // Pooled sd 0.009860; with 4 repeats, df 6: (2.446912 + 0.905703) * 0.009860 * sqrt(2 / 4) = 0.0234.
+    expect(conclusion).toContain(
+      "With 4 repeats and a run-to-run standard deviation of 0.0099, a difference in test accuracy smaller than 0.0234 could go unseen (80% power, α = 0.05).",
     );
     expect(conclusion).not.toContain("maps 16 is more accurate");
     expect(conclusion).not.toContain("incomplete");
@@ -144,7 +156,7 @@ describe("conclusions", () => {
 
   it("shows missing rows as missing in the table and the CSV, never as numbers", () => {
     const rows = [row(0, "maps 32", base, null), row(1, "maps 64", [], base, 4)];
-    const e = { ...experiment(rows), charts: [], conclusion: "", headline: "", notes: [] };
+    const e = { ...experiment(rows), charts: [], conclusion: "", headline: "", details: [], notes: [] };
     const t = tableOf(e);
     expect(t.rows[1]).toEqual(["maps 64", "113,386", "0/4", "missing", "missing", "missing"]);
     expect(t.rows[0]?.[5]).toBe("baseline");

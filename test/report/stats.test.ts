@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compare, summarize, varianceP } from "../../src/report/stats.js";
+import { compare, detectable, holm, repeatsToDetect, summarize, varianceP } from "../../src/report/stats.js";
 
 // Student's sleep data (R's `sleep`): the classic two-sample example.
 const x = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];
@@ -52,5 +52,24 @@ describe("statistics", () => {
       3,
     );
     expect(varianceP([1], [1, 2])).toBeNull();
+  });
+
+  it("adjusts several p-values against one baseline by Holm's step-down rule", () => {
+    // Sorted 0.01, 0.03, 0.04: 3 * 0.01 = 0.03; 2 * 0.03 = 0.06; 1 * 0.04 = 0.04, kept at 0.06.
+    const adjusted = holm([0.01, 0.04, 0.03, null]);
+    expect(adjusted[0]).toBeCloseTo(0.03, 10);
+    expect(adjusted[1]).toBeCloseTo(0.06, 10);
+    expect(adjusted[2]).toBeCloseTo(0.06, 10);
+    expect(adjusted[3]).toBeNull();
+    // 2 * 0.6 caps at 1, and 0.7 is kept at 1 (adjusted p-values never fall).
+    expect(holm([0.6, 0.7])).toEqual([1, 1]);
+  });
+
+  it("gives the smallest difference n runs detect at 80% power, and the runs a difference needs", () => {
+    // sd 1, n 10, df 18: (t(0.975, 18) + t(0.8, 18)) * sqrt(2 / 10) = (2.100922 + 0.862035) * 0.447214.
+    expect(detectable(1, 10)).toBeCloseTo(1.32508, 4);
+    expect(detectable(1, 1)).toBeNull();
+    expect(repeatsToDetect(1.3251, 1)).toBe(10);
+    expect(repeatsToDetect(1.3, 1)).toBe(11);
   });
 });

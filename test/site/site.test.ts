@@ -57,6 +57,7 @@ model small = conv8 pool flatten dense16 dense10
 experiment "Maps" {
   sweep maps [4, 8]
   find min maps where test.accuracy >= 0.2
+  expect test.accuracy 0.99 for maps 4
   note "Best here: {{best.label}}."
 }
 
@@ -213,7 +214,7 @@ async function classDetail(page: Page, experiment: number) {
 
 /** The answers as a page shows them: `question: answer`. */
 async function answersOn(page: Page): Promise<{ question: string; answer: string }[]> {
-  return page.locator("li:has(> code)").evaluateAll((lis) =>
+  return page.locator("ul.answers li:has(> code)").evaluateAll((lis) =>
     lis.map((li) => {
       const question = li.querySelector("code")?.textContent ?? "";
       return { question, answer: (li.textContent ?? "").trim().slice(question.length).replace(/^:\s*/, "") };
@@ -273,6 +274,14 @@ describe("the report site", { timeout: 120_000 }, () => {
         expect(summaries.map((s) => /Total params: ([\d,]+)/.exec(s)?.[1])).toEqual(["11,042", "21,898"]);
         const rows = await tableRows(page, "Maps: mean");
         expect(rows.map((r) => r[1])).toEqual(["11,042", "21,898"]);
+        // The published figure: its verdict as the report gives it, and in the table's last column.
+        const figure = report.experiments[0]?.figures[0];
+        expect(figure?.label).toBe("maps 4");
+        expect((await page.locator("section.figures li").allTextContents()).map((t) => t.trim())).toEqual([
+          `expect test.accuracy 0.99 for maps 4: ${figure?.verdict}.`,
+        ]);
+        expect(rows[0]?.at(-1)).toMatch(/^test accuracy 0\.9900 \((reproduced|not reproduced)\)$/);
+        expect(rows[1]?.at(-1)).toBe("");
       }
       if (e.slug === "maps")
         expect(await page.locator("p.note").textContent()).toMatch(/^Best here: maps \d\.$/);

@@ -29,13 +29,20 @@ export async function resultsCommand(file: string, opts: ResultsOptions, io: Io)
     const t = tableOf(e);
     const body = opts.markdown ? markdownOf(t) : textOf(t);
     // The conclusion holds the answers to the experiment's questions.
-    const uses = e.uses.map((u) => (opts.markdown ? `- ${u.text}` : `uses: ${u.text}`));
+    const uses = [
+      ...e.uses.map((u) => (opts.markdown ? `- ${u.text}` : `uses: ${u.text}`)),
+      ...(e.figuresSummary
+        ? [opts.markdown ? `- ${e.figuresSummary}` : `published figures: ${e.figuresSummary}`]
+        : []),
+      ...e.figures.map((f) => (opts.markdown ? `  - ${f.verdict}` : `  ${f.verdict}`)),
+    ];
     return [
       opts.markdown ? `## ${e.title}\n\n${t.caption}\n` : `${e.title}\n${t.caption}`,
       ...(uses.length > 0 ? [...uses, ...(opts.markdown ? [""] : [])] : []),
       body,
       "",
-      e.conclusion,
+      e.headline,
+      ...e.details.map((d) => `- ${d}`),
     ].join("\n");
   });
   io.out(blocks.join("\n\n"));
