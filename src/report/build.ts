@@ -303,8 +303,8 @@ export async function buildStudy(
       e.notes,
       oks.map((rs) => rs.map((x) => x.test.accuracy)),
     );
-    // Sentences end at a full stop before a capital: `p = 0.047` and `1-0-1-1's` stay whole.
-    const [headline = conclusion, ...details] = conclusion.split(/(?<=\.)\s+(?=[A-Z])/);
+    // Sentences end at a full stop before a capital, a digit or a quote: `p = 0.047` stays whole.
+    const [headline = conclusion, ...details] = conclusion.split(/(?<=\.)\s+(?=[A-Z0-9“])/);
     experiments.push({ ...partial, conclusion, headline, details, notes, charts: await chartsOf(partial) });
   }
   // By the plan's job ids: a result found under another context (see src/execute/contexts.ts)

@@ -36,7 +36,7 @@ export function figureVerdicts(e: PlannedExperiment, rows: Row[]): FigureVerdict
         sds: null,
         p: null,
         reproduced: null,
-        verdict: `${row?.label}: no runs yet to check ${name} ${show(key, f.value)} against`,
+        verdict: `no runs of ${row?.label} yet to check ${name} ${show(key, f.value)} against`,
       };
     const prediction = predictionInterval(s.mean, s.sd, s.n);
     const sds = s.sd > 0 ? (f.value - s.mean) / s.sd : null;
@@ -68,7 +68,7 @@ export function figureVerdicts(e: PlannedExperiment, rows: Row[]): FigureVerdict
       sds,
       p,
       reproduced,
-      verdict: `${row?.label}: published ${name} ${show(key, f.value)} ${said}: ${where.join("; ")}${s.n < 4 ? ` (with ${s.n} runs these intervals are wide: more repeats would sharpen the verdict)` : ""}`,
+      verdict: `${said}: ${where.join("; ")}${s.n < 4 ? ` (with ${s.n} runs these intervals are wide: more repeats would sharpen the verdict)` : ""}`,
     };
   });
 }

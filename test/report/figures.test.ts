@@ -70,7 +70,7 @@ describe("published figures", () => {
     expect(inside?.reproduced).toBe(true);
     expect(inside?.sds).toBeCloseTo(1.897, 3);
     expect(inside?.verdict).toBe(
-      "maps 8: published test accuracy 0.8400 reproduced: inside the 95% prediction interval of one run (0.7619 to 0.8581); outside the 95% interval of our mean (0.7904 to 0.8296); 1.9 run-to-run sds above our mean of 0.8100",
+      "reproduced: inside the 95% prediction interval of one run (0.7619 to 0.8581); outside the 95% interval of our mean (0.7904 to 0.8296); 1.9 run-to-run sds above our mean of 0.8100",
     );
     // 0.87: outside the prediction interval, 3.79 sds above.
     expect(outside?.reproduced).toBe(false);

@@ -34,7 +34,9 @@ export async function resultsCommand(file: string, opts: ResultsOptions, io: Io)
       ...(e.figuresSummary
         ? [opts.markdown ? `- ${e.figuresSummary}` : `published figures: ${e.figuresSummary}`]
         : []),
-      ...e.figures.map((f) => (opts.markdown ? `  - ${f.verdict}` : `  ${f.verdict}`)),
+      ...e.figures.map((f) =>
+        opts.markdown ? `  - \`${f.text}\`: ${f.verdict}` : `  ${f.text}: ${f.verdict}`,
+      ),
     ];
     return [
       opts.markdown ? `## ${e.title}\n\n${t.caption}\n` : `${e.title}\n${t.caption}`,
