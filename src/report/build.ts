@@ -1,6 +1,6 @@
 import { formatSummary } from "../check/shapes.js";
 import type { CheckedExperiment, DatasetName } from "../check/types.js";
-import { classNames } from "../data/fashion-mnist.js";
+import { classNames, type Dataset } from "../data/fashion-mnist.js";
 import { modelKey } from "../plan/plan.js";
 import type { Plan, PlannedExperiment, PlannedModel } from "../plan/types.js";
 import type { OkResult, ResultFile } from "../store/schema.js";
@@ -9,6 +9,7 @@ import { answersOf } from "./answers.js";
 import { chartsOf } from "./charts.js";
 import { type Conclusions, writeConclusions } from "./conclusions.js";
 import { figuresSummary, figureVerdicts } from "./figures.js";
+import { imagesOf } from "./images.js";
 import { metricValues } from "./metrics.js";
 import {
   type Answer,
@@ -234,6 +235,8 @@ export interface BuildOptions {
   /** Folder of `<kind>.hbs` files that replace the built-in conclusion templates. */
   templates?: string;
   now?: Date;
+  /** Render what the models learned (filters, feature maps, misclassified images) from their saved weights. */
+  images?: { resultsDir: string; data: Dataset };
 }
 
 /**
@@ -295,6 +298,9 @@ export async function buildStudy(
           : [];
       }),
       confusion: confusionOf(rows, oks),
+      images: opts.images
+        ? await imagesOf(rows, oks, classNamesOf(e), opts.images.resultsDir, opts.images.data)
+        : { configurations: [], misclassified: null },
       uses: usesOf(e),
       status,
     };

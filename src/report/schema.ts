@@ -49,6 +49,31 @@ export const metricKeys = [
 ] as const;
 export type MetricKey = (typeof metricKeys)[number];
 
+/** What the models learned, as PNG images (data URIs) rendered from the saved weights at build time. */
+export const experimentImages = z.object({
+  /** Per configuration with a saved model: its first conv layer's filters and one test image's maps after it. */
+  configurations: z.array(
+    z.object({
+      configuration: z.number().int().nonnegative(),
+      label: z.string(),
+      filters: z.string(),
+      featureMaps: z.string(),
+    }),
+  ),
+  /** Test images the most accurate configuration gets wrong, with the true and the predicted class. */
+  misclassified: z
+    .object({
+      label: z.string(),
+      /** How many of the first test images were looked at. */
+      examined: z.number().int().positive(),
+      items: z.array(
+        z.object({ image: z.string(), truth: z.string(), predicted: z.string(), index: z.number().int() }),
+      ),
+    })
+    .nullable(),
+});
+export type ExperimentImages = z.infer<typeof experimentImages>;
+
 /** A published figure against the runs of its configuration. */
 export const figureVerdict = z.object({
   /** The `expect` statement, as written. */
@@ -188,6 +213,8 @@ export const experimentReport = z.object({
   answers: z.array(answer),
   /** The data set's class names, by label. */
   classNames: z.array(z.string()),
+  /** Filters, feature maps and misclassified images: only in the site's report (`cnnp site`). */
+  images: experimentImages,
   /** Published figures stated by the pipeline, each with its verdict, and their tally. */
   figures: z.array(figureVerdict),
   figuresSummary: z.string().nullable(),

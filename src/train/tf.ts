@@ -16,8 +16,10 @@ try {
 export const tf = mod;
 export type {
   io,
+  LayersModel,
   Rank,
   Scalar,
+  SymbolicTensor,
   Tensor,
   Tensor2D,
   Tensor4D,

@@ -67,6 +67,7 @@ function experiment(rows: Row[], extra: Partial<Draft> = {}): Draft {
     classNames: [],
     figures: [],
     figuresSummary: null,
+    images: { configurations: [], misclassified: null },
     models: [],
     confusion: [],
     status: {

@@ -212,6 +212,43 @@ async function classDetail(page: Page, experiment: number) {
   }
 }
 
+/**
+ * The images of what the models learned: per configuration, its filters (one 3x3 tile per filter,
+ * 16 pixels a weight, 2 between tiles, 8 tiles a row) and feature maps; and the most accurate
+ * configuration's misclassified test images, each with two different class names.
+ */
+async function learned(page: Page, configurations: number) {
+  const filters = page.locator("section.learned figure.filters img");
+  expect(await filters.count()).toBe(configurations);
+  expect(await page.locator("section.learned figure.feature-maps img").count()).toBe(configurations);
+  for (const src of await filters.evaluateAll((imgs) => imgs.map((i) => i.getAttribute("src") ?? "")))
+    expect(src).toMatch(/^data:image\/png;base64,/);
+  const widths = await filters.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+  const labels = await page
+    .locator("section.learned .learned-row")
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-configuration")));
+  // conv8 with maps 4 and 8 (Maps), or 8 filters (Epochs).
+  const filtersOf = (label: string | null) => (label === "maps 4" ? 4 : 8);
+  expect(widths).toEqual(
+    labels.map((l) => Math.min(8, filtersOf(l)) * 48 + (Math.min(8, filtersOf(l)) - 1) * 2),
+  );
+  const wrong = await page
+    .locator("figure.misclassified li")
+    .evaluateAll((lis) =>
+      lis.map((li) => [
+        li.querySelector(".truth")?.textContent,
+        li.querySelector(".predicted")?.textContent?.slice(2),
+      ]),
+    );
+  expect(wrong.length).toBeGreaterThan(0);
+  expect(wrong.length).toBeLessThanOrEqual(12);
+  for (const [truth, predicted] of wrong) {
+    expect(classNames).toContain(truth);
+    expect(classNames).toContain(predicted);
+    expect(truth).not.toBe(predicted);
+  }
+}
+
 /** The answers as a page shows them: `question: answer`. */
 async function answersOn(page: Page): Promise<{ question: string; answer: string }[]> {
   return page.locator("ul.answers li:has(> code)").evaluateAll((lis) =>
@@ -264,6 +301,7 @@ describe("the report site", { timeout: 120_000 }, () => {
         expect(await page.locator("figure.chart svg").count()).toBeGreaterThanOrEqual(1);
         expect(await page.locator("figure.chart [role=img][aria-label]").count()).toBeGreaterThanOrEqual(1);
         await classDetail(page, e.number);
+        await learned(page, e.rows);
       }
       if (e.slug === "maps") {
         // conv{4,8} pool flatten dense16 dense10 on 28x28x1, by Keras' rules:

@@ -1,4 +1,6 @@
 import type { Backend } from "../../check/types.js";
+import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
+import { DataError } from "../../data/idx.js";
 import { buildStudy } from "../../report/build.js";
 import type { Study } from "../../report/schema.js";
 import type { Stored } from "../../store/store.js";
@@ -10,6 +12,8 @@ export interface ReportOptions {
   data?: string;
   backend?: Backend;
   templates?: string;
+  /** Render the images of what the models learned (for the site): needs the data set. */
+  images?: boolean;
 }
 
 /**
@@ -25,8 +29,20 @@ export async function loadStudy(file: string, opts: ReportOptions, io: Io): Prom
     for (const j of e.jobs) if (!results.has(j.id)) results.set(j.id, planned.lookup(j.id));
   for (const s of results.values())
     if (s.kind === "invalid") io.err(`${s.path}: not a valid result (${s.why}); shown as missing`);
+  let images: { resultsDir: string; data: Dataset } | undefined;
+  if (opts.images)
+    try {
+      const data = await loadFashionMnist({ dir: opts.data, download: false });
+      images = { resultsDir: planned.store.dir, data };
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      io.err(`note: no images of what the models learned (${e.message})`);
+    }
   try {
-    return await buildStudy(p, planned.source, results, { templates: opts.templates });
+    return await buildStudy(p, planned.source, results, {
+      templates: opts.templates,
+      ...(images ? { images } : {}),
+    });
   } catch (e) {
     io.err(`error: ${(e as Error).message}`);
     return 2;

@@ -36,7 +36,7 @@ export async function siteCommand(file: string, opts: SiteOptions, io: Io): Prom
     return 2;
   }
   const base = `/${(opts.base ?? "/").replace(/^\/+|\/+$/g, "")}${opts.base && opts.base !== "/" ? "/" : ""}`;
-  const study = await loadStudy(file, opts, io);
+  const study = await loadStudy(file, { ...opts, images: true }, io);
   if (typeof study === "number") return study;
   const out = resolve(opts.out ?? "site-out");
   const work = mkdtempSync(join(tmpdir(), "cnnp-site-"));
