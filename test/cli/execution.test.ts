@@ -1,21 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { cnnp } from "../helpers/cli.js";
 
 /** What `cnnp run` trains for a selection, and what the other commands then find, from the CLI. */
 const dir = join("test", ".tmp", `execution-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cnnp(...args: string[]) {
-  const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 const file = join(dir, "shared.cnnp");
 // "Short" needs 2 epochs of the run that "Long" sweeps to 3: one shared run per repeat.

@@ -1,23 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Study } from "../../src/report/schema.js";
 import type { OkResult } from "../../src/store/schema.js";
+import { cnnp } from "../helpers/cli.js";
 
 /** An experiment that trains for the epoch count another one finds, from the CLI. */
 const dir = join("test", ".tmp", `references-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cnnp(...args: string[]) {
-  const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 const file = join(dir, "chain.cnnp");
 writeFileSync(

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { OkResult } from "../../src/store/schema.js";
 import { ResultStore } from "../../src/store/store.js";
+import { cnnp } from "../helpers/cli.js";
 import { byJob } from "../helpers/metrics.js";
 
 /** `cnnp run --workers`, claims shared by two runs, --dry-run, signals and dying workers. */
@@ -18,15 +19,6 @@ function pipeline(name: string, repeat: number, train = 512): string {
     `data fashion_mnist train ${train} test 200\nepochs 2\nrepeat ${repeat}\nmodel small = conv8 pool flatten dense16 dense10\nexperiment "Seeds" {}\n`,
   );
   return file;
-}
-
-function cnnp(...args: string[]) {
-  const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 function start(...args: string[]): ChildProcess & { log: { out: string; err: string } } {
