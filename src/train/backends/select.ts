@@ -18,6 +18,10 @@ export interface BackendInfo {
   detail: string;
 }
 
+/** What @tensorflow/tfjs-node-gpu 4.22 (libtensorflow 2.9.1) needs, per its README. */
+export const gpuNeeds =
+  "@tensorflow/tfjs-node-gpu 4.22 needs an NVIDIA driver newer than 450, CUDA 11.2 and cuDNN 8.1.";
+
 /** A back end that cannot be used here, with a one-line reason and what to do. */
 export class BackendUnavailable extends Error {}
 
@@ -99,14 +103,28 @@ async function load(
         quietly(() => require(pkg));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
+        const line = firstLine(e);
+        // A shared library the binding needs and the loader did not find, e.g. libcudart.so.11.0.
+        const missing = /(lib[\w+-]+\.so[\w.]*): cannot open shared object file/.exec(line)?.[1];
         const why =
-          code === "MODULE_NOT_FOUND" && firstLine(e).includes(`'${pkg}'`)
+          code === "MODULE_NOT_FOUND" && line.includes(`'${pkg}'`)
             ? `${pkg} is not installed (it is optional: npm install ${pkg}, which downloads libtensorflow)`
-            : `${pkg} did not load: ${firstLine(e)}`;
+            : missing
+              ? `${pkg} did not load: ${missing} is missing (${line}).${name === "tensorflow-gpu" ? ` ${gpuNeeds}` : ""} Put the library's folder on LD_LIBRARY_PATH`
+              : `${pkg} did not load: ${line}`;
         throw new BackendUnavailable(why);
       }
       await activate("tensorflow");
       versions[pkg.slice("@tensorflow/".length)] = pkgVersion(pkg);
+      if (name === "tensorflow-gpu") {
+        // libtensorflow with CUDA falls back to the CPU when it finds no GPU device: say so.
+        const gpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+        if (!gpu)
+          throw new BackendUnavailable(
+            `${pkg} loaded but found no GPU device, so it would train on the CPU. ${gpuNeeds}`,
+          );
+        return { name, tfjsBackend: "tensorflow", versions, detail: "libtensorflow with CUDA, on the GPU" };
+      }
       return { name, tfjsBackend: "tensorflow", versions, detail: "libtensorflow" };
     }
     case "native": {
