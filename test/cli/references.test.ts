@@ -43,6 +43,9 @@ describe("an experiment that uses another's answer", { timeout: 180_000 }, () =>
       '   waits   1 configuration (1 jobs) cannot be planned until "1. Early stopping" answers; cnnp run trains it first',
     );
 
+    const status = cnnp("status", file, "--results", results, "--json");
+    expect(JSON.parse(status.out).experiments.map((e: { waiting: number }) => e.waiting)).toEqual([0, 1, 0]);
+
     // --only the user: the experiment it depends on is trained first, the unrelated one is not.
     const run = cnnp("run", file, "--only", "2. Final", "--results", results, "--workers", "1");
     expect(run.code, run.err).toBe(0);
@@ -62,6 +65,15 @@ describe("an experiment that uses another's answer", { timeout: 180_000 }, () =>
     const final = files.filter((f) => f.experiment === 2);
     expect(final.map((f) => f.epochs).sort()).toEqual([1, expected].sort());
     expect(files.some((f) => f.experiment === 3)).toBe(false);
+
+    const after = cnnp("status", file, "--results", results, "--json");
+    expect(
+      JSON.parse(after.out).experiments.map((e: { done: number; waiting: number }) => [e.done, e.waiting]),
+    ).toEqual([
+      [3, 0],
+      [2, 0],
+      [0, 0],
+    ]);
 
     const json = cnnp("results", file, "--results", results, "--json");
     expect(json.code, json.err).toBe(0);

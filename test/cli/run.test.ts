@@ -106,8 +106,8 @@ describe("cnnp run", { timeout: 120_000 }, () => {
     const status = cnnp("status", file, "--results", results, "--json");
     expect(status.code).toBe(0);
     expect(JSON.parse(status.out).experiments).toEqual([
-      { number: 1, title: "Small", jobs: 2, done: 2, failed: 0, invalid: 0, missing: 0 },
-      { number: 2, title: "Other", jobs: 2, done: 0, failed: 0, invalid: 0, missing: 2 },
+      { number: 1, title: "Small", jobs: 2, done: 2, failed: 0, invalid: 0, missing: 0, waiting: 0 },
+      { number: 2, title: "Other", jobs: 2, done: 0, failed: 0, invalid: 0, missing: 2, waiting: 0 },
     ]);
     expect(cnnp("status", file, "--results", results).out).toContain(
       "1. Small       2     2       0        0        0",

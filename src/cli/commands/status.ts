@@ -11,9 +11,14 @@ interface ExperimentStatus {
   failed: number;
   invalid: number;
   missing: number;
+  /** Jobs not planned yet: their configurations wait for another experiment's answer. */
+  waiting: number;
 }
 
-/** `cnnp status FILE`: per experiment, how many jobs are done, failed, invalid or missing. */
+/**
+ * `cnnp status FILE`: per experiment, how many jobs are done, failed, invalid or missing, and how
+ * many wait for another experiment's answer (a column shown when any does).
+ */
 export async function statusCommand(
   file: string,
   opts: { results?: string; json?: boolean; data?: string; backend?: Backend },
@@ -32,6 +37,7 @@ export async function statusCommand(
       failed: 0,
       invalid: 0,
       missing: 0,
+      waiting: e.waiting.jobs,
     };
     for (const j of e.jobs) {
       const s = stored.get(j.id) ?? planned.lookup(j.id);
@@ -48,10 +54,11 @@ export async function statusCommand(
   }
   const width = Math.max(10, ...rows.map((r) => r.title.length + 4));
   io.out(`${file}: results in ${store.jobsDir}`);
-  io.out(`${"experiment".padEnd(width)}  jobs  done  failed  invalid  missing`);
+  const waits = rows.some((r) => r.waiting > 0);
+  io.out(`${"experiment".padEnd(width)}  jobs  done  failed  invalid  missing${waits ? "  waiting" : ""}`);
   for (const r of rows) {
     io.out(
-      `${`${r.number}. ${r.title}`.padEnd(width)}  ${String(r.jobs).padStart(4)}  ${String(r.done).padStart(4)}  ${String(r.failed).padStart(6)}  ${String(r.invalid).padStart(7)}  ${String(r.missing).padStart(7)}`,
+      `${`${r.number}. ${r.title}`.padEnd(width)}  ${String(r.jobs).padStart(4)}  ${String(r.done).padStart(4)}  ${String(r.failed).padStart(6)}  ${String(r.invalid).padStart(7)}  ${String(r.missing).padStart(7)}${waits ? `  ${String(r.waiting).padStart(7)}` : ""}`,
     );
   }
   return 0;
