@@ -36,6 +36,11 @@ const numericNames = new Set<SweepName>([
   "validation_split",
 ]);
 
+/** A swept value in words: on/off for booleans. */
+export function showSweepValue(v: SweepValue | undefined): string {
+  return typeof v === "boolean" ? (v ? "on" : "off") : String(v);
+}
+
 /** The value as a report shows it: numbers as numbers, on/off as booleans, the rest as text. */
 export function shownValue(v: unknown): SweepValue {
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v;

@@ -1,6 +1,6 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { AnswerUse } from "../dsl/ast.js";
-import { type AxisEntry, type ReadAxis, readAxis, shownValue } from "./axes.js";
+import { type AxisEntry, type ReadAxis, readAxis, showSweepValue as show, shownValue } from "./axes.js";
 import { readFigures } from "./figures.js";
 import {
   type Materialized,
@@ -41,11 +41,6 @@ function defaultModel(exp: Scope, file: Scope, ctx: Context): Template | null | 
   if (file.modelUse) return file.modelUse.template;
   const [first] = file.defined;
   return first !== undefined ? ctx.models.get(first, file.span) : undefined;
-}
-
-function show(v: SweepValue): string {
-  if (typeof v === "boolean") return v ? "on" : "off";
-  return String(v);
 }
 
 function slugify(title: string): string {

@@ -1,10 +1,8 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { Value } from "../dsl/ast.js";
-import { type ReadAxis, shownValue } from "./axes.js";
+import { type ReadAxis, showSweepValue as show, shownValue } from "./axes.js";
 import { isDiagnostic, type SweepName, scalarReaders } from "./settings.js";
 import type { Configuration, SweepValue } from "./types.js";
-
-const show = (v: SweepValue) => (typeof v === "boolean" ? (v ? "on" : "off") : String(v));
 
 /**
  * The configuration whose swept values are `wanted` (`maps 32`, `model final, epochs 25`), or null

@@ -3,7 +3,7 @@ import type { Unit } from "../plan/types.js";
 import { Trainer } from "../runner/trainer.js";
 import type { ResultStore } from "../store/store.js";
 import type { Claims, Holder } from "./claims.js";
-import { stillToDo } from "./pending.js";
+import { unfinishedOf } from "./pending.js";
 import type { ExecEvent, Executor } from "./types.js";
 
 export interface LocalOptions {
@@ -61,7 +61,7 @@ export class LocalPool implements Executor {
 
       /** The unit's jobs without a valid ok result; reports the others as done elsewhere. */
       const remaining = (unit: Unit): Unit | null => {
-        const { left, done } = stillToDo(unit, (id) => opts.store.read(id));
+        const { left, done } = unfinishedOf(unit, (id) => opts.store.read(id));
         if (done.length > 0) emit({ type: "elsewhere", unit, files: done });
         return left;
       };

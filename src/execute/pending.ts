@@ -26,7 +26,7 @@ const okOf = (s: Stored | undefined): OkResult | null =>
  * The unit's jobs that are still to do (no valid ok result), and the results of the others: a
  * unit is looked at again when claimed, since another cnnp run may have finished some of it.
  */
-export function stillToDo(unit: Unit, lookup: Lookup): { left: Unit | null; done: OkResult[] } {
+export function unfinishedOf(unit: Unit, lookup: Lookup): { left: Unit | null; done: OkResult[] } {
   const left: Job[] = [];
   const done: OkResult[] = [];
   for (const job of unit.jobs) {

@@ -1,12 +1,9 @@
+import { showSweepValue as show } from "../check/axes.js";
 import { formatSummary } from "../check/shapes.js";
 import type { SweepValue } from "../check/types.js";
 import type { Plan, PlannedExperiment } from "./types.js";
 
 const fmt = new Intl.NumberFormat("en-US");
-
-function show(v: SweepValue | undefined): string {
-  return typeof v === "boolean" ? (v ? "on" : "off") : String(v);
-}
 
 /** Long runs of consecutive whole numbers read better as `5..100 (96 values)`. */
 function showValues(values: SweepValue[][]): string {

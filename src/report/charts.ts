@@ -3,8 +3,6 @@ import * as vl from "vega-lite";
 import { metricNames } from "./format.js";
 import type { Chart, ExperimentDraft } from "./schema.js";
 
-type Partial = ExperimentDraft;
-
 const width = 520;
 const height = 280;
 
@@ -36,7 +34,7 @@ const base = {
 } as const;
 
 /** Test accuracy (mean, with ± sd bars) against the swept value. */
-async function sweepChart(r: Partial): Promise<Chart | null> {
+async function sweepChart(r: ExperimentDraft): Promise<Chart | null> {
   if (r.varied.length !== 1 || r.rows.length < 2) return null;
   const name = r.varied[0]?.name as string;
   const points = r.rows.flatMap((row) => {
@@ -105,7 +103,7 @@ async function sweepChart(r: Partial): Promise<Chart | null> {
 }
 
 /** Per-epoch curves of one measure (loss or accuracy): train, test and validation, per configuration. */
-async function curveChart(r: Partial, what: "loss" | "accuracy"): Promise<Chart | null> {
+async function curveChart(r: ExperimentDraft, what: "loss" | "accuracy"): Promise<Chart | null> {
   // A shared run's shorter jobs repeat the start of its longest one: draw each curve once.
   const same = (a: (typeof r.curves)[number], b: (typeof r.curves)[number]) =>
     a.epochs.every((e, i) => JSON.stringify(e) === JSON.stringify(b.epochs[i]));
@@ -153,7 +151,7 @@ async function curveChart(r: Partial, what: "loss" | "accuracy"): Promise<Chart 
 }
 
 /** Mean time per sample against mean test accuracy, one point per configuration. */
-async function timeChart(r: Partial): Promise<Chart | null> {
+async function timeChart(r: ExperimentDraft): Promise<Chart | null> {
   const points = r.rows.flatMap((row) => {
     const t = row.metrics["time.per_sample"];
     const a = row.metrics["test.accuracy"];
@@ -201,7 +199,7 @@ async function timeChart(r: Partial): Promise<Chart | null> {
 }
 
 /** The experiment's charts, those that have data to show. */
-export async function chartsOf(r: Partial): Promise<Chart[]> {
+export async function chartsOf(r: ExperimentDraft): Promise<Chart[]> {
   const charts = [
     await sweepChart(r),
     await curveChart(r, "loss"),

@@ -6,8 +6,6 @@ import { metricNames, pm, pmn, show, showP } from "./format.js";
 import type { ExperimentDraft, ExperimentKind, MetricKey, Row } from "./schema.js";
 import { detectable, pooledSd, repeatsToDetect, varianceP } from "./stats.js";
 
-type Partial = ExperimentDraft;
-
 /** The built-in templates: `templates/<kind>.hbs`, and partials `templates/_<name>.hbs`. */
 export const builtInTemplates = fileURLToPath(new URL("../../templates/", import.meta.url));
 
@@ -28,7 +26,7 @@ function rowView(r: Row) {
 }
 
 /** Everything a conclusion template or a `note` can use, computed from the statistics. */
-export function contextOf(r: Partial, accuracies: number[][] = []) {
+export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
   const withResults = r.rows.filter((x) => x.metrics[acc]);
   // The run-to-run spread of test accuracy, pooled over the configurations.
   const sd = pooledSd(accuracies);
@@ -163,7 +161,7 @@ export function contextOf(r: Partial, accuracies: number[][] = []) {
 
 export interface Conclusions {
   /** `accuracies[i]`: the test accuracies of row i's finished runs (for the spread test). */
-  write(r: Partial, notes: string[], accuracies: number[][]): { conclusion: string; notes: string[] };
+  write(r: ExperimentDraft, notes: string[], accuracies: number[][]): { conclusion: string; notes: string[] };
 }
 
 /** Collapses a rendered template's whitespace into plain sentences. */
