@@ -2,7 +2,8 @@
 // small element-wise steps of a training step. Every function works in place on the Float32Arrays
 // it is given (no copies); shapes are NHWC for images and HWIO for filters, as TensorFlow.js has them.
 #include <node_api.h>
-#include <oneapi/dnnl/dnnl.hpp>
+#include "net.h"
+#include "ops.h"
 
 #include <cstring>
 #include <memory>
@@ -14,18 +15,10 @@
 #include <omp.h>
 #endif
 
-using namespace dnnl;
+using cnnp::Geometry;
+using cnnp::Pool;
 
 namespace {
-
-engine& eng() {
-  static engine e(engine::kind::cpu, 0);
-  return e;
-}
-stream& strm() {
-  static stream s(eng());
-  return s;
-}
 
 struct Args {
   napi_env env;
@@ -90,106 +83,12 @@ std::vector<int64_t> ints(napi_env env, napi_value arr) {
   return out;
 }
 
-/** A convolution's geometry: x [n,h,w,ci], filter [kh,kw,ci,co], y [n,oh,ow,co]. */
-struct Geometry {
-  int64_t n, h, w, ci, kh, kw, co, sh, sw, pt, pl, pb, pr, oh, ow;
-  std::string key() const {
-    std::string k;
-    for (int64_t x : {n, h, w, ci, kh, kw, co, sh, sw, pt, pl, pb, pr, oh, ow}) k += std::to_string(x) + ",";
-    return k;
-  }
-  memory::desc src() const { return {{n, ci, h, w}, memory::data_type::f32, memory::format_tag::nhwc}; }
-  memory::desc weights() const { return {{co, ci, kh, kw}, memory::data_type::f32, memory::format_tag::hwio}; }
-  /** Weights in whatever layout oneDNN's fastest kernel wants (blocked): 3-5x faster here. */
-  memory::desc anyWeights() const { return {{co, ci, kh, kw}, memory::data_type::f32, memory::format_tag::any}; }
-  memory::desc dst() const { return {{n, co, oh, ow}, memory::data_type::f32, memory::format_tag::nhwc}; }
-  memory::desc bias() const { return {{co}, memory::data_type::f32, memory::format_tag::a}; }
-  memory::dims strides() const { return {sh, sw}; }
-  memory::dims padL() const { return {pt, pl}; }
-  memory::dims padR() const { return {pb, pr}; }
-};
-
 // geometry: [n,h,w,ci, kh,kw,co, sh,sw, pt,pl,pb,pr, oh,ow]
 bool geometry(napi_env env, napi_value v, Geometry* g) {
   auto d = ints(env, v);
   if (d.size() != 15) return false;
   *g = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
   return true;
-}
-
-convolution_forward::primitive_desc forwardPd(const Geometry& g, bool bias, bool relu) {
-  primitive_attr attr;
-  if (relu) {
-    post_ops po;
-    po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-    attr.set_post_ops(po);
-  }
-  auto d = bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, g.src(),
-                                            g.anyWeights(), g.bias(), g.dst(), g.strides(), g.padL(), g.padR())
-                : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, g.src(),
-                                            g.anyWeights(), g.dst(), g.strides(), g.padL(), g.padR());
-  return convolution_forward::primitive_desc(d, attr, eng());
-}
-
-/**
- * TensorFlow.js' HWIO weights in the layout a primitive wants: a buffer of that layout and the
- * reorder between the two, made once per geometry (the weights are small; the reorder is cheap).
- */
-struct Relayout {
-  memory::desc user;
-  memory::desc theirs;
-  memory buffer;
-  bool same;
-  reorder toTheirs, toUser;
-  Relayout(const memory::desc& u, const memory::desc& t) : user(u), theirs(t), buffer(t, eng()), same(u == t) {
-    if (same) return;
-    toTheirs = reorder(reorder::primitive_desc(eng(), user, eng(), theirs));
-    toUser = reorder(reorder::primitive_desc(eng(), theirs, eng(), user));
-  }
-  /** Reorders the user's weights in, returning what the primitive should read. */
-  memory in(float* data) {
-    memory u(user, eng(), data);
-    if (same) return u;
-    toTheirs.execute(strm(), {{DNNL_ARG_FROM, u}, {DNNL_ARG_TO, buffer}});
-    return buffer;
-  }
-  /** The memory the primitive should write; `out` copies it to the user's array afterwards. */
-  memory target(float* data) { return same ? memory(user, eng(), data) : buffer; }
-  void out(float* data) {
-    if (same) return;
-    memory u(user, eng(), data);
-    toUser.execute(strm(), {{DNNL_ARG_FROM, buffer}, {DNNL_ARG_TO, u}});
-  }
-};
-
-struct Forward {
-  convolution_forward::primitive_desc pd;
-  convolution_forward prim;
-  Relayout weights;
-};
-struct BackwardData {
-  convolution_backward_data::primitive_desc pd;
-  convolution_backward_data prim;
-  Relayout weights;
-};
-struct BackwardWeights {
-  convolution_backward_weights::primitive_desc pd;
-  convolution_backward_weights prim;
-  Relayout weights;
-};
-
-// Creating a primitive costs far more than running a small one: keep them by geometry.
-std::unordered_map<std::string, std::unique_ptr<Forward>> forwards;
-std::unordered_map<std::string, std::unique_ptr<BackwardData>> backwardData;
-std::unordered_map<std::string, std::unique_ptr<BackwardWeights>> backwardWeights;
-
-Forward& forward(const Geometry& g, bool bias, bool relu) {
-  std::string k = g.key() + (bias ? "b" : "") + (relu ? "r" : "");
-  auto it = forwards.find(k);
-  if (it != forwards.end()) return *it->second;
-  auto pd = forwardPd(g, bias, relu);
-  auto f = std::make_unique<Forward>(Forward{pd, convolution_forward(pd), Relayout(g.weights(), pd.weights_desc())});
-  return *(forwards[k] = std::move(f));
 }
 
 // conv2d(x, filter, bias | null, y, geometry, relu)
@@ -205,13 +104,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   float* y = f32(env, a.v[3], nullptr);
   if (!x || !f || !y || (hasBias && !b)) return fail(env, "conv2d: Float32Arrays expected");
   try {
-    auto& fw = forward(g, hasBias, flag(env, a.v[5]));
-    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, memory(g.src(), eng(), x)},
-                                      {DNNL_ARG_WEIGHTS, fw.weights.in(f)},
-                                      {DNNL_ARG_DST, memory(g.dst(), eng(), y)}};
-    if (hasBias) m.insert({DNNL_ARG_BIAS, memory(g.bias(), eng(), b)});
-    fw.prim.execute(strm(), m);
-    strm().wait();
+    cnnp::conv2d(g, x, f, b, y, flag(env, a.v[5]));
   } catch (const dnnl::error& e) {
     return fail(env, std::string("oneDNN convolution: ") + e.what());
   }
@@ -229,22 +122,7 @@ napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
   float* dx = f32(env, a.v[2], nullptr);
   if (!dy || !f || !dx) return fail(env, "conv2dBackwardData: Float32Arrays expected");
   try {
-    std::string k = g.key();
-    auto it = backwardData.find(k);
-    if (it == backwardData.end()) {
-      auto hint = forwardPd(g, false, false);
-      auto d = convolution_backward_data::desc(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
-                                               g.strides(), g.padL(), g.padR());
-      auto pd = convolution_backward_data::primitive_desc(d, eng(), hint);
-      it = backwardData
-               .emplace(k, std::make_unique<BackwardData>(
-                               BackwardData{pd, convolution_backward_data(pd), Relayout(g.weights(), pd.weights_desc())}))
-               .first;
-    }
-    it->second->prim.execute(strm(), {{DNNL_ARG_DIFF_DST, memory(g.dst(), eng(), dy)},
-                                      {DNNL_ARG_WEIGHTS, it->second->weights.in(f)},
-                                      {DNNL_ARG_DIFF_SRC, memory(g.src(), eng(), dx)}});
-    strm().wait();
+    cnnp::conv2dBackwardData(g, dy, f, dx);
   } catch (const dnnl::error& e) {
     return fail(env, std::string("oneDNN convolution backward data: ") + e.what());
   }
@@ -264,28 +142,7 @@ napi_value Conv2dBackwardFilter(napi_env env, napi_callback_info info) {
   float* df = f32(env, a.v[2], nullptr);
   if (!x || !dy || !df || (hasBias && !db)) return fail(env, "conv2dBackwardFilter: Float32Arrays expected");
   try {
-    std::string k = g.key() + (hasBias ? "b" : "");
-    auto it = backwardWeights.find(k);
-    if (it == backwardWeights.end()) {
-      auto hint = forwardPd(g, hasBias, false);
-      auto d = hasBias ? convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.anyWeights(),
-                                                            g.bias(), g.dst(), g.strides(), g.padL(), g.padR())
-                       : convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.anyWeights(),
-                                                            g.dst(), g.strides(), g.padL(), g.padR());
-      auto pd = convolution_backward_weights::primitive_desc(d, eng(), hint);
-      it = backwardWeights
-               .emplace(k, std::make_unique<BackwardWeights>(BackwardWeights{
-                               pd, convolution_backward_weights(pd), Relayout(g.weights(), pd.diff_weights_desc())}))
-               .first;
-    }
-    auto& bw = *it->second;
-    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, memory(g.src(), eng(), x)},
-                                      {DNNL_ARG_DIFF_DST, memory(g.dst(), eng(), dy)},
-                                      {DNNL_ARG_DIFF_WEIGHTS, bw.weights.target(df)}};
-    if (hasBias) m.insert({DNNL_ARG_DIFF_BIAS, memory(g.bias(), eng(), db)});
-    bw.prim.execute(strm(), m);
-    bw.weights.out(df);
-    strm().wait();
+    cnnp::conv2dBackwardFilter(g, x, dy, df, db);
   } catch (const dnnl::error& e) {
     return fail(env, std::string("oneDNN convolution backward weights: ") + e.what());
   }
@@ -299,7 +156,7 @@ napi_value ConvInfo(napi_env env, napi_callback_info info) {
   if (a.v.size() != 1 || !geometry(env, a.v[0], &g)) return fail(env, "convInfo: geometry");
   std::string s;
   try {
-    s = forwardPd(g, true, true).impl_info_str();
+    s = cnnp::convImplementation(g);
   } catch (const dnnl::error& e) {
     return fail(env, e.what());
   }
@@ -322,18 +179,11 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   if (!A || !B || !C) return fail(env, "sgemm: Float32Arrays expected");
   int64_t sa = la / batch == static_cast<size_t>(m * k) ? m * k : 0;  // a broadcast when 1 matrix
   int64_t sb = lb / batch == static_cast<size_t>(k * n) ? k * n : 0;
-  for (int64_t i = 0; i < batch; i++) {
-    dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, A + i * sa, ta ? m : k,
-                                  B + i * sb, tb ? k : n, 0.f, C + i * m * n, n);
-    if (st != dnnl_success) return fail(env, "oneDNN sgemm failed");
-  }
+  for (int64_t i = 0; i < batch; i++)
+    if (!cnnp::sgemm(ta, tb, m, n, k, A + i * sa, B + i * sb, C + i * m * n)) return fail(env, "oneDNN sgemm failed");
   return nullptr;
 }
 
-/** Pooling geometry: x [n,h,w,c], window kh x kw, strides, top/left padding, y [n,oh,ow,c]. */
-struct Pool {
-  int64_t n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow;
-};
 bool pool(napi_env env, napi_value v, Pool* p) {
   auto d = ints(env, v);
   if (d.size() != 12) return false;
@@ -349,23 +199,7 @@ napi_value MaxPool(napi_env env, napi_callback_info info) {
   float* x = f32(env, a.v[0], nullptr);
   float* y = f32(env, a.v[1], nullptr);
   if (!x || !y) return fail(env, "maxPool: Float32Arrays expected");
-#pragma omp parallel for collapse(2) if (p.n * p.oh * p.ow * p.c > 32768)
-  for (int64_t b = 0; b < p.n; b++)
-    for (int64_t i = 0; i < p.oh; i++)
-      for (int64_t j = 0; j < p.ow; j++) {
-        float* out = y + ((b * p.oh + i) * p.ow + j) * p.c;
-        for (int64_t ch = 0; ch < p.c; ch++) out[ch] = -__builtin_inff();
-        for (int64_t u = 0; u < p.kh; u++) {
-          int64_t r = i * p.sh - p.pt + u;
-          if (r < 0 || r >= p.h) continue;
-          for (int64_t v = 0; v < p.kw; v++) {
-            int64_t s = j * p.sw - p.pl + v;
-            if (s < 0 || s >= p.w) continue;
-            const float* in = x + ((b * p.h + r) * p.w + s) * p.c;
-            for (int64_t ch = 0; ch < p.c; ch++) out[ch] = in[ch] > out[ch] ? in[ch] : out[ch];
-          }
-        }
-      }
+  cnnp::maxPool(p, x, y);
   return nullptr;
 }
 
@@ -381,72 +215,7 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   float* x = f32(env, a.v[1], nullptr);
   float* dx = f32(env, a.v[2], nullptr);
   if (!dy || !x || !dx) return fail(env, "maxPoolGrad: Float32Arrays expected");
-  if (p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.pt == 0 && p.pl == 0 && p.oh == p.h / 2 &&
-      p.ow == p.w / 2) {
-    // The common 2x2 pool: windows tile the input, so each input gets its gradient or a zero in
-    // one pass (no zero-fill first), channels innermost.
-    const int64_t C = p.c;
-#pragma omp parallel for if (p.n * p.h * p.w * p.c > 65536)
-    for (int64_t b = 0; b < p.n; b++) {
-      for (int64_t i = 0; i < p.oh; i++) {
-        for (int64_t j = 0; j < p.ow; j++) {
-          const int64_t r0 = ((b * p.h + 2 * i) * p.w + 2 * j) * C, r1 = r0 + C, r2 = r0 + p.w * C, r3 = r2 + C;
-          const float* g = dy + ((b * p.oh + i) * p.ow + j) * C;
-          for (int64_t ch = 0; ch < C; ch++) {
-            float v0 = x[r0 + ch], v1 = x[r1 + ch], v2 = x[r2 + ch], v3 = x[r3 + ch];
-            float m = v0;
-            int k = 0;
-            if (v1 > m) { m = v1; k = 1; }
-            if (v2 > m) { m = v2; k = 2; }
-            if (v3 > m) { m = v3; k = 3; }
-            float gv = (!relu || m > 0.f) ? g[ch] : 0.f;
-            dx[r0 + ch] = k == 0 ? gv : 0.f;
-            dx[r1 + ch] = k == 1 ? gv : 0.f;
-            dx[r2 + ch] = k == 2 ? gv : 0.f;
-            dx[r3 + ch] = k == 3 ? gv : 0.f;
-          }
-        }
-        // An odd width leaves a last column no window covers.
-        if (p.w % 2)
-          for (int64_t r = 2 * i; r < 2 * i + 2; r++)
-            for (int64_t ch = 0; ch < C; ch++) dx[((b * p.h + r) * p.w + p.w - 1) * C + ch] = 0.f;
-      }
-      if (p.h % 2)
-        for (int64_t q = 0; q < p.w * C; q++) dx[((b * p.h + p.h - 1) * p.w) * C + q] = 0.f;
-    }
-    return nullptr;
-  }
-  // Windows overlap when strides are smaller than the window: one image per thread keeps the
-  // accumulation race-free.
-#pragma omp parallel for if (p.n * p.oh * p.ow * p.c > 32768)
-  for (int64_t b = 0; b < p.n; b++) {
-    std::vector<float> best(p.c);
-    std::vector<int64_t> where(p.c);
-    for (int64_t i = 0; i < p.oh; i++)
-      for (int64_t j = 0; j < p.ow; j++) {
-        for (int64_t ch = 0; ch < p.c; ch++) {
-          best[ch] = -__builtin_inff();
-          where[ch] = -1;
-        }
-        for (int64_t u = 0; u < p.kh; u++) {
-          int64_t r = i * p.sh - p.pt + u;
-          if (r < 0 || r >= p.h) continue;
-          for (int64_t v = 0; v < p.kw; v++) {
-            int64_t s = j * p.sw - p.pl + v;
-            if (s < 0 || s >= p.w) continue;
-            int64_t at = ((b * p.h + r) * p.w + s) * p.c;
-            for (int64_t ch = 0; ch < p.c; ch++)
-              if (x[at + ch] > best[ch] || where[ch] < 0) {
-                best[ch] = x[at + ch];
-                where[ch] = at + ch;
-              }
-          }
-        }
-        const float* g = dy + ((b * p.oh + i) * p.ow + j) * p.c;
-        for (int64_t ch = 0; ch < p.c; ch++)
-          if (where[ch] >= 0 && (!relu || best[ch] > 0.f)) dx[where[ch]] += g[ch];
-      }
-  }
+  cnnp::maxPoolGrad(p, dy, x, dx, relu);
   return nullptr;
 }
 
@@ -458,8 +227,7 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   float* y = f32(env, a.v[1], nullptr);
   float* dx = f32(env, a.v[2], nullptr);
   if (!dy || !y || !dx) return fail(env, "reluGrad: Float32Arrays expected");
-#pragma omp parallel for simd if (n > 65536)
-  for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+  cnnp::reluGrad(dy, y, dx, n);
   return nullptr;
 }
 
@@ -472,13 +240,7 @@ napi_value BiasAdd(napi_env env, napi_callback_info info) {
   float* y = f32(env, a.v[2], nullptr);
   bool relu = a.v.size() > 3 && flag(env, a.v[3]);
   if (!x || !b || !y || c == 0) return fail(env, "biasAdd: Float32Arrays expected");
-  size_t rows = n / c;
-#pragma omp parallel for if (n > 65536)
-  for (size_t r = 0; r < rows; r++)
-    for (size_t j = 0; j < c; j++) {
-      float v = x[r * c + j] + b[j];
-      y[r * c + j] = relu && v < 0.f ? 0.f : v;
-    }
+  cnnp::biasAdd(x, b, y, n, c, relu);
   return nullptr;
 }
 
@@ -489,10 +251,7 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   float* x = f32(env, a.v[0], &n);
   float* out = f32(env, a.v[1], &c);
   if (!x || !out || c == 0) return fail(env, "sumRows: Float32Arrays expected");
-  std::vector<double> acc(c, 0.0);
-  for (size_t r = 0; r < n / c; r++)
-    for (size_t j = 0; j < c; j++) acc[j] += x[r * c + j];
-  for (size_t j = 0; j < c; j++) out[j] = static_cast<float>(acc[j]);
+  cnnp::sumRows(x, out, n, c);
   return nullptr;
 }
 
@@ -528,6 +287,142 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+template <typename T>
+T* typed(napi_env env, napi_value v, napi_typedarray_type want, size_t* length) {
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr) != napi_ok || type != want)
+    return nullptr;
+  if (length) *length = len;
+  return static_cast<T*>(data);
+}
+
+/** The Float32Arrays of a JS array (the weights, in layer order: kernel, bias). */
+bool f32s(napi_env env, napi_value arr, std::vector<float*>* out) {
+  uint32_t n = 0;
+  if (napi_get_array_length(env, arr, &n) != napi_ok) return false;
+  out->resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    napi_get_element(env, arr, i, &e);
+    if (!((*out)[i] = f32(env, e, nullptr))) return false;
+  }
+  return true;
+}
+
+// One layer of netCreate's description, 24 numbers: kind, relu, reluInPool, inputGrad, rate, in,
+// out (values per image), then the geometry without the batch: a conv's h,w,ci,kh,kw,co,sh,sw,
+// pt,pl,pb,pr,oh,ow, or a pool's h,w,c,kh,kw,sh,sw,pt,pl,oh,ow.
+constexpr size_t kLayerWidth = 24;
+
+void deleteNet(napi_env, void* data, void*) { delete static_cast<cnnp::Net*>(data); }
+
+// netCreate(description Float64Array, input, classes, batch): a network's training state.
+napi_value NetCreate(napi_env env, napi_callback_info info) {
+  auto a = args(env, info);
+  if (a.v.size() != 4) return fail(env, "netCreate: 4 arguments");
+  size_t len = 0;
+  double* d = typed<double>(env, a.v[0], napi_float64_array, &len);
+  if (!d || len % kLayerWidth) return fail(env, "netCreate: a Float64Array of layers expected");
+  std::vector<cnnp::Layer> layers;
+  int weights = 0;
+  for (size_t i = 0; i < len; i += kLayerWidth) {
+    const double* q = d + i;
+    cnnp::Layer l{static_cast<cnnp::Kind>(static_cast<int>(q[0]))};
+    l.relu = q[1] != 0;
+    l.reluInPool = q[2] != 0;
+    l.inputGrad = q[3] != 0;
+    l.rate = q[4];
+    l.in = static_cast<int64_t>(q[5]);
+    l.out = static_cast<int64_t>(q[6]);
+    auto g = [&](int k) { return static_cast<int64_t>(q[7 + k]); };
+    if (l.kind == cnnp::Kind::Conv) {
+      l.conv = {0, g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13)};
+      l.weights = weights;
+      weights += 2;
+    } else if (l.kind == cnnp::Kind::Pool) {
+      l.pool = {0, g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10)};
+    } else if (l.kind == cnnp::Kind::Dense) {
+      l.weights = weights;
+      weights += 2;
+    }
+    layers.push_back(l);
+  }
+  auto* net = new cnnp::Net(std::move(layers), num(env, a.v[1]), num(env, a.v[2]), num(env, a.v[3]));
+  napi_value out;
+  napi_create_external(env, net, deleteNet, nullptr, &out);
+  return out;
+}
+
+cnnp::Net* netOf(napi_env env, napi_value v) {
+  void* p = nullptr;
+  napi_get_value_external(env, v, &p);
+  return static_cast<cnnp::Net*>(p);
+}
+
+// netStep(net, images Uint8Array, labels Uint8Array, items Int32Array, weights, learningRate,
+// momentum, rng Uint32Array(4), out Float64Array(2)): out = [mean loss, correct predictions].
+napi_value NetStep(napi_env env, napi_callback_info info) {
+  auto a = args(env, info);
+  if (a.v.size() != 9) return fail(env, "netStep: 9 arguments");
+  cnnp::Net* net = netOf(env, a.v[0]);
+  size_t n = 0, rngLen = 0, outLen = 0;
+  auto* images = typed<uint8_t>(env, a.v[1], napi_uint8_array, nullptr);
+  auto* labels = typed<uint8_t>(env, a.v[2], napi_uint8_array, nullptr);
+  auto* items = typed<int32_t>(env, a.v[3], napi_int32_array, &n);
+  auto* rng = typed<uint32_t>(env, a.v[7], napi_uint32_array, &rngLen);
+  auto* out = typed<double>(env, a.v[8], napi_float64_array, &outLen);
+  std::vector<float*> w;
+  if (!net || !images || !labels || !items || !rng || rngLen != 4 || !out || outLen != 2 || !f32s(env, a.v[4], &w) ||
+      w.size() != net->weightSizes().size())
+    return fail(env, "netStep: bad arguments");
+  double lr = 0, momentum = 0;
+  napi_get_value_double(env, a.v[5], &lr);
+  napi_get_value_double(env, a.v[6], &momentum);
+  try {
+    auto r = net->step(images, labels, items, static_cast<int64_t>(n), w, static_cast<float>(lr),
+                       static_cast<float>(momentum), rng);
+    out[0] = r.loss;
+    out[1] = static_cast<double>(r.correct);
+  } catch (const std::exception& e) {
+    return fail(env, std::string("native training step: ") + e.what());
+  }
+  return nullptr;
+}
+
+// netInfer(net, images Uint8Array, first, n, weights, out Float32Array): the logits of images
+// first..first+n, without dropout.
+napi_value NetInfer(napi_env env, napi_callback_info info) {
+  auto a = args(env, info);
+  if (a.v.size() != 6) return fail(env, "netInfer: 6 arguments");
+  cnnp::Net* net = netOf(env, a.v[0]);
+  auto* images = typed<uint8_t>(env, a.v[1], napi_uint8_array, nullptr);
+  float* out = f32(env, a.v[5], nullptr);
+  std::vector<float*> w;
+  if (!net || !images || !out || !f32s(env, a.v[4], &w) || w.size() != net->weightSizes().size())
+    return fail(env, "netInfer: bad arguments");
+  try {
+    net->infer(images, num(env, a.v[2]), num(env, a.v[3]), w, out);
+  } catch (const std::exception& e) {
+    return fail(env, std::string("native inference: ") + e.what());
+  }
+  return nullptr;
+}
+
+// netProfile(net): seconds spent by phase over all steps so far (net.h's Phase order).
+napi_value NetProfile(napi_env env, napi_callback_info info) {
+  auto a = args(env, info);
+  cnnp::Net* net = a.v.size() == 1 ? netOf(env, a.v[0]) : nullptr;
+  if (!net) return fail(env, "netProfile: a net expected");
+  napi_value buffer, out;
+  void* data = nullptr;
+  napi_create_arraybuffer(env, cnnp::Phases * sizeof(double), &data, &buffer);
+  std::memcpy(data, net->profile(), cnnp::Phases * sizeof(double));
+  napi_create_typedarray(env, napi_float64_array, cnnp::Phases, buffer, 0, &out);
+  return out;
+}
+
 napi_value Version(napi_env env, napi_callback_info) {
   const dnnl_version_t* v = dnnl_version();
   std::string s = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
@@ -556,7 +451,8 @@ NAPI_MODULE_INIT() {
   for (Fn f : {Fn{"conv2d", Conv2d}, Fn{"conv2dBackwardData", Conv2dBackwardData},
                Fn{"conv2dBackwardFilter", Conv2dBackwardFilter}, Fn{"convInfo", ConvInfo}, Fn{"sgemm", Sgemm},
                Fn{"maxPool", MaxPool}, Fn{"maxPoolGrad", MaxPoolGrad}, Fn{"reluGrad", ReluGrad},
-               Fn{"biasAdd", BiasAdd}, Fn{"binary", Binary}, Fn{"sumRows", SumRows}, Fn{"version", Version}, Fn{"threads", Threads}}) {
+               Fn{"biasAdd", BiasAdd}, Fn{"binary", Binary}, Fn{"sumRows", SumRows}, Fn{"netCreate", NetCreate}, Fn{"netStep", NetStep}, Fn{"netInfer", NetInfer}, Fn{"netProfile", NetProfile},
+               Fn{"version", Version}, Fn{"threads", Threads}}) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
     napi_set_named_property(env, exports, f.name, fn);

@@ -16,6 +16,8 @@ interface Contender {
   /** Training images per measurement (the pure-JS cpu back end gets few). */
   images: number;
   batch: number;
+  /** The native back end kernel by kernel through TensorFlow.js (CNNP_NATIVE_STEP=off). */
+  kernelByKernel?: boolean;
 }
 
 const contenders: Contender[] = [
@@ -29,7 +31,14 @@ const contenders: Contender[] = [
   { label: "wasm, cnnp kernels", backend: "wasm", kernels: "fast", images: 2048, batch: 32 },
   { label: "wasm, cnnp kernels, batch 128", backend: "wasm", kernels: "fast", images: 2048, batch: 128 },
   { label: "cpu (pure JavaScript)", backend: "cpu", images: 64, batch: 32 },
-  { label: "native (oneDNN)", backend: "native", images: 2048, batch: 32 },
+  {
+    label: "native, kernel by kernel",
+    backend: "native",
+    images: 2048,
+    batch: 32,
+    kernelByKernel: true,
+  },
+  { label: "native (oneDNN), whole step", backend: "native", images: 2048, batch: 32 },
   { label: "native (oneDNN), batch 128", backend: "native", images: 2048, batch: 128 },
   { label: "tensorflow (tfjs-node)", backend: "tensorflow", images: 2048, batch: 32 },
   { label: "tensorflow-gpu (tfjs-node-gpu)", backend: "tensorflow-gpu", images: 2048, batch: 32 },
@@ -45,13 +54,20 @@ function mainRun(images: number, epochs = 1, test = 1000, batch = 32): Run {
   return run;
 }
 
+/** The last native whole-step run's profile: seconds per phase and in all steps. */
+let lastProfile: { phases: Record<string, number>; seconds: number } | null = null;
+
 /** Training samples per second over one epoch of `images` images (evaluation not counted). */
-function samplesPerSecond(run: Run, data: Dataset): number {
+function samplesPerSecond(run: Run, data: Dataset, c?: Contender): number {
+  if (c?.kernelByKernel) process.env.CNNP_NATIVE_STEP = "off";
+  else delete process.env.CNNP_NATIVE_STEP;
   const o = fitRun({ ...run, evaluateAt: [] }, data, {
     onBatch: (p) => {
       if (p.batch % 8 === 0 || p.batch === p.batches) peak = Math.max(peak, process.memoryUsage().rss);
     },
   });
+  delete process.env.CNNP_NATIVE_STEP;
+  if (o.steps.phases) lastProfile = { phases: o.steps.phases, seconds: o.steps.seconds };
   const e = o.epochs[0];
   if (!e) throw new Error("internal: no epoch trained");
   return o.trainSamples / e.seconds;
@@ -87,7 +103,7 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
   for (const c of contenders) {
     try {
       await selectBackend(c.backend, { kernels: c.kernels });
-      samplesPerSecond(mainRun(Math.min(c.images, 256), 1, 1000, c.batch), data); // warm-up: compile, allocate
+      samplesPerSecond(mainRun(Math.min(c.images, 256), 1, 1000, c.batch), data, c); // warm-up: compile, allocate
       live.push(c);
       rates.set(c, []);
     } catch (e) {
@@ -96,11 +112,14 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
     }
   }
   const peaks = new Map<Contender, number>();
+  const profiles: { phases: Record<string, number>; seconds: number }[] = [];
   for (let r = 0; r < opts.rounds; r++) {
     for (const c of live) {
       await selectBackend(c.backend, { kernels: c.kernels });
       peak = 0;
-      rates.get(c)?.push(samplesPerSecond(mainRun(c.images, 1, 1000, c.batch), data));
+      rates.get(c)?.push(samplesPerSecond(mainRun(c.images, 1, 1000, c.batch), data, c));
+      if (c.backend === "native" && !c.kernelByKernel && c.batch === 32 && lastProfile)
+        profiles.push(lastProfile);
       peaks.set(c, Math.max(peaks.get(c) ?? 0, peak));
     }
   }
@@ -114,6 +133,7 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
     );
   }
   for (const s of skipped) console.log(s);
+  printProfile(profiles);
 
   let epochRate: { label: string; rate: number; backend: string } | null = null;
   if (opts.fullEpoch) {
@@ -142,7 +162,7 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
             `  peer ${r.peer} (2 threads), batch ${batch}`.padEnd(43) +
               `${String(r.samples_per_s).padStart(6)} samples/s (one epoch of 60,000 in ${r.epoch_s} s; test accuracy ${r.test_acc}; peak RSS ${mib(r.rss)})`,
           );
-          const native = live.find((c) => c.backend === "native" && c.batch === batch);
+          const native = live.find((c) => c.backend === "native" && !c.kernelByKernel && c.batch === batch);
           if (!native) continue;
           const short = median(rates.get(native) ?? []) / r.samples_per_s;
           const full =
@@ -189,4 +209,22 @@ function peerRun(python: string, script: string, batch: number) {
     test_acc: number;
   };
   return { ...r, rss: rss * 1024 };
+}
+
+/**
+ * Where the native whole step spends its time, summed over the measured rounds: each phase
+ * inside the addon, and what is left outside it (JavaScript, the engine, the call).
+ */
+function printProfile(profiles: { phases: Record<string, number>; seconds: number }[]): void {
+  if (profiles.length === 0) return;
+  const total = profiles.reduce((s, p) => s + p.seconds, 0);
+  const phases = new Map<string, number>();
+  for (const p of profiles)
+    for (const [k, v] of Object.entries(p.phases)) phases.set(k, (phases.get(k) ?? 0) + v);
+  const inside = [...phases.values()].reduce((a, b) => a + b, 0);
+  const pct = (x: number) => `${((100 * x) / total).toFixed(1)}%`;
+  const parts = [...phases.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v)}`);
+  console.log(
+    `  native whole step, batch 32: time in a step outside the addon's kernels ${pct(total - inside)}; inside: ${parts.join(", ")}`,
+  );
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Backend } from "../check/types.js";
 import type { Progress } from "../train/types.js";
 import type { FromWorker, ToWorker, Unit } from "./protocol.js";
+import { threadsWanted, trainingEnv } from "./threads.js";
 
 /** How a unit ended on a training process: its results, or why it failed. */
 export type Outcome = Extract<FromWorker, { type: "done" | "failed" }>;
@@ -34,10 +35,8 @@ export class Trainer {
     notice(text: string): void;
     exit(t: Trainer): void;
   }) {
-    // One thread per process unless asked (CNNP_THREADS): parallelism comes from the processes, and
-    // oneDNN's sums round differently with other thread counts, so the numbers would depend on it.
-    const threads = process.env.CNNP_THREADS ?? process.env.OMP_NUM_THREADS ?? "1";
-    const env = { ...process.env, OMP_NUM_THREADS: threads };
+    // One thread per process unless asked (CNNP_THREADS): parallelism comes from the processes.
+    const env = trainingEnv(process.env, threadsWanted());
     this.child = fork(childPath, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], env });
     this.child.stderr?.setEncoding("utf8");
     this.child.stderr?.on("data", (s: string) => {

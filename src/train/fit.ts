@@ -1,5 +1,7 @@
 import type { DataSpec, ModelSpec, TrainingSpec } from "../check/types.js";
 import type { Dataset } from "../data/fashion-mnist.js";
+import { nativeAddon } from "./backends/native/index.js";
+import { type NativeNet, nativeNet, nativeStepRefusal } from "./backends/native/net.js";
 import { EarlyStopping } from "./early-stopping.js";
 import { buildNetwork, type Network } from "./network.js";
 import { Rng, streams } from "./rng.js";
@@ -77,12 +79,34 @@ function correctOf(out: Tensor2D, y: Tensor): Tensor {
   return tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), y), "int32"));
 }
 
-/** Loss and accuracy over a slice, and the confusion matrix of its classes (`classes` of them). */
+/** Sparse categorical cross-entropy summed over rows of logits, and each row's first maximum. */
+function scoreLogits(logits: Float32Array, labels: Uint8Array, first: number, classes: number) {
+  const n = logits.length / classes;
+  const predicted = new Int32Array(n);
+  let loss = 0;
+  for (let r = 0; r < n; r++) {
+    const row = logits.subarray(r * classes, (r + 1) * classes);
+    let arg = 0;
+    for (let c = 1; c < classes; c++) if ((row[c] as number) > (row[arg] as number)) arg = c;
+    const top = row[arg] as number;
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp((row[c] as number) - top);
+    loss -= (row[labels[first + r] as number] as number) - top - Math.log(sum);
+    predicted[r] = arg;
+  }
+  return { loss, predicted };
+}
+
+/**
+ * Loss and accuracy over a slice, and the confusion matrix of its classes (`classes` of them);
+ * through the addon's forward pass when `native` is given.
+ */
 function evaluate(
   net: Network,
   slice: Slice,
   shape: [number, number, number],
   classes: number,
+  native: NativeNet | null,
 ): TestEvaluation {
   const t0 = performance.now();
   let loss = 0;
@@ -92,11 +116,24 @@ function evaluate(
   for (let i = 0; i < slice.count; i += step) {
     const to = Math.min(slice.count, i + step);
     tf.tidy(() => {
-      const b = slice.batch(null, i, to, shape);
-      const out = net.forward(b.x, false);
-      loss += (lossOf(net, out, b.y).dataSync()[0] as number) * b.n;
-      const predicted = tf.argMax(out, 1).dataSync();
-      for (let k = 0; k < b.n; k++) {
+      let predicted: ArrayLike<number>;
+      const n = to - i;
+      if (native) {
+        const scored = scoreLogits(
+          native.infer(slice.images, slice.start + i, n),
+          slice.labels,
+          slice.start + i,
+          classes,
+        );
+        loss += scored.loss;
+        predicted = scored.predicted;
+      } else {
+        const b = slice.batch(null, i, to, shape);
+        const out = net.forward(b.x, false);
+        loss += (lossOf(net, out, b.y).dataSync()[0] as number) * b.n;
+        predicted = tf.argMax(out, 1).dataSync();
+      }
+      for (let k = 0; k < n; k++) {
         const truth = slice.labels[slice.start + i + k] as number;
         const p = predicted[k] as number;
         if (p === truth) correct++;
@@ -119,8 +156,9 @@ function evaluateOnly(
   slice: Slice,
   shape: [number, number, number],
   classes: number,
+  native: NativeNet | null,
 ): Evaluation {
-  const { confusion: _, ...e } = evaluate(net, slice, shape, classes);
+  const { confusion: _, ...e } = evaluate(net, slice, shape, classes, native);
   return e;
 }
 
@@ -148,6 +186,8 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
 
   const net = buildNetwork(req.model, req.seed);
   const classes = req.model.classes;
+  const native = nativeStep(req.model, t, net);
+  const dropoutState = new Uint32Array(4);
   const optimizer = makeOptimizer(t);
   const shuffleRng = new Rng(req.seed, streams.shuffle);
   const order = new Int32Array(train.count).map((_, i) => i);
@@ -158,6 +198,8 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   const saveAt = req.saveAt ? new Set(req.saveAt) : null;
   const snapshots = new Map<number, Float32Array[]>();
   let stoppedEpoch: number | null = null;
+  let stepSeconds = 0;
+  let phases: Record<string, number> | null = null;
   try {
     hooks.onStart?.(net);
     for (let e = 0; e < req.epochs; e++) {
@@ -168,22 +210,18 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
       for (let b = 0; b < batches; b++) {
         const from = b * t.batchSize;
         const to = Math.min(train.count, from + t.batchSize);
-        const batch = train.batch(order, from, to, shape);
-        let correctT: Tensor | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const out = net.forward(batch.x, true);
-          correctT = tf.keep(correctOf(out, batch.y));
-          return lossOf(net, out, batch.y) as Scalar;
-        }, net.variables);
-        optimizer.applyGradients(grads as Record<string, Variable>);
-        const l = value.dataSync()[0] as number;
-        if (!Number.isFinite(l)) {
-          throw new Error(`the loss became ${l} at epoch ${e + 1}, batch ${b + 1}: lower the learning rate`);
+        const s0 = performance.now();
+        const r = native
+          ? nativeBatch(native, net, data, order.subarray(from, to), dropoutState)
+          : tfjsBatch(net, optimizer, train.batch(order, from, to, shape));
+        if (!Number.isFinite(r.loss)) {
+          throw new Error(
+            `the loss became ${r.loss} at epoch ${e + 1}, batch ${b + 1}: lower the learning rate`,
+          );
         }
-        lossSum += l * batch.n;
-        correct += correctT?.dataSync()[0] as number;
-        tf.dispose([value, correctT as Tensor, batch.x, batch.y]);
-        tf.dispose(Object.values(grads));
+        stepSeconds += (performance.now() - s0) / 1000;
+        lossSum += r.loss * (to - from);
+        correct += r.correct;
         hooks.onBatch?.({ epoch: e + 1, epochs: req.epochs, batch: b + 1, batches });
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -191,14 +229,14 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
         epoch: e + 1,
         loss: lossSum / train.count,
         accuracy: correct / train.count,
-        val: val ? evaluateOnly(net, val, shape, classes) : null,
+        val: val ? evaluateOnly(net, val, shape, classes, native) : null,
         test: null,
         seconds,
       };
       const stop = stopper?.atEpochEnd(record) ?? false;
       if (stop) stoppedEpoch = e + 1;
       const end = stop || e + 1 === req.epochs;
-      if (evalAt.has(e + 1) || end) record.test = evaluate(net, test, shape, classes);
+      if (evalAt.has(e + 1) || end) record.test = evaluate(net, test, shape, classes, native);
       if (saveAt && (saveAt.has(e + 1) || end))
         snapshots.set(
           e + 1,
@@ -208,6 +246,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
       hooks.onEpoch?.(record);
       if (stop) break;
     }
+    phases = native?.profile() ?? null;
   } finally {
     optimizer.dispose();
     net.dispose();
@@ -219,5 +258,41 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
     trainSamples: train.count,
     valSamples: val?.count ?? 0,
     testSamples: test.count,
+    steps: { engine: native ? "native step" : "tfjs", seconds: stepSeconds, phases },
   };
+}
+
+/** The addon's whole-step trainer when the back end is native and it covers the model, else null. */
+function nativeStep(model: ModelSpec, t: TrainingSpec, net: Network): NativeNet | null {
+  const addon = tf.getBackend() === "native" ? nativeAddon() : undefined;
+  if (!addon || process.env.CNNP_NATIVE_STEP === "off" || nativeStepRefusal(model, t)) return null;
+  return nativeNet(addon, model, t, net.variables);
+}
+
+/** One step in the addon, continuing the network's dropout stream. */
+function nativeBatch(native: NativeNet, net: Network, data: Dataset, items: Int32Array, rng: Uint32Array) {
+  net.dropout.saveState(rng);
+  const r = native.step(data.trainImages, data.trainLabels, items, rng);
+  net.dropout.loadState(rng);
+  return r;
+}
+
+/** One step kernel by kernel through TensorFlow.js: its gradients and optimizer. */
+function tfjsBatch(
+  net: Network,
+  optimizer: ReturnType<typeof makeOptimizer>,
+  batch: ReturnType<Slice["batch"]>,
+) {
+  let correctT: Tensor | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = net.forward(batch.x, true);
+    correctT = tf.keep(correctOf(out, batch.y));
+    return lossOf(net, out, batch.y) as Scalar;
+  }, net.variables);
+  optimizer.applyGradients(grads as Record<string, Variable>);
+  const loss = value.dataSync()[0] as number;
+  const correct = correctT?.dataSync()[0] as number;
+  tf.dispose([value, correctT as Tensor, batch.x, batch.y]);
+  tf.dispose(Object.values(grads));
+  return { loss, correct };
 }

@@ -16,6 +16,8 @@ export interface Network {
   forward(x: Tensor4D, training: boolean): Tensor2D;
   /** Whether `forward` returns logits of a softmax output. */
   logits: boolean;
+  /** The stream dropout masks are drawn from, one draw per unit of each dropout layer per step. */
+  dropout: Rng;
   dispose(): void;
 }
 
@@ -170,6 +172,7 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
     variables,
     forward,
     logits,
+    dropout: dropRng,
     dispose: () => {
       for (const v of variables) v.dispose();
     },

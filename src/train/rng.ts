@@ -35,6 +35,22 @@ export class Rng {
     return t >>> 0;
   }
 
+  /** The generator's state (a, b, c, d), for code that continues the stream elsewhere. */
+  saveState(into: Uint32Array): void {
+    into[0] = this.a;
+    into[1] = this.b;
+    into[2] = this.c;
+    into[3] = this.d;
+  }
+
+  /** Continues from a state `saveState` gave, advanced elsewhere. */
+  loadState(from: Uint32Array): void {
+    this.a = (from[0] as number) | 0;
+    this.b = (from[1] as number) | 0;
+    this.c = (from[2] as number) | 0;
+    this.d = (from[3] as number) | 0;
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     return this.uint32() / 4294967296;

@@ -37,6 +37,11 @@ export interface TrainOutcome {
   trainSamples: number;
   valSamples: number;
   testSamples: number;
+  /**
+   * How the training steps were run: in the native addon as a whole (with the seconds it spent in
+   * each phase), or kernel by kernel through TensorFlow.js.
+   */
+  steps: { engine: "native step" | "tfjs"; seconds: number; phases: Record<string, number> | null };
 }
 
 export interface Progress {

@@ -17,6 +17,7 @@ import { describeRedisError } from "../../queue/connect.js";
 import { QueueExecutor, Undeliverable } from "../../queue/coordinator.js";
 import { parseQueueUrl, type QueueTarget } from "../../queue/url.js";
 import { compileWithAnswers } from "../../report/resolve.js";
+import { defaultLayout } from "../../runner/threads.js";
 import { ResultStore } from "../../store/store.js";
 import { LiveDisplay, PlainDisplay, Tracker } from "../display.js";
 import { wholeNumber } from "../flags.js";
@@ -46,7 +47,7 @@ interface Flags {
 
 function parseFlags(opts: RunOptions): Flags | string {
   const cores = availableParallelism();
-  const workers = wholeNumber("--workers", opts.workers ?? String(cores), 1, 256);
+  const workers = wholeNumber("--workers", opts.workers ?? String(defaultLayout(cores).workers), 1, 256);
   if (typeof workers === "string") return `${workers}; the default is the number of cores (${cores})`;
   const progressSeconds = wholeNumber("--progress", opts.progress ?? "60", 0, 86_400);
   if (typeof progressSeconds === "string") return progressSeconds;

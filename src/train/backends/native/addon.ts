@@ -42,9 +42,48 @@ export interface Addon {
   sumRows(x: Float32Array, out: Float32Array): void;
   /** out = a op b (b repeating over a), or b op a when swapped; op 0 add, 1 sub, 2 mul. */
   binary(a: Float32Array, b: Float32Array, out: Float32Array, op: 0 | 1 | 2, swapped: boolean): void;
+  /** A network's training state for netStep: see net.ts for the description's layout. */
+  netCreate(description: Float64Array, input: number, classes: number, batch: number): object;
+  /** One training step in place on `weights`; out = [mean loss, correct predictions]. */
+  netStep(
+    net: object,
+    images: Uint8Array,
+    labels: Uint8Array,
+    items: Int32Array,
+    weights: Float32Array[],
+    learningRate: number,
+    momentum: number,
+    rng: Uint32Array,
+    out: Float64Array,
+  ): void;
+  /** The logits of images first..first+n (no dropout) into out. */
+  netInfer(
+    net: object,
+    images: Uint8Array,
+    first: number,
+    n: number,
+    weights: Float32Array[],
+    out: Float32Array,
+  ): void;
+  /** Seconds the net's steps spent by phase, in the order of `stepPhases`. */
+  netProfile(net: object): Float64Array;
   version(): string;
   threads(): number;
 }
+
+/** The phases of a native training step (native/net.h's Phase). */
+export const stepPhases = [
+  "input",
+  "conv forward",
+  "conv filter gradient",
+  "conv input gradient",
+  "pool",
+  "pool gradient",
+  "dense",
+  "loss",
+  "element-wise",
+  "update",
+] as const;
 
 /**
  * Where `npm install` builds the addon (node-gyp's build/Release), from dist/train/backends/native;

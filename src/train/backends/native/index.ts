@@ -19,3 +19,8 @@ export function registerNative(): Addon | string {
   addon = loaded;
   return loaded;
 }
+
+/** The addon once the native back end is registered. */
+export function nativeAddon(): Addon | undefined {
+  return addon;
+}

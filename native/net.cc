@@ -1,0 +1,251 @@
+#include "net.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+namespace cnnp {
+
+namespace {
+
+/** sfc32, as src/train/rng.ts has it: state a, b, c, d. */
+uint32_t sfc32(uint32_t* s) {
+  uint32_t t = s[0] + s[1] + s[3];
+  s[3] = s[3] + 1;
+  s[0] = s[1] ^ (s[1] >> 9);
+  s[1] = s[2] + (s[2] << 3);
+  s[2] = (s[2] << 21) | (s[2] >> 11);
+  s[2] = s[2] + t;
+  return t;
+}
+
+/** Adds the time from its creation to the next mark (or its end) to a phase. */
+class Clock {
+ public:
+  explicit Clock(double* seconds) : seconds_(seconds), last_(std::chrono::steady_clock::now()) {}
+  void mark(Phase p) {
+    if (!seconds_) return;
+    auto now = std::chrono::steady_clock::now();
+    seconds_[p] += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  double* seconds_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+void ensure(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
+}  // namespace
+
+Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batch)
+    : layers_(std::move(layers)), input_(input), classes_(classes), batch_(batch) {
+  for (auto& l : layers_) {
+    if (l.kind == Kind::Conv) {
+      sizes_.push_back(l.conv.kh * l.conv.kw * l.conv.ci * l.conv.co);
+      sizes_.push_back(l.conv.co);
+    } else if (l.kind == Kind::Dense) {
+      sizes_.push_back(l.in * l.out);
+      sizes_.push_back(l.out);
+    }
+  }
+  for (int64_t s : sizes_) {
+    grads_.emplace_back(s);
+    velocity_.emplace_back(s, 0.f);
+  }
+  acts_.resize(layers_.size());
+  masks_.resize(layers_.size());
+  outs_.resize(layers_.size());
+}
+
+const float* Net::forward(int64_t n, const std::vector<float*>& w, uint32_t* rng, bool training) {
+  const float* in = x_.data();
+  Clock clock(training ? seconds_ : nullptr);
+  for (size_t i = 0; i < layers_.size(); i++) {
+    Layer& l = layers_[i];
+    auto& act = acts_[i];
+    switch (l.kind) {
+      case Kind::Conv: {
+        ensure(act, n * l.out);
+        l.conv.n = n;
+        conv2d(l.conv, in, w[l.weights], w[l.weights + 1], act.data(), l.relu);
+        in = act.data();
+        clock.mark(ConvForwardPhase);
+        break;
+      }
+      case Kind::Pool: {
+        ensure(act, n * l.out);
+        l.pool.n = n;
+        maxPool(l.pool, in, act.data());
+        in = act.data();
+        clock.mark(PoolPhase);
+        break;
+      }
+      case Kind::Flatten:
+        break;
+      case Kind::Dense: {
+        ensure(act, n * l.out);
+        if (!sgemm(false, false, n, l.out, l.in, in, w[l.weights], act.data()))
+          throw std::runtime_error("oneDNN sgemm failed");
+        biasAdd(act.data(), w[l.weights + 1], act.data(), n * l.out, l.out, l.relu);
+        in = act.data();
+        clock.mark(DensePhase);
+        break;
+      }
+      case Kind::Dropout: {
+        if (!training || l.rate <= 0) break;
+        const size_t size = n * l.out;
+        ensure(act, size);
+        ensure(masks_[i], size);
+        float* mask = masks_[i].data();
+        // Keras' inverted dropout with the mask drawn as network.ts draws it: zero with
+        // probability `rate`, else scale by 1 / (1 - rate).
+        const float keep = static_cast<float>(1.0 / (1.0 - l.rate));
+        for (size_t k = 0; k < size; k++) mask[k] = sfc32(rng) / 4294967296.0 < l.rate ? 0.f : keep;
+        for (size_t k = 0; k < size; k++) act[k] = in[k] * mask[k];
+        in = act.data();
+        clock.mark(ElementwisePhase);
+        break;
+      }
+    }
+    outs_[i] = in;
+  }
+  return in;
+}
+
+StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t* items, int64_t n,
+                     const std::vector<float*>& w, float learningRate, float momentum, uint32_t* rng) {
+  Clock clock(seconds_);
+  ensure(x_, n * input_);
+  for (int64_t i = 0; i < n; i++) {
+    const uint8_t* src = images + static_cast<int64_t>(items[i]) * input_;
+    float* dst = x_.data() + i * input_;
+    for (int64_t k = 0; k < input_; k++) dst[k] = static_cast<float>(src[k] / 255.0);
+  }
+  clock.mark(InputPhase);
+  const float* logits = forward(n, w, rng, true);
+  clock = Clock(seconds_);
+
+  // Softmax cross-entropy, mean over the batch; its gradient (softmax - one-hot) / n.
+  int64_t biggest = n * input_;
+  for (auto& l : layers_) biggest = std::max({biggest, n * l.in, n * l.out});
+  ensure(g0_, biggest);
+  ensure(g1_, biggest);
+  float* g = g0_.data();
+  float* other = g1_.data();
+  double loss = 0;
+  int64_t correct = 0;
+  // The arithmetic of TensorFlow.js' logSoftmax and its gradient, operation by operation in
+  // float32 (exp and log of the float in double, sums in double), so that a step gives the
+  // weights the kernel-by-kernel path gives, to the bit.
+  const float scale = static_cast<float>(-1.0 / static_cast<double>(n));
+  std::vector<float>& shifted = shifted_;
+  ensure(shifted, classes_);
+  for (int64_t i = 0; i < n; i++) {
+    const float* row = logits + i * classes_;
+    const int64_t label = labels[items[i]];
+    int64_t arg = 0;
+    for (int64_t c = 1; c < classes_; c++)
+      if (row[c] > row[arg]) arg = c;
+    if (arg == label) correct++;
+    const float top = row[arg];
+    double sum = 0;
+    for (int64_t c = 0; c < classes_; c++) {
+      shifted[c] = row[c] - top;
+      sum += static_cast<float>(std::exp(static_cast<double>(shifted[c])));
+    }
+    const float logSum = static_cast<float>(std::log(static_cast<double>(static_cast<float>(sum))));
+    for (int64_t c = 0; c < classes_; c++) {
+      const float value = shifted[c] - logSum;
+      if (c == label) loss -= value;
+      const float p = static_cast<float>(std::exp(static_cast<double>(value)));
+      g[i * classes_ + c] = (c == label ? scale : -0.f) - scale * p;
+    }
+  }
+
+  clock.mark(LossPhase);
+  for (size_t i = layers_.size(); i-- > 0;) {
+    Layer& l = layers_[i];
+    const float* in = i == 0 ? x_.data() : outs_[i - 1];
+    switch (l.kind) {
+      case Kind::Conv: {
+        if (l.relu && !l.reluInPool) reluGrad(g, acts_[i].data(), g, n * l.out);
+        sumRows(g, grads_[l.weights + 1].data(), n * l.out, l.conv.co);
+        clock.mark(ElementwisePhase);
+        conv2dBackwardFilter(l.conv, in, g, grads_[l.weights].data(), nullptr);
+        clock.mark(ConvFilterPhase);
+        if (l.inputGrad) {
+          conv2dBackwardData(l.conv, g, w[l.weights], other);
+          std::swap(g, other);
+          clock.mark(ConvDataPhase);
+        }
+        break;
+      }
+      case Kind::Pool: {
+        if (!l.pool.tiles()) std::fill(other, other + n * l.in, 0.f);
+        const bool relu = i > 0 && layers_[i - 1].reluInPool;
+        maxPoolGrad(l.pool, g, in, other, relu);
+        std::swap(g, other);
+        clock.mark(PoolGradPhase);
+        break;
+      }
+      case Kind::Flatten:
+        break;
+      case Kind::Dense: {
+        if (l.relu) reluGrad(g, acts_[i].data(), g, n * l.out);
+        if (!sgemm(true, false, l.in, l.out, n, in, g, grads_[l.weights].data()))
+          throw std::runtime_error("oneDNN sgemm failed");
+        sumRows(g, grads_[l.weights + 1].data(), n * l.out, l.out);
+        if (l.inputGrad) {
+          if (!sgemm(false, true, n, l.in, l.out, g, w[l.weights], other))
+            throw std::runtime_error("oneDNN sgemm failed");
+          std::swap(g, other);
+        }
+        clock.mark(DensePhase);
+        break;
+      }
+      case Kind::Dropout: {
+        if (l.rate <= 0) break;
+        const float* mask = masks_[i].data();
+        for (int64_t k = 0; k < n * l.out; k++) g[k] *= mask[k];
+        clock.mark(ElementwisePhase);
+        break;
+      }
+    }
+  }
+
+  // TensorFlow.js' SGD: w + (-lr) g; with momentum: v = v m + g, w + (-lr) v.
+  const float c = -learningRate;
+  for (size_t j = 0; j < sizes_.size(); j++) {
+    float* wj = w[j];
+    const float* gj = grads_[j].data();
+    const int64_t size = sizes_[j];
+    if (momentum > 0) {
+      float* v = velocity_[j].data();
+#pragma omp parallel for simd if (size > 262144)
+      for (int64_t k = 0; k < size; k++) {
+        v[k] = v[k] * momentum + gj[k];
+        wj[k] = c * v[k] + wj[k];
+      }
+    } else {
+#pragma omp parallel for simd if (size > 262144)
+      for (int64_t k = 0; k < size; k++) wj[k] = c * gj[k] + wj[k];
+    }
+  }
+  clock.mark(UpdatePhase);
+  return {loss / static_cast<double>(n), correct};
+}
+
+void Net::infer(const uint8_t* images, int64_t first, int64_t n, const std::vector<float*>& w, float* out) {
+  ensure(x_, n * input_);
+  const uint8_t* src = images + first * input_;
+  for (int64_t k = 0; k < n * input_; k++) x_[k] = static_cast<float>(src[k] / 255.0);
+  const float* logits = forward(n, w, nullptr, false);
+  std::copy(logits, logits + n * classes_, out);
+}
+
+}  // namespace cnnp

@@ -1,0 +1,65 @@
+// A whole training step of a sequential network in one call: the batch read from the images,
+// forward, softmax cross-entropy, backward and the SGD (or momentum) update of the weights, in
+// place. Buffers are kept between steps, so a step allocates nothing.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "ops.h"
+
+namespace cnnp {
+
+enum class Kind { Conv = 0, Pool = 1, Flatten = 2, Dense = 3, Dropout = 4 };
+
+struct Layer {
+  Kind kind;
+  Geometry conv{};  // n is set per step
+  Pool pool{};
+  int64_t in = 0, out = 0;  // values per image
+  bool relu = false;
+  /** A relu whose gradient the max pool after it applies (conv relu, then pool). */
+  bool reluInPool = false;
+  /** The gradient reaching this layer's input is needed (a layer with weights comes before). */
+  bool inputGrad = false;
+  double rate = 0;
+  int weights = -1;  // index of its kernel; the bias follows
+};
+
+/** Where a network's steps spent their time, in seconds, by phase (netProfile's order). */
+enum Phase { InputPhase, ConvForwardPhase, ConvFilterPhase, ConvDataPhase, PoolPhase, PoolGradPhase, DensePhase, LossPhase,
+  ElementwisePhase, UpdatePhase, Phases };
+
+struct StepResult {
+  double loss;
+  int64_t correct;
+};
+
+class Net {
+ public:
+  Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batch);
+  /**
+   * One step on images[item * input ...] of the `n` items (as uint8 pixels, divided by 255),
+   * labels[item]. weights: kernel, bias per layer with weights; velocity (momentum > 0) alike.
+   * rng: the dropout stream's sfc32 state, advanced in place.
+   */
+  StepResult step(const uint8_t* images, const uint8_t* labels, const int32_t* items, int64_t n,
+                  const std::vector<float*>& weights, float learningRate, float momentum, uint32_t* rng);
+  /** The logits of n images (evaluation: no dropout), into out [n, classes]. */
+  void infer(const uint8_t* images, int64_t first, int64_t n, const std::vector<float*>& weights, float* out);
+  const std::vector<int64_t>& weightSizes() const { return sizes_; }
+  const double* profile() const { return seconds_; }
+
+ private:
+  const float* forward(int64_t n, const std::vector<float*>& w, uint32_t* rng, bool training);
+  std::vector<Layer> layers_;
+  int64_t input_, classes_, batch_;
+  std::vector<int64_t> sizes_;
+  std::vector<float> x_;
+  std::vector<std::vector<float>> acts_, masks_;
+  std::vector<const float*> outs_;  // each layer's output (flatten and rate-0 dropout alias)
+  std::vector<float> g0_, g1_, shifted_;
+  std::vector<std::vector<float>> grads_, velocity_;
+  double seconds_[Phases] = {};
+};
+
+}  // namespace cnnp

@@ -1,0 +1,344 @@
+#include "ops.h"
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+// Loops worth AVX2 or AVX-512 where the CPU has them, in a build that runs on any x86-64.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define CNNP_VECTOR __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CNNP_VECTOR
+#endif
+
+using namespace dnnl;
+
+namespace cnnp {
+
+engine& eng() {
+  static engine e(engine::kind::cpu, 0);
+  return e;
+}
+stream& strm() {
+  static stream s(eng());
+  return s;
+}
+
+std::string Geometry::key() const {
+  std::string k;
+  for (int64_t x : {n, h, w, ci, kh, kw, co, sh, sw, pt, pl, pb, pr, oh, ow}) k += std::to_string(x) + ",";
+  return k;
+}
+memory::desc Geometry::src() const { return {{n, ci, h, w}, memory::data_type::f32, memory::format_tag::nhwc}; }
+memory::desc Geometry::weights() const {
+  return {{co, ci, kh, kw}, memory::data_type::f32, memory::format_tag::hwio};
+}
+/** Weights in whatever layout oneDNN's fastest kernel wants (blocked): 3-5x faster here. */
+memory::desc Geometry::anyWeights() const {
+  return {{co, ci, kh, kw}, memory::data_type::f32, memory::format_tag::any};
+}
+memory::desc Geometry::dst() const { return {{n, co, oh, ow}, memory::data_type::f32, memory::format_tag::nhwc}; }
+memory::desc Geometry::bias() const { return {{co}, memory::data_type::f32, memory::format_tag::a}; }
+
+bool Pool::tiles() const { return kh == 2 && kw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && oh == h / 2 && ow == w / 2; }
+
+namespace {
+
+convolution_forward::primitive_desc forwardPd(const Geometry& g, bool bias, bool relu) {
+  primitive_attr attr;
+  if (relu) {
+    post_ops po;
+    po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(po);
+  }
+  memory::dims strides{g.sh, g.sw}, padL{g.pt, g.pl}, padR{g.pb, g.pr};
+  auto d = bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, g.src(),
+                                            g.anyWeights(), g.bias(), g.dst(), strides, padL, padR)
+                : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, g.src(),
+                                            g.anyWeights(), g.dst(), strides, padL, padR);
+  return convolution_forward::primitive_desc(d, attr, eng());
+}
+
+/**
+ * TensorFlow.js' HWIO weights in the layout a primitive wants: a buffer of that layout and the
+ * reorder between the two, made once per geometry (the weights are small; the reorder is cheap).
+ */
+struct Relayout {
+  memory::desc user;
+  memory::desc theirs;
+  memory buffer;
+  bool same;
+  reorder toTheirs, toUser;
+  Relayout(const memory::desc& u, const memory::desc& t) : user(u), theirs(t), buffer(t, eng()), same(u == t) {
+    if (same) return;
+    toTheirs = reorder(reorder::primitive_desc(eng(), user, eng(), theirs));
+    toUser = reorder(reorder::primitive_desc(eng(), theirs, eng(), user));
+  }
+  /** Reorders the user's weights in, returning what the primitive should read. */
+  memory in(const float* data) {
+    memory u(user, eng(), const_cast<float*>(data));
+    if (same) return u;
+    toTheirs.execute(strm(), {{DNNL_ARG_FROM, u}, {DNNL_ARG_TO, buffer}});
+    return buffer;
+  }
+  /** The memory the primitive should write; `out` copies it to the user's array afterwards. */
+  memory target(float* data) { return same ? memory(user, eng(), data) : buffer; }
+  void out(float* data) {
+    if (same) return;
+    memory u(user, eng(), data);
+    toUser.execute(strm(), {{DNNL_ARG_FROM, buffer}, {DNNL_ARG_TO, u}});
+  }
+};
+
+struct Forward {
+  convolution_forward::primitive_desc pd;
+  convolution_forward prim;
+  Relayout weights;
+};
+struct BackwardData {
+  convolution_backward_data::primitive_desc pd;
+  convolution_backward_data prim;
+  Relayout weights;
+};
+struct BackwardWeights {
+  convolution_backward_weights::primitive_desc pd;
+  convolution_backward_weights prim;
+  Relayout weights;
+};
+
+// Creating a primitive costs far more than running a small one: keep them by geometry.
+std::unordered_map<std::string, std::unique_ptr<Forward>> forwards;
+std::unordered_map<std::string, std::unique_ptr<BackwardData>> backwardDatas;
+std::unordered_map<std::string, std::unique_ptr<BackwardWeights>> backwardWeights;
+
+Forward& forward(const Geometry& g, bool bias, bool relu) {
+  std::string k = g.key() + (bias ? "b" : "") + (relu ? "r" : "");
+  auto it = forwards.find(k);
+  if (it != forwards.end()) return *it->second;
+  auto pd = forwardPd(g, bias, relu);
+  auto f = std::make_unique<Forward>(Forward{pd, convolution_forward(pd), Relayout(g.weights(), pd.weights_desc())});
+  return *(forwards[k] = std::move(f));
+}
+
+BackwardData& backwardData(const Geometry& g) {
+  std::string k = g.key();
+  auto it = backwardDatas.find(k);
+  if (it != backwardDatas.end()) return *it->second;
+  auto hint = forwardPd(g, false, false);
+  auto d = convolution_backward_data::desc(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
+                                           {g.sh, g.sw}, {g.pt, g.pl}, {g.pb, g.pr});
+  auto pd = convolution_backward_data::primitive_desc(d, eng(), hint);
+  auto b = std::make_unique<BackwardData>(
+      BackwardData{pd, convolution_backward_data(pd), Relayout(g.weights(), pd.weights_desc())});
+  return *(backwardDatas[k] = std::move(b));
+}
+
+BackwardWeights& backwardWeight(const Geometry& g, bool bias) {
+  std::string k = g.key() + (bias ? "b" : "");
+  auto it = backwardWeights.find(k);
+  if (it != backwardWeights.end()) return *it->second;
+  auto hint = forwardPd(g, bias, false);
+  memory::dims strides{g.sh, g.sw}, padL{g.pt, g.pl}, padR{g.pb, g.pr};
+  auto d = bias ? convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.anyWeights(),
+                                                     g.bias(), g.dst(), strides, padL, padR)
+                : convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
+                                                     strides, padL, padR);
+  auto pd = convolution_backward_weights::primitive_desc(d, eng(), hint);
+  auto b = std::make_unique<BackwardWeights>(
+      BackwardWeights{pd, convolution_backward_weights(pd), Relayout(g.weights(), pd.diff_weights_desc())});
+  return *(backwardWeights[k] = std::move(b));
+}
+
+}  // namespace
+
+void conv2d(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu) {
+  auto& fw = forward(g, bias != nullptr, relu);
+  std::unordered_map<int, memory> m{{DNNL_ARG_SRC, memory(g.src(), eng(), const_cast<float*>(x))},
+                                    {DNNL_ARG_WEIGHTS, fw.weights.in(filter)},
+                                    {DNNL_ARG_DST, memory(g.dst(), eng(), y)}};
+  if (bias) m.insert({DNNL_ARG_BIAS, memory(g.bias(), eng(), const_cast<float*>(bias))});
+  fw.prim.execute(strm(), m);
+  strm().wait();
+}
+
+void conv2dBackwardData(const Geometry& g, const float* dy, const float* filter, float* dx) {
+  auto& bd = backwardData(g);
+  bd.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, memory(g.dst(), eng(), const_cast<float*>(dy))},
+                           {DNNL_ARG_WEIGHTS, bd.weights.in(filter)},
+                           {DNNL_ARG_DIFF_SRC, memory(g.src(), eng(), dx)}});
+  strm().wait();
+}
+
+void conv2dBackwardFilter(const Geometry& g, const float* x, const float* dy, float* dFilter, float* dBias) {
+  auto& bw = backwardWeight(g, dBias != nullptr);
+  std::unordered_map<int, memory> m{{DNNL_ARG_SRC, memory(g.src(), eng(), const_cast<float*>(x))},
+                                    {DNNL_ARG_DIFF_DST, memory(g.dst(), eng(), const_cast<float*>(dy))},
+                                    {DNNL_ARG_DIFF_WEIGHTS, bw.weights.target(dFilter)}};
+  if (dBias) m.insert({DNNL_ARG_DIFF_BIAS, memory(g.bias(), eng(), dBias)});
+  bw.prim.execute(strm(), m);
+  bw.weights.out(dFilter);
+  strm().wait();
+}
+
+std::string convImplementation(const Geometry& g) { return forwardPd(g, true, true).impl_info_str(); }
+
+bool sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
+  return dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, a, ta ? m : k, b, tb ? k : n, 0.f, c, n) ==
+         dnnl_success;
+}
+
+namespace {
+
+// A 2x2 window's maximum and the gradient of its first maximum, branch-free so that the compiler
+// vectorises them over the channels, one image per call (OpenMP's outlined loops would lose the
+// AVX clones). The comparisons are those of the general loops (padding never wins; a later value
+// wins only when strictly greater), so the results are the same.
+CNNP_VECTOR void maxPoolImage(const Pool& p, const float* __restrict x, float* __restrict y) {
+  const int64_t C = p.c;
+  for (int64_t i = 0; i < p.oh; i++)
+    for (int64_t j = 0; j < p.ow; j++) {
+      const float* r0 = x + ((2 * i) * p.w + 2 * j) * C;
+      const float* r1 = r0 + C;
+      const float* r2 = r0 + p.w * C;
+      const float* r3 = r2 + C;
+      float* out = y + (i * p.ow + j) * C;
+      for (int64_t ch = 0; ch < C; ch++) {
+        float m = -__builtin_inff();
+        m = r0[ch] > m ? r0[ch] : m;
+        m = r1[ch] > m ? r1[ch] : m;
+        m = r2[ch] > m ? r2[ch] : m;
+        m = r3[ch] > m ? r3[ch] : m;
+        out[ch] = m;
+      }
+    }
+}
+
+template <bool Relu>
+CNNP_VECTOR void maxPoolGradImage(const Pool& p, const float* __restrict dy, const float* __restrict x,
+                                  float* __restrict dx) {
+  const int64_t C = p.c;
+  for (int64_t i = 0; i < p.oh; i++) {
+    for (int64_t j = 0; j < p.ow; j++) {
+      const int64_t r0 = ((2 * i) * p.w + 2 * j) * C, r1 = r0 + C, r2 = r0 + p.w * C, r3 = r2 + C;
+      const float* g = dy + (i * p.ow + j) * C;
+      for (int64_t ch = 0; ch < C; ch++) {
+        const float v0 = x[r0 + ch], v1 = x[r1 + ch], v2 = x[r2 + ch], v3 = x[r3 + ch];
+        // The last value strictly above the maximum before it is the first maximum.
+        const float m1 = v1 > v0 ? v1 : v0;
+        const float m2 = v2 > m1 ? v2 : m1;
+        const float m3 = v3 > m2 ? v3 : m2;
+        float rest = g[ch];
+        if constexpr (Relu) rest = m3 > 0.f ? rest : 0.f;
+        dx[r3 + ch] = v3 > m2 ? rest : 0.f;
+        rest = v3 > m2 ? 0.f : rest;
+        dx[r2 + ch] = v2 > m1 ? rest : 0.f;
+        rest = v2 > m1 ? 0.f : rest;
+        dx[r1 + ch] = v1 > v0 ? rest : 0.f;
+        dx[r0 + ch] = v1 > v0 ? 0.f : rest;
+      }
+    }
+    // An odd width leaves a last column no window covers.
+    if (p.w % 2)
+      for (int64_t r = 2 * i; r < 2 * i + 2; r++)
+        for (int64_t ch = 0; ch < C; ch++) dx[(r * p.w + p.w - 1) * C + ch] = 0.f;
+  }
+  if (p.h % 2)
+    for (int64_t q = 0; q < p.w * C; q++) dx[((p.h - 1) * p.w) * C + q] = 0.f;
+}
+
+void maxPoolTiles(const Pool& p, const float* x, float* y) {
+  const int64_t in = p.h * p.w * p.c, out = p.oh * p.ow * p.c;
+#pragma omp parallel for if (p.n * out > 32768)
+  for (int64_t b = 0; b < p.n; b++) maxPoolImage(p, x + b * in, y + b * out);
+}
+
+void maxPoolGradTiles(const Pool& p, const float* dy, const float* x, float* dx, bool relu) {
+  const int64_t in = p.h * p.w * p.c, out = p.oh * p.ow * p.c;
+#pragma omp parallel for if (p.n * in > 65536)
+  for (int64_t b = 0; b < p.n; b++) {
+    if (relu) maxPoolGradImage<true>(p, dy + b * out, x + b * in, dx + b * in);
+    else maxPoolGradImage<false>(p, dy + b * out, x + b * in, dx + b * in);
+  }
+}
+
+}  // namespace
+
+void maxPool(const Pool& p, const float* x, float* y) {
+  if (p.tiles()) return maxPoolTiles(p, x, y);
+#pragma omp parallel for collapse(2) if (p.n * p.oh * p.ow * p.c > 32768)
+  for (int64_t b = 0; b < p.n; b++)
+    for (int64_t i = 0; i < p.oh; i++)
+      for (int64_t j = 0; j < p.ow; j++) {
+        float* out = y + ((b * p.oh + i) * p.ow + j) * p.c;
+        for (int64_t ch = 0; ch < p.c; ch++) out[ch] = -__builtin_inff();
+        for (int64_t u = 0; u < p.kh; u++) {
+          int64_t r = i * p.sh - p.pt + u;
+          if (r < 0 || r >= p.h) continue;
+          for (int64_t v = 0; v < p.kw; v++) {
+            int64_t s = j * p.sw - p.pl + v;
+            if (s < 0 || s >= p.w) continue;
+            const float* in = x + ((b * p.h + r) * p.w + s) * p.c;
+            for (int64_t ch = 0; ch < p.c; ch++) out[ch] = in[ch] > out[ch] ? in[ch] : out[ch];
+          }
+        }
+      }
+}
+
+void maxPoolGrad(const Pool& p, const float* dy, const float* x, float* dx, bool relu) {
+  if (p.tiles()) return maxPoolGradTiles(p, dy, x, dx, relu);
+  // Windows overlap when strides are smaller than the window: one image per thread keeps the
+  // accumulation race-free.
+#pragma omp parallel for if (p.n * p.oh * p.ow * p.c > 32768)
+  for (int64_t b = 0; b < p.n; b++) {
+    std::vector<float> best(p.c);
+    std::vector<int64_t> where(p.c);
+    for (int64_t i = 0; i < p.oh; i++)
+      for (int64_t j = 0; j < p.ow; j++) {
+        for (int64_t ch = 0; ch < p.c; ch++) {
+          best[ch] = -__builtin_inff();
+          where[ch] = -1;
+        }
+        for (int64_t u = 0; u < p.kh; u++) {
+          int64_t r = i * p.sh - p.pt + u;
+          if (r < 0 || r >= p.h) continue;
+          for (int64_t v = 0; v < p.kw; v++) {
+            int64_t s = j * p.sw - p.pl + v;
+            if (s < 0 || s >= p.w) continue;
+            int64_t at = ((b * p.h + r) * p.w + s) * p.c;
+            for (int64_t ch = 0; ch < p.c; ch++)
+              if (x[at + ch] > best[ch] || where[ch] < 0) {
+                best[ch] = x[at + ch];
+                where[ch] = at + ch;
+              }
+          }
+        }
+        const float* g = dy + ((b * p.oh + i) * p.ow + j) * p.c;
+        for (int64_t ch = 0; ch < p.c; ch++)
+          if (where[ch] >= 0 && (!relu || best[ch] > 0.f)) dx[where[ch]] += g[ch];
+      }
+  }
+}
+
+void reluGrad(const float* dy, const float* y, float* dx, size_t n) {
+#pragma omp parallel for simd if (n > 65536)
+  for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+}
+
+void biasAdd(const float* x, const float* bias, float* y, size_t n, size_t c, bool relu) {
+  size_t rows = n / c;
+#pragma omp parallel for if (n > 65536)
+  for (size_t r = 0; r < rows; r++)
+    for (size_t j = 0; j < c; j++) {
+      float v = x[r * c + j] + bias[j];
+      y[r * c + j] = relu && v < 0.f ? 0.f : v;
+    }
+}
+
+void sumRows(const float* x, float* out, size_t n, size_t c) {
+  std::vector<double> acc(c, 0.0);
+  for (size_t r = 0; r < n / c; r++)
+    for (size_t j = 0; j < c; j++) acc[j] += x[r * c + j];
+  for (size_t j = 0; j < c; j++) out[j] = static_cast<float>(acc[j]);
+}
+
+}  // namespace cnnp

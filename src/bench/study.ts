@@ -1,0 +1,136 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { compile } from "../compile.js";
+import { plan } from "../plan/plan.js";
+import type { Plan, Run } from "../plan/types.js";
+import { defaultLayout, trainingEnv } from "../runner/threads.js";
+import type { EpochRequest } from "./epoch-child.js";
+
+const child = fileURLToPath(new URL("./epoch-child.js", import.meta.url));
+const studyFile = fileURLToPath(new URL("../../pipelines/fashion-mnist-study.cnnp", import.meta.url));
+
+/** Seconds per training image and per evaluated image, as epoch-child.ts measures them. */
+export interface Rate {
+  train: number;
+  test: number;
+  engine: string;
+  phases: Record<string, number> | null;
+  stepSeconds: number;
+}
+
+/** Runs epoch-child.ts with `threads` OpenMP threads; `env` adds to trainingEnv's. */
+export function measure(req: EpochRequest, threads: number, env: NodeJS.ProcessEnv = {}): Promise<Rate> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [child, JSON.stringify(req)], {
+      env: { ...trainingEnv(process.env, threads), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d: Buffer) => {
+      out += d;
+    });
+    p.stderr.on("data", (d: Buffer) => {
+      err += d;
+    });
+    p.on("close", (code) => {
+      const last = out.trim().split("\n").pop() ?? "";
+      if (code === 0 && last) resolve(JSON.parse(last) as Rate);
+      else reject(new Error(`the measurement process exited with ${code}: ${err.trim().split("\n").pop()}`));
+    });
+  });
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Seconds a run takes at a rate: its epochs of training images and its evaluations. */
+function runSeconds(run: Run, rate: Rate): number {
+  const train = Math.floor(run.data.train * (1 - run.training.validationSplit));
+  const held = run.data.train - train;
+  const every = run.training.evaluateEvery;
+  const tests = every > 0 ? Math.ceil(run.epochs / every) : run.evaluateAt.length || 1;
+  const vals = held > 0 ? run.epochs : 0;
+  return run.epochs * train * rate.train + (tests * run.data.test + vals * held) * rate.test;
+}
+
+/** The wall time of `workers` processes each taking the next run in plan order when free. */
+function makespan(seconds: number[], workers: number): number {
+  const free = new Array<number>(workers).fill(0);
+  for (const s of seconds) {
+    const i = free.indexOf(Math.min(...free));
+    free[i] = (free[i] as number) + s;
+  }
+  return Math.max(...free);
+}
+
+const hms = (s: number) => `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, "0")}m`;
+
+/**
+ * The study's wall time on this machine, estimated from measured epoch times of each of its
+ * models and its plan, for one worker using every core and for one single-thread worker per core;
+ * and whether `cnnp run`'s default layout is the faster one.
+ */
+export async function benchStudy(images: number): Promise<void> {
+  const c = compile(readFileSync(studyFile, "utf8"), "fashion-mnist-study.cnnp");
+  if (!c.pipeline) throw new Error("internal: the study pipeline does not compile");
+  const p: Plan = plan(c.pipeline);
+  const cores = Math.max(2, availableParallelism());
+  const models = new Map<string, Run["model"]>();
+  for (const r of p.runs) models.set(r.modelKey, r.model);
+  console.log(
+    `\nstudy: ${p.runs.length} runs of ${models.size} models (${p.totals.uniqueJobs} distinct jobs, ${p.totals.waitingJobs} waiting); each model timed on ${images.toLocaleString("en-US")} images, native`,
+  );
+  const alone = new Map<string, Rate>();
+  const paired = new Map<string, Rate>();
+  for (const [key, model] of models) {
+    const req = { model, train: images, test: 500 };
+    alone.set(key, await measure(req, cores));
+    const pair = await Promise.all(Array.from({ length: cores }, () => measure(req, 1)));
+    paired.set(key, {
+      ...(pair[0] as Rate),
+      train: mean(pair.map((r) => r.train)),
+      test: mean(pair.map((r) => r.test)),
+    });
+    const a = alone.get(key) as Rate;
+    const b = paired.get(key) as Rate;
+    console.log(
+      `  ${model.name.padEnd(34)} 60,000 images: ${(a.train * 60000).toFixed(1).padStart(6)} s on 1 process x ${cores} threads, ${(b.train * 60000).toFixed(1).padStart(6)} s each on ${cores} processes x 1 thread at once`,
+    );
+  }
+  const layouts = [
+    { workers: 1, threads: cores, rates: alone },
+    { workers: cores, threads: 1, rates: paired },
+  ];
+  const totals = layouts.map((l) => {
+    const perRun = p.runs.map((r) => runSeconds(r, l.rates.get(r.modelKey) as Rate));
+    return { ...l, perRun, wall: makespan(perRun, l.workers) };
+  });
+  console.log(
+    "  experiment (runs counted where first planned)".padEnd(58) +
+      totals.map((t) => `${t.workers}x${t.threads}`.padStart(9)).join(""),
+  );
+  const firstOf = new Map<string, number>();
+  for (const [i, e] of p.experiments.entries())
+    for (const j of e.jobs) if (!firstOf.has(j.run)) firstOf.set(j.run, i);
+  for (const [i, e] of p.experiments.entries()) {
+    const cells = totals.map((t) => {
+      const busy = p.runs.reduce((s, r, k) => s + (firstOf.get(r.id) === i ? (t.perRun[k] as number) : 0), 0);
+      return hms(busy / t.workers).padStart(9);
+    });
+    console.log(`  ${e.title.slice(0, 54).padEnd(56)}${cells.join("")}`);
+  }
+  console.log(
+    `  ${"wall time (runs taken in plan order)".padEnd(56)}${totals.map((t) => hms(t.wall).padStart(9)).join("")}`,
+  );
+  const best = totals.reduce((a, b) => (a.wall <= b.wall ? a : b));
+  const d = defaultLayout(cores);
+  const isDefault = d.workers === best.workers && d.threads === best.threads;
+  console.log(
+    `  fastest: ${best.workers} worker(s) x ${best.threads} thread(s); cnnp run's default (${d.workers} x ${d.threads}) ${isDefault ? "is" : "is NOT"} the fastest`,
+  );
+  console.log(
+    `  early stopping counted at its largest epoch count (6.1, 6.2: 100); the ${p.totals.waitingJobs} jobs waiting for 6.2's answer are not in it`,
+  );
+}
