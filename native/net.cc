@@ -105,8 +105,18 @@ const float* Net::forward(int64_t n, const std::vector<float*>& w, uint32_t* rng
         // Keras' inverted dropout with the mask drawn as network.ts draws it: zero with
         // probability `rate`, else scale by 1 / (1 - rate).
         const float keep = static_cast<float>(1.0 / (1.0 - l.rate));
-        for (size_t k = 0; k < size; k++) mask[k] = sfc32(rng) / 4294967296.0 < l.rate ? 0.f : keep;
-        for (size_t k = 0; k < size; k++) act[k] = in[k] * mask[k];
+        // The generator's state in locals for the loop (through the pointer, every draw would
+        // store and reload it), and u < rate as an integer comparison: u / 2^32 < rate exactly
+        // when u < ceil(rate * 2^32), both sides being exact in double.
+        uint32_t s[4] = {rng[0], rng[1], rng[2], rng[3]};
+        const double bound = std::ceil(l.rate * 4294967296.0);
+        const uint64_t below = static_cast<uint64_t>(bound);
+        for (size_t k = 0; k < size; k++) {
+          const float m = static_cast<uint64_t>(sfc32(s)) < below ? 0.f : keep;
+          mask[k] = m;
+          act[k] = in[k] * m;
+        }
+        std::copy(s, s + 4, rng);
         in = act.data();
         clock.mark(ElementwisePhase);
         break;

@@ -94,7 +94,7 @@ function fixedSummary(
   put("learning_rate", String(s.learning_rate ?? defaultLearningRate[s.optimizer]));
   if (s.optimizer === "sgd" && s.momentum > 0) put("momentum", String(s.momentum));
   put("shuffle", s.shuffle ? "on" : "off");
-  if (!s.save_weights) put("save_weights", "off");
+  if (s.save_weights !== "on") put("save_weights", s.save_weights);
   if (s.validation_split > 0) put("validation_split", String(s.validation_split));
   if (s.early_stopping) {
     const e = s.early_stopping;

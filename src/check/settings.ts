@@ -12,6 +12,8 @@ import {
   monitors,
   type Optimizer,
   optimizers,
+  type SaveWeights,
+  saveWeightsValues,
 } from "./types.js";
 
 /** Every setting a pipeline can state, with its value once read. */
@@ -23,7 +25,7 @@ export interface Settings {
   learning_rate: number | undefined;
   momentum: number;
   shuffle: boolean;
-  save_weights: boolean;
+  save_weights: SaveWeights;
   validation_split: number;
   early_stopping: EarlyStopping | null;
   seed: number;
@@ -55,7 +57,7 @@ export const defaults: Settings = {
   learning_rate: undefined,
   momentum: 0,
   shuffle: true,
-  save_weights: true,
+  save_weights: "on",
   validation_split: 0,
   early_stopping: null,
   seed: 1,
@@ -127,7 +129,18 @@ export const scalarReaders = {
   },
   momentum: (v: Value) => fraction(v, "momentum"),
   shuffle: (v: Value) => onOrOff(v, "shuffle"),
-  save_weights: (v: Value) => onOrOff(v, "save_weights"),
+  save_weights: (v: Value): Read<SaveWeights> => {
+    const w = v.kind === "word" ? saveWeightsValues.find((x) => x === v.value) : undefined;
+    return (
+      w ??
+      error(
+        "E103",
+        v.span,
+        `save_weights is on, off or first (the first repeat's only), not '${shown(v)}'`,
+        didYouMean(shown(v), [...saveWeightsValues]),
+      )
+    );
+  },
   validation_split: (v: Value) => fraction(v, "validation split"),
   seed: (v: Value) => wholeNumber(v, 0, "seed"),
   repeat: (v: Value) => wholeNumber(v, 1, "repeat count"),

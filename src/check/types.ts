@@ -43,6 +43,9 @@ export interface ModelSpec {
   layers: LayerSpec[];
 }
 
+export const saveWeightsValues = ["on", "off", "first"] as const;
+export type SaveWeights = (typeof saveWeightsValues)[number];
+
 export const optimizers = ["sgd", "adam", "rmsprop"] as const;
 export type Optimizer = (typeof optimizers)[number];
 /** Keras' default learning rate for each optimizer. */
@@ -69,8 +72,8 @@ export interface TrainingSpec {
   /** SGD momentum (0 = plain SGD, Keras' default). */
   momentum: number;
   shuffle: boolean;
-  /** Keep each job's trained weights (TensorFlow.js layers format) beside its result. */
-  saveWeights: boolean;
+  /** Keep each job's trained weights (TensorFlow.js layers format) beside its result: all, none, or the first repeat's. */
+  saveWeights: SaveWeights;
   /** Fraction of the training slice held out, taken from its end before shuffling, as Keras does. */
   validationSplit: number;
   earlyStopping: EarlyStopping | null;

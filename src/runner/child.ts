@@ -4,6 +4,7 @@
  */
 import type { Backend } from "../check/types.js";
 import { type Dataset, loadFashionMnist } from "../data/fashion-mnist.js";
+import type { Job, Run } from "../plan/types.js";
 import { type BackendInfo, BackendUnavailable, selectBackend } from "../train/backends/select.js";
 import { host } from "../train/environment.js";
 import { layersArtifacts } from "../train/export.js";
@@ -15,6 +16,11 @@ import type { FromWorker, ToWorker } from "./protocol.js";
 const parent = process.ppid;
 let dataset: Dataset | undefined;
 const backends = new Map<Backend, BackendInfo>();
+
+/** Whether a unit's weights are kept: all of them, none, or the first repeat's (all its jobs share a repeat). */
+function keepsWeights(save: Run["training"]["saveWeights"], jobs: Job[]): boolean {
+  return save === "on" || (save === "first" && jobs.every((j) => j.repeat === 0));
+}
 
 function send(m: FromWorker): void {
   process.send?.(m);
@@ -56,7 +62,7 @@ async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
         seed: run.seed,
         epochs: run.epochs,
         evaluateAt: run.evaluateAt,
-        ...(run.training.saveWeights ? { saveAt: jobs.map((j) => j.epochs) } : {}),
+        ...(keepsWeights(run.training.saveWeights, jobs) ? { saveAt: jobs.map((j) => j.epochs) } : {}),
       },
       dataset,
       {

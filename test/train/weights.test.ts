@@ -114,4 +114,19 @@ experiment "B" {
     expect(job?.weights).toBeUndefined();
     expect(existsSync(join(folder, "weights"))).toBe(false);
   });
+
+  it("are kept for the first repeat only when the pipeline says save_weights first", () => {
+    const file = join(dir, "first.cnnp");
+    writeFileSync(
+      file,
+      "data fashion_mnist train 128 test 64\nsave_weights first\nrepeat 3\nmodel conv4 pool flatten dense10\n",
+    );
+    const folder = join(dir, "first");
+    expect(cnnp("run", file, "--results", folder, "--workers", "1").code).toBe(0);
+    const jobs = resultsOf(folder);
+    expect(jobs).toHaveLength(3);
+    const kept = jobs.filter((j) => j.weights !== undefined);
+    expect(kept.map((j) => j.repeat)).toEqual([0]);
+    expect(readdirSync(join(folder, "weights"))).toEqual([kept[0]?.job]);
+  });
 });
