@@ -92,7 +92,7 @@ describe("cnnp run outside a terminal", { timeout: 120_000 }, () => {
     const slow = join(dir, "slow.cnnp");
     writeFileSync(
       slow,
-      "data fashion_mnist train 4096 test 64\nmodel conv8 pool flatten dense16 dense10\nepochs 3\n",
+      "data fashion_mnist train 4096 test 64\nmodel conv32 pool conv32 pool dense128 dense10\nepochs 3\n",
     );
     const r = cnnp("run", slow, "--results", join(dir, "slow"), "--workers", "1", "--progress", "1");
     expect(r.code).toBe(0);
