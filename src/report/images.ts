@@ -3,6 +3,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import type { Dataset } from "../data/fashion-mnist.js";
 import type { OkResult } from "../store/schema.js";
+import { selectBackend } from "../train/backends/select.js";
 import { type LayersModel, type SymbolicTensor, tf } from "../train/tf.js";
 import type { ExperimentImages, Row } from "./schema.js";
 
@@ -146,6 +147,9 @@ export async function imagesOf(
   data: Dataset,
 ): Promise<ExperimentImages> {
   const out: ExperimentImages = { configurations: [], misclassified: null };
+  // The models run on the pure-JavaScript back end (small work), selected as cnnp selects back
+  // ends, which also keeps TensorFlow.js from printing its banner suggesting tfjs-node.
+  await selectBackend("cpu");
   const best = [...rows]
     .filter((r) => r.metrics["test.accuracy"])
     .sort((a, b) => (b.metrics["test.accuracy"]?.mean ?? 0) - (a.metrics["test.accuracy"]?.mean ?? 0))[0];
