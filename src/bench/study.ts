@@ -99,6 +99,15 @@ export async function benchStudy(images: number): Promise<void> {
       `  ${model.name.padEnd(34)} 60,000 images: ${(a.train * 60000).toFixed(1).padStart(6)} s on 1 process x ${cores} threads, ${(b.train * 60000).toFixed(1).padStart(6)} s each on ${cores} processes x 1 thread at once`,
     );
   }
+  // The costliest models, where convolutions dominate: the whole step against kernel by kernel.
+  const costliest = [...alone.entries()].sort((a, b) => b[1].train - a[1].train).slice(0, 3);
+  for (const [key, step] of costliest) {
+    const model = models.get(key) as Run["model"];
+    const kernels = await measure({ model, train: images, test: 500 }, cores, { CNNP_NATIVE_STEP: "off" });
+    console.log(
+      `  ${model.name.padEnd(34)} kernel by kernel ${(kernels.train * 60000).toFixed(1)} s, whole step ${(step.train * 60000).toFixed(1)} s per 60,000 images on ${cores} threads: ${(kernels.train / step.train).toFixed(2)}x`,
+    );
+  }
   const layouts = [
     { workers: 1, threads: cores, rates: alone },
     { workers: cores, threads: 1, rates: paired },
