@@ -1,12 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { benchCliff } from "./cliff.js";
+import { benchCurves } from "./curves.js";
 import { benchParse } from "./parse.js";
 import { benchStudy } from "./study.js";
 import { benchTrain } from "./train.js";
 import { benchWorkers } from "./workers.js";
 
 /**
- * `npm run bench [-- parse|train|workers|study|cliff] [--rounds N] [--images N] [--no-epoch]
+ * `npm run bench [-- parse|train|workers|study|cliff|curves] [--rounds N] [--images N] [--no-epoch]
  * [--no-peer]`: the figures the issues' speed targets are measured by. With no section, all run.
  */
 const args = process.argv.slice(2);
@@ -30,3 +31,4 @@ const imagesAt = args.indexOf("--images");
 const images = imagesAt >= 0 ? Number(args[imagesAt + 1]) : 2048;
 if (want("study")) await benchStudy(Number.isInteger(images) && images >= 256 ? images : 2048);
 if (want("cliff")) await benchCliff(Number.isInteger(rounds) && rounds > 0 ? rounds : 3);
+if (want("curves")) await benchCurves();
