@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 namespace cnnp {
@@ -178,8 +179,11 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
   }
 
   clock.mark(LossPhase);
+  // Down to the first layer with weights: below it no gradient is needed.
+  size_t last = SIZE_MAX;
   for (size_t i = layers_.size(); i-- > 0;) {
     Layer& l = layers_[i];
+    if (l.weights >= 0 && !l.inputGrad) last = i;
     const float* in = i == 0 ? x_.data() : outs_[i - 1];
     switch (l.kind) {
       case Kind::Conv: {
@@ -226,6 +230,7 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
         break;
       }
     }
+    if (i == last) break;
   }
 
   // TensorFlow.js' SGD: w + (-lr) g; with momentum: v = v m + g, w + (-lr) v.
