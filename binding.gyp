@@ -9,7 +9,7 @@
       "libraries": ["-ldnnl"],
       "conditions": [
         ["OS=='mac'", {
-          "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "OTHER_CPLUSPLUSFLAGS": ["-std=c++17", "-O3"] },
+          "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "OTHER_CPLUSPLUSFLAGS": ["-std=c++17", "-O3", "-ffp-contract=off"] },
           "include_dirs": ["/opt/homebrew/include", "/usr/local/include"],
           "libraries": ["-L/opt/homebrew/lib", "-L/usr/local/lib"]
         }]

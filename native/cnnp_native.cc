@@ -316,7 +316,16 @@ bool f32s(napi_env env, napi_value arr, std::vector<float*>* out) {
 // pt,pl,pb,pr,oh,ow, or a pool's h,w,c,kh,kw,sh,sw,pt,pl,oh,ow.
 constexpr size_t kLayerWidth = 24;
 
-void deleteNet(napi_env, void* data, void*) { delete static_cast<cnnp::Net*>(data); }
+/** What a net's JS handle holds: the net until netDestroy frees it (or the handle is collected). */
+struct NetHandle {
+  cnnp::Net* net;
+};
+
+void deleteNet(napi_env, void* data, void*) {
+  auto* h = static_cast<NetHandle*>(data);
+  delete h->net;
+  delete h;
+}
 
 // netCreate(description Float64Array, input, classes, batch): a network's training state.
 napi_value NetCreate(napi_env env, napi_callback_info info) {
@@ -349,16 +358,38 @@ napi_value NetCreate(napi_env env, napi_callback_info info) {
     }
     layers.push_back(l);
   }
-  auto* net = new cnnp::Net(std::move(layers), num(env, a.v[1]), num(env, a.v[2]), num(env, a.v[3]));
+  NetHandle* h = nullptr;
+  try {
+    h = new NetHandle{new cnnp::Net(std::move(layers), num(env, a.v[1]), num(env, a.v[2]), num(env, a.v[3]))};
+  } catch (const std::exception& e) {
+    return fail(env, std::string("netCreate: ") + e.what());
+  }
   napi_value out;
-  napi_create_external(env, net, deleteNet, nullptr, &out);
+  napi_create_external(env, h, deleteNet, nullptr, &out);
   return out;
 }
 
 cnnp::Net* netOf(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return nullptr;
   void* p = nullptr;
   napi_get_value_external(env, v, &p);
-  return static_cast<cnnp::Net*>(p);
+  return p ? static_cast<NetHandle*>(p)->net : nullptr;
+}
+
+// netDestroy(net): frees the net's buffers now (its activations at the evaluation batch are tens
+// of megabytes, which V8 does not see); the handle is unusable afterwards.
+napi_value NetDestroy(napi_env env, napi_callback_info info) {
+  auto a = args(env, info);
+  napi_valuetype t;
+  if (a.v.size() != 1 || napi_typeof(env, a.v[0], &t) != napi_ok || t != napi_external)
+    return fail(env, "netDestroy: a net expected");
+  void* p = nullptr;
+  napi_get_value_external(env, a.v[0], &p);
+  auto* h = static_cast<NetHandle*>(p);
+  delete h->net;
+  h->net = nullptr;
+  return nullptr;
 }
 
 // netStep(net, images Uint8Array, labels Uint8Array, items Int32Array, weights, learningRate,
@@ -451,7 +482,7 @@ NAPI_MODULE_INIT() {
   for (Fn f : {Fn{"conv2d", Conv2d}, Fn{"conv2dBackwardData", Conv2dBackwardData},
                Fn{"conv2dBackwardFilter", Conv2dBackwardFilter}, Fn{"convInfo", ConvInfo}, Fn{"sgemm", Sgemm},
                Fn{"maxPool", MaxPool}, Fn{"maxPoolGrad", MaxPoolGrad}, Fn{"reluGrad", ReluGrad},
-               Fn{"biasAdd", BiasAdd}, Fn{"binary", Binary}, Fn{"sumRows", SumRows}, Fn{"netCreate", NetCreate}, Fn{"netStep", NetStep}, Fn{"netInfer", NetInfer}, Fn{"netProfile", NetProfile},
+               Fn{"biasAdd", BiasAdd}, Fn{"binary", Binary}, Fn{"sumRows", SumRows}, Fn{"netCreate", NetCreate}, Fn{"netStep", NetStep}, Fn{"netInfer", NetInfer}, Fn{"netProfile", NetProfile}, Fn{"netDestroy", NetDestroy},
                Fn{"version", Version}, Fn{"threads", Threads}}) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);

@@ -172,7 +172,7 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
     const float logSum = static_cast<float>(std::log(static_cast<double>(static_cast<float>(sum))));
     for (int64_t c = 0; c < classes_; c++) {
       const float value = shifted[c] - logSum;
-      if (c == label) loss -= value;
+      if (c == label) loss += value / static_cast<float>(n);
       const float p = static_cast<float>(std::exp(static_cast<double>(value)));
       g[i * classes_ + c] = (c == label ? scale : -0.f) - scale * p;
     }
@@ -252,7 +252,9 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
     }
   }
   clock.mark(UpdatePhase);
-  return {loss / static_cast<double>(n), correct};
+  // The mean as tfjs' Mean has it: each value divided by n in float32, summed in double, the sum
+  // rounded to float32; negated.
+  return {-static_cast<double>(static_cast<float>(loss)), correct};
 }
 
 void Net::infer(const uint8_t* images, int64_t first, int64_t n, const std::vector<float*>& w, float* out) {

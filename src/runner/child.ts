@@ -17,9 +17,12 @@ const parent = process.ppid;
 let dataset: Dataset | undefined;
 const backends = new Map<Backend, BackendInfo>();
 
-/** Whether a unit's weights are kept: all of them, none, or the first repeat's (all its jobs share a repeat). */
+/**
+ * Whether a unit's weights are kept: all of them, none, or the first repeat's. A run shared by
+ * several experiments may be the first repeat of one of them only: it keeps its weights then.
+ */
 function keepsWeights(save: Run["training"]["saveWeights"], jobs: Job[]): boolean {
-  return save === "on" || (save === "first" && jobs.every((j) => j.repeat === 0));
+  return save === "on" || (save === "first" && jobs.some((j) => j.repeat === 0));
 }
 
 function send(m: FromWorker): void {

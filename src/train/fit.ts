@@ -79,22 +79,30 @@ function correctOf(out: Tensor2D, y: Tensor): Tensor {
   return tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), y), "int32"));
 }
 
-/** Sparse categorical cross-entropy summed over rows of logits, and each row's first maximum. */
+/**
+ * Sparse categorical cross-entropy of a chunk of logits, and each row's first maximum, with the
+ * float32 arithmetic of `lossOf` on TensorFlow.js' cpu kernels (logSoftmax; the mean as each
+ * value divided by n in float32, summed in double), so both paths report the same loss to the
+ * bit. Returns the mean times the rows, as `evaluate` sums it.
+ */
 function scoreLogits(logits: Float32Array, labels: Uint8Array, first: number, classes: number) {
+  const f = Math.fround;
   const n = logits.length / classes;
   const predicted = new Int32Array(n);
-  let loss = 0;
+  let sum = 0;
   for (let r = 0; r < n; r++) {
     const row = logits.subarray(r * classes, (r + 1) * classes);
     let arg = 0;
     for (let c = 1; c < classes; c++) if ((row[c] as number) > (row[arg] as number)) arg = c;
     const top = row[arg] as number;
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp((row[c] as number) - top);
-    loss -= (row[labels[first + r] as number] as number) - top - Math.log(sum);
+    let exps = 0;
+    for (let c = 0; c < classes; c++) exps += f(Math.exp(f((row[c] as number) - top)));
+    const logSum = f(Math.log(f(exps)));
+    const label = labels[first + r] as number;
+    sum += f(f(f((row[label] as number) - top) - logSum) / n);
     predicted[r] = arg;
   }
-  return { loss, predicted };
+  return { loss: -f(sum) * n, predicted };
 }
 
 /**
@@ -248,6 +256,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
     }
     phases = native?.profile() ?? null;
   } finally {
+    native?.dispose();
     optimizer.dispose();
     net.dispose();
   }

@@ -60,8 +60,9 @@ function expectSameTraining(a: ReturnType<typeof train>, b: ReturnType<typeof tr
     expect(r.accuracy).toBe(o?.accuracy);
     expect(r.test?.accuracy).toBe(o?.test?.accuracy);
     expect(r.test?.confusion).toEqual(o?.test?.confusion);
-    expect(Math.abs(r.loss - (o?.loss as number))).toBeLessThan(1e-6);
-    expect(Math.abs((r.test?.loss as number) - (o?.test?.loss as number))).toBeLessThan(1e-6);
+    expect(r.loss).toBe(o?.loss);
+    expect(r.test?.loss).toBe(o?.test?.loss);
+    expect(r.val?.loss).toBe(o?.val?.loss);
     expect(r.val?.accuracy).toBe(o?.val?.accuracy);
   }
 }

@@ -67,6 +67,8 @@ export interface Addon {
   ): void;
   /** Seconds the net's steps spent by phase, in the order of `stepPhases`. */
   netProfile(net: object): Float64Array;
+  /** Frees the net's buffers; the handle is unusable afterwards. */
+  netDestroy(net: object): void;
   version(): string;
   threads(): number;
 }

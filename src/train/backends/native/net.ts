@@ -27,6 +27,8 @@ export interface NativeNet {
   infer(images: Uint8Array, first: number, n: number): Float32Array;
   /** Seconds the steps so far spent in each phase inside the addon. */
   profile(): Record<StepPhase, number>;
+  /** Frees the addon's buffers for this net. */
+  dispose(): void;
 }
 
 /** Why a model or training setting is outside what the addon's step does, or null. */
@@ -157,6 +159,9 @@ export function nativeNet(addon: Addon, spec: ModelSpec, t: TrainingSpec, variab
         result,
       );
       return { loss: result[0] as number, correct: result[1] as number };
+    },
+    dispose() {
+      addon.netDestroy(handle);
     },
     profile() {
       const seconds = addon.netProfile(handle);
