@@ -24,7 +24,7 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
 
 /** The addon's geometry: [n,h,w,ci, kh,kw,co, sh,sw, pt,pl,pb,pr, oh,ow]. */
-function geometry(c: ConvInfo): number[] {
+export function geometry(c: ConvInfo): number[] {
   return [
     c.batchSize,
     c.inHeight,
@@ -202,7 +202,7 @@ function tiles(p: ReturnType<typeof poolInfo>): boolean {
   );
 }
 
-function poolGeometry(p: ReturnType<typeof poolInfo>): number[] {
+export function poolGeometry(p: ReturnType<typeof poolInfo>): number[] {
   return [
     p.batchSize,
     p.inHeight,

@@ -1,6 +1,7 @@
 import type { ModelSpec, TrainingSpec } from "../../../check/types.js";
 import { tf, type Variable } from "../../tf.js";
 import { type Addon, stepPhases } from "./addon.js";
+import { geometry, poolGeometry } from "./kernels.js";
 
 export type StepPhase = (typeof stepPhases)[number];
 
@@ -73,45 +74,13 @@ function describe(spec: ModelSpec): Float64Array {
       const next = spec.layers[i + 1];
       row[1] = l.activation === "relu" ? 1 : 0;
       row[2] = l.activation === "relu" && next?.type === "maxpool2d" ? 1 : 0;
-      row.set(
-        [
-          c.inHeight,
-          c.inWidth,
-          c.inChannels,
-          c.filterHeight,
-          c.filterWidth,
-          c.outChannels,
-          c.strideHeight,
-          c.strideWidth,
-          c.padInfo.top,
-          c.padInfo.left,
-          c.padInfo.bottom,
-          c.padInfo.right,
-          c.outHeight,
-          c.outWidth,
-        ],
-        7,
-      );
+      // The addon's geometry without the batch, which each step sets.
+      row.set(geometry(c).slice(1), 7);
       shape = [1, c.outHeight, c.outWidth, c.outChannels];
       weighted = true;
     } else if (l.type === "maxpool2d") {
       const p = backend_util.computePool2DInfo(shape, l.pool, l.strides, 1, l.padding);
-      row.set(
-        [
-          p.inHeight,
-          p.inWidth,
-          p.inChannels,
-          p.filterHeight,
-          p.filterWidth,
-          p.strideHeight,
-          p.strideWidth,
-          p.padInfo.top,
-          p.padInfo.left,
-          p.outHeight,
-          p.outWidth,
-        ],
-        7,
-      );
+      row.set(poolGeometry(p).slice(1), 7);
       shape = [1, p.outHeight, p.outWidth, p.inChannels];
     } else if (l.type === "flatten") {
       flat = values;
