@@ -5,7 +5,7 @@
  */
 import type { ModelSpec } from "../check/types.js";
 import { compile } from "../compile.js";
-import { loadFashionMnist } from "../data/fashion-mnist.js";
+import { loadFashionMnist } from "../data/idx-sets.js";
 import { plan } from "../plan/plan.js";
 import { selectBackend } from "../train/backends/select.js";
 import { fitRun } from "../train/fit.js";

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { compile } from "../compile.js";
-import { type Dataset, loadFashionMnist } from "../data/fashion-mnist.js";
+import { type Dataset, loadFashionMnist } from "../data/idx-sets.js";
 import { plan } from "../plan/plan.js";
 import type { Run } from "../plan/types.js";
 import { BackendUnavailable, selectBackend } from "../train/backends/select.js";

@@ -1,6 +1,7 @@
 import { basename, extname } from "node:path";
 import { type Diagnostic, error, startOfFile } from "../diagnostics/diagnostic.js";
 import type { Pipeline, Statement } from "../dsl/ast.js";
+import { dataSource, oneDataSet } from "./data.js";
 import { checkExperiment, checkUnusedModels, newContext } from "./experiment.js";
 import { ModelRegistry } from "./models.js";
 import { resolveReferences } from "./references.js";
@@ -35,7 +36,7 @@ export function check(ast: Pipeline, source: string, answers: Answers = new Map(
   registerModels(ast.statements, models);
   const blocks = ast.statements.filter((s): s is Of<"experiment"> => s.kind === "experiment");
   const file = readScope(ast.statements, startOfFile, models, diagnostics);
-  const ctx = newContext(models, diagnostics, source);
+  const ctx = newContext(models, diagnostics, source, ast.file);
   const experiments: CheckedExperiment[] = [];
   if (blocks.length === 0) {
     const title = basename(ast.file, extname(ast.file)) || "Experiment";
@@ -70,6 +71,22 @@ export function check(ast: Pipeline, source: string, answers: Answers = new Map(
     });
   }
   checkUnusedModels(ctx);
+  const first = experiments.find((e) => e.configurations[0]);
+  const firstData = first?.configurations[0]?.data;
+  if (first && firstData) {
+    const other = experiments.find((e) => {
+      const d = e.configurations[0]?.data;
+      return d !== undefined && dataSource(d) !== dataSource(firstData);
+    });
+    const otherData = other?.configurations[0]?.data;
+    if (other && otherData)
+      diagnostics.push(
+        oneDataSet(
+          { title: first.title, data: firstData },
+          { title: other.title, data: otherData, span: other.span },
+        ),
+      );
+  }
   const slugs = new Map<string, number>();
   for (const e of experiments) {
     const n = (slugs.get(e.slug) ?? 0) + 1;

@@ -1,6 +1,7 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { AnswerUse } from "../dsl/ast.js";
 import { type AxisEntry, type ReadAxis, readAxis, showSweepValue as show, shownValue } from "./axes.js";
+import { type FolderScans, resolveData } from "./data.js";
 import { readFigures } from "./figures.js";
 import {
   type Materialized,
@@ -12,7 +13,7 @@ import {
 import { readQuestion } from "./questions.js";
 import type { Scope } from "./scope.js";
 import { findConfiguration } from "./select.js";
-import { datasetInfo, defaults, isDiagnostic, type Settings, type SweepName } from "./settings.js";
+import { defaults, isDiagnostic, type Settings, type SweepName } from "./settings.js";
 import { type CheckedExperiment, type Configuration, defaultLearningRate, type SweepValue } from "./types.js";
 
 /** Most jobs one experiment may plan (configurations x repeats). */
@@ -27,10 +28,27 @@ interface Context {
   nextTemplateId: number;
   /** The pipeline's text, for statements the report quotes. */
   source: string;
+  /** The pipeline's path: a data folder's relative path starts at its folder. */
+  file: string;
+  scans: FolderScans;
 }
 
-export function newContext(models: ModelRegistry, diagnostics: Diagnostic[], source = ""): Context {
-  return { models, diagnostics, built: new Map(), templateIds: new WeakMap(), nextTemplateId: 1, source };
+export function newContext(
+  models: ModelRegistry,
+  diagnostics: Diagnostic[],
+  source = "",
+  file = "",
+): Context {
+  return {
+    models,
+    diagnostics,
+    built: new Map(),
+    templateIds: new WeakMap(),
+    nextTemplateId: 1,
+    source,
+    file,
+    scans: new Map(),
+  };
 }
 
 /** The model a block uses when no sweep names one: see the README's "Which model" rule. */
@@ -61,9 +79,13 @@ function templateId(t: Template, ctx: Context): number {
   return id;
 }
 
-function build(t: Template, o: Overrides, s: Settings, ctx: Context): Materialized | null {
-  const info = datasetInfo[s.data.name];
-  const key = `${templateId(t, ctx)}|${o.mask?.value}|${o.maps}|${o.dropout}|${s.data.name}`;
+function build(
+  t: Template,
+  o: Overrides,
+  info: { input: [number, number, number]; classes: number },
+  ctx: Context,
+): Materialized | null {
+  const key = `${templateId(t, ctx)}|${o.mask?.value}|${o.maps}|${o.dropout}|${info.input.join("x")}|${info.classes}`;
   let m = ctx.built.get(key);
   if (!m) {
     m = materialize(t, o, info.input, info.classes);
@@ -87,7 +109,11 @@ function fixedSummary(
   if (s.maps !== undefined) put("maps", String(s.maps));
   if (s.dropout !== undefined) put("dropout", String(s.dropout));
   const fmt = new Intl.NumberFormat("en-US");
-  put("data", `${s.data.name}, ${fmt.format(s.data.train)} train / ${fmt.format(s.data.test)} test images`);
+  const d = s.data;
+  const source = d.folder
+    ? `folder "${d.folder.path}" (${d.folder.size.join("x")}, ${d.folder.channels === 1 ? "greyscale" : "colour"}, ${d.folder.classes.length} classes, split ${d.folder.split})`
+    : d.name;
+  put("data", `${source}, ${fmt.format(d.train)} train / ${fmt.format(d.test)} test images`);
   put("epochs", String(s.epochs));
   put("batch", String(s.batch));
   put("optimizer", s.optimizer);
@@ -187,6 +213,14 @@ export function checkExperiment(
   const before = ctx.diagnostics.length;
   const { diagnostics } = ctx;
   const { settings, spans, uses: settingUses } = mergeSettings(file, exp);
+  const data = resolveData(settings.data, spans.get("data"), ctx.file, ctx.scans);
+  if (isDiagnostic(data)) {
+    // A file-wide data statement at fault is reported once, not once per experiment.
+    const seen = diagnostics.some((d) => d.span.offset === data.span.offset && d.message === data.message);
+    if (!seen) diagnostics.push(data);
+    return null;
+  }
+  settings.data = data.spec;
   const axes: ReadAxis[] = [];
   const sweptAt = new Map<string, Span>();
   for (const s of exp.sweeps) {
@@ -247,7 +281,7 @@ export function checkExperiment(
       });
     });
     if (!model.t) continue;
-    const m = build(model.t, o, s, ctx);
+    const m = build(model.t, o, data, ctx);
     if (!m) continue;
     const waiting = uses.some((u) => !u.from.resolved);
     // A value still waiting for its answer is shown as where it will come from.
@@ -368,6 +402,8 @@ function findBaseline(
 export function checkUnusedModels(ctx: Context): void {
   for (const name of ctx.models.names()) {
     const t = ctx.models.get(name, startOfFile);
-    if (t && !ctx.templateIds.has(t)) build(t, {}, defaults, ctx);
+    if (!t || ctx.templateIds.has(t)) continue;
+    const data = resolveData(defaults.data, undefined, ctx.file, ctx.scans);
+    if (!isDiagnostic(data)) build(t, {}, data, ctx);
   }
 }

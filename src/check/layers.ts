@@ -8,7 +8,17 @@ export type LayerDraft =
   | Exclude<LayerSpec, { type: "dense" }>
   | { type: "dense"; units: number; activation: Activation | undefined };
 
-const layerKinds = ["conv", "pool", "dense", "dropout", "flatten"] as const;
+const layerKinds = [
+  "conv",
+  "pool",
+  "avgpool",
+  "globalpool",
+  "batchnorm",
+  "augment",
+  "dense",
+  "dropout",
+  "flatten",
+] as const;
 
 type Parsed = { ok: true; layer: LayerDraft } | { ok: false; diagnostic: Diagnostic };
 
@@ -35,6 +45,10 @@ interface Options {
   stride?: number;
   kernel?: number;
   rate?: number;
+  momentum?: number;
+  epsilon?: number;
+  flip?: boolean;
+  shift?: number;
 }
 
 /** Reads `(activation=tanh, padding=same, stride=2)`; bare words name an activation or a padding. */
@@ -99,6 +113,22 @@ function readArg(arg: LayerArg, allowed: (keyof Options)[], out: Options): Diagn
   } else if (key === "rate") {
     if (v.kind !== "number") return error("E103", v.span, "a dropout rate is a number");
     out.rate = v.value;
+  } else if (key === "momentum") {
+    if (v.kind !== "number" || !(v.value >= 0 && v.value < 1))
+      return error("E104", v.span, `batchnorm's momentum is a number in [0, 1), not '${spanText(v)}'`);
+    out.momentum = v.value;
+  } else if (key === "epsilon") {
+    if (v.kind !== "number" || !(v.value > 0))
+      return error("E104", v.span, `batchnorm's epsilon is a number above 0, not '${spanText(v)}'`);
+    out.epsilon = v.value;
+  } else if (key === "flip") {
+    if (v.kind !== "word" || (v.value !== "on" && v.value !== "off"))
+      return error("E103", v.span, `flip is on or off, not '${spanText(v)}'`);
+    out.flip = v.value === "on";
+  } else if (key === "shift") {
+    if (v.kind !== "number" || !Number.isInteger(v.value) || v.value < 0)
+      return error("E104", v.span, `shift is a whole number of pixels, at least 0, not '${spanText(v)}'`);
+    out.shift = v.value;
   }
   return undefined;
 }
@@ -130,17 +160,43 @@ export function parseLayer(ref: LayerRef): Parsed {
       },
     };
   }
-  m = /^(?:max)?pool(\d+)?$/.exec(word);
+  m = /^(max|avg)?pool(\d+)?$/.exec(word);
   if (m) {
-    const k = m[1] !== undefined ? Number(m[1]) : 2;
+    const k = m[2] !== undefined ? Number(m[2]) : 2;
     if (k < 1) return fail(error("E104", ref.name.span, "a pooling window is at least 1x1"));
     const opts = readArgs(ref, ["padding", "stride"]);
     if ("code" in opts) return fail(opts);
     const s = opts.stride ?? k;
     return {
       ok: true,
-      layer: { type: "maxpool2d", pool: [k, k], strides: [s, s], padding: opts.padding ?? "valid" },
+      layer: {
+        type: m[1] === "avg" ? "avgpool2d" : "maxpool2d",
+        pool: [k, k],
+        strides: [s, s],
+        padding: opts.padding ?? "valid",
+      },
     };
+  }
+  if (word === "globalpool") {
+    if (ref.args.length > 0) return fail(error("E103", ref.span, "globalpool takes no options"));
+    return { ok: true, layer: { type: "globalpool" } };
+  }
+  if (word === "batchnorm") {
+    const opts = readArgs(ref, ["momentum", "epsilon"]);
+    if ("code" in opts) return fail(opts);
+    // Keras' BatchNormalization defaults.
+    return {
+      ok: true,
+      layer: { type: "batchnorm", momentum: opts.momentum ?? 0.99, epsilon: opts.epsilon ?? 1e-3 },
+    };
+  }
+  if (word === "augment") {
+    const opts = readArgs(ref, ["flip", "shift"]);
+    if ("code" in opts) return fail(opts);
+    const layer = { type: "augment" as const, flip: opts.flip ?? true, shift: opts.shift ?? 2 };
+    if (!layer.flip && layer.shift === 0)
+      return fail(error("E104", ref.span, "this augment does nothing: no flip and no shift"));
+    return { ok: true, layer };
   }
   m = /^dense(\d+)$/.exec(word);
   if (m) {

@@ -190,8 +190,18 @@ export class ModelRegistry {
 function looksLikeLayer(word: string): boolean {
   const prefix = /^[A-Za-z_]+/.exec(word)?.[0] ?? word;
   return (
-    closest(prefix, ["conv", "pool", "maxpool", "dense", "dropout", "flatten"]) !== undefined ||
-    /\d/.test(word)
+    closest(prefix, [
+      "conv",
+      "pool",
+      "maxpool",
+      "avgpool",
+      "globalpool",
+      "batchnorm",
+      "augment",
+      "dense",
+      "dropout",
+      "flatten",
+    ]) !== undefined || /\d/.test(word)
   );
 }
 
@@ -205,7 +215,8 @@ export function featureLayers(t: Template): number[] {
   const out: number[] = [];
   for (const [i, l] of t.root.entries()) {
     if (l.draft.type === "flatten" || l.draft.type === "dense") break;
-    if (l.draft.type === "conv2d" || l.draft.type === "maxpool2d") out.push(i);
+    if (l.draft.type === "conv2d" || l.draft.type === "maxpool2d" || l.draft.type === "avgpool2d")
+      out.push(i);
   }
   return out;
 }
@@ -231,7 +242,14 @@ export function materialize(
   if (mask) {
     const bits = mask.value.split("-");
     if (bits.length !== features.length) {
-      const kinds = features.map((i) => (t.root[i]?.draft.type === "conv2d" ? "conv" : "pool")).join(", ");
+      const kinds = features
+        .map(
+          (i) =>
+            ({ conv2d: "conv", maxpool2d: "pool", avgpool2d: "avgpool" })[
+              t.root[i]?.draft.type as "conv2d"
+            ] ?? "pool",
+        )
+        .join(", ");
       return error(
         "E109",
         mask.span,
@@ -258,7 +276,7 @@ export function materialize(
   const lastDense = placed.findLastIndex((l) => l.draft.type === "dense");
   placed.forEach((p, i) => {
     const d = p.draft;
-    if (d.type === "flatten") flat = true;
+    if (d.type === "flatten" || d.type === "globalpool") flat = true;
     if (d.type === "dense" && !flat) {
       layers.push({ type: "flatten" });
       origins.push(p.span);

@@ -1,6 +1,7 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import { type Value, valueText } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
+import { namedSets } from "./datasets.js";
 import {
   type Backend,
   backends,
@@ -40,14 +41,6 @@ export interface Settings {
 }
 
 export type SettingName = keyof Settings;
-
-/** Sizes of each data set's splits and its number of classes. */
-export const datasetInfo: Record<
-  DatasetName,
-  { train: number; test: number; classes: number; input: [number, number, number] }
-> = {
-  fashion_mnist: { train: 60000, test: 10000, classes: 10, input: [28, 28, 1] },
-};
 
 /** Keras' defaults, and cnnp's where Keras has none (seed 1, so results can be cached and reproduced). */
 export const defaults: Settings = {
@@ -224,6 +217,11 @@ function readEarlyStopping(args: Value[], nameSpan: Span): Read<EarlyStopping | 
   return es;
 }
 
+/**
+ * `data NAME [train N] [test N]`, or `data folder "path" [size N] [channels 1|3] [split F] [train N]
+ * [test N]`. A folder's images are counted and measured later (check/data.ts), where the pipeline's
+ * own folder is known; here only what is written is read.
+ */
 function readData(args: Value[], nameSpan: Span): Read<DataSpec> {
   const first = args[0];
   if (!first)
@@ -231,21 +229,55 @@ function readData(args: Value[], nameSpan: Span): Read<DataSpec> {
       "E103",
       nameSpan,
       "data needs a data set name",
-      `Write e.g. 'data fashion_mnist train 2000 test 1000'.`,
+      `Write e.g. 'data fashion_mnist train 2000 test 1000' or 'data folder "images/"'.`,
     );
   const name = oneOf<DatasetName>(first, datasets, "data set");
   if (isDiagnostic(name)) return name;
-  const info = datasetInfo[name];
-  const pairs = readPairs(args.slice(1), ["train", "test"], nameSpan);
+  const folder = name === "folder";
+  const path = folder ? args[1] : undefined;
+  if (folder && path?.kind !== "string")
+    return error(
+      "E103",
+      path?.span ?? first.span,
+      "data folder needs the folder's path in quotes",
+      `Write e.g. 'data folder "images/"' (relative to the pipeline's folder).`,
+    );
+  const keys = folder ? ["train", "test", "size", "channels", "split"] : ["train", "test"];
+  const pairs = readPairs(args.slice(folder ? 2 : 1), keys, nameSpan);
   if (isDiagnostic(pairs)) return pairs;
-  const spec: DataSpec = { name, train: info.train, test: info.test };
+  const spec: DataSpec =
+    name === "folder"
+      ? { name, train: 0, test: 0 }
+      : { name, train: namedSets[name].train, test: namedSets[name].test };
   for (const split of ["train", "test"] as const) {
     const v = pairs.get(split);
     if (!v) continue;
     const n = wholeNumber(v, 1, `${split} size`);
     if (isDiagnostic(n)) return n;
-    if (n > info[split]) return error("E104", v.span, `${name} has ${info[split]} ${split} images, not ${n}`);
+    if (name !== "folder" && n > namedSets[name][split])
+      return error("E104", v.span, `${name} has ${namedSets[name][split]} ${split} images, not ${n}`);
     spec[split] = n;
+  }
+  if (path?.kind === "string") {
+    const size = pairs.get("size");
+    const side = size ? wholeNumber(size, 1, "image size") : 0;
+    if (isDiagnostic(side)) return side;
+    const channels = pairs.get("channels");
+    const c = channels ? wholeNumber(channels, 1, "channels") : 0;
+    if (isDiagnostic(c)) return c;
+    if (channels && c !== 1 && c !== 3)
+      return error("E104", channels.span, `channels is 1 (greyscale) or 3 (colour), not ${c}`);
+    const splitValue = pairs.get("split");
+    const held = splitValue ? fraction(splitValue, "test split", true) : 0.2;
+    if (isDiagnostic(held)) return held;
+    spec.folder = {
+      path: path.value,
+      resolved: "",
+      size: [side, side],
+      channels: c as 0 | 1 | 3,
+      split: held,
+      classes: [],
+    };
   }
   return spec;
 }

@@ -7,27 +7,38 @@ export interface SummaryRow {
   /** Output shape without the batch axis. */
   outputShape: number[];
   params: number;
+  /** Of `params`, those the optimizer trains (batchnorm's moving statistics are not). */
+  trainable: number;
 }
 
 export interface Summary {
   rows: SummaryRow[];
   totalParams: number;
+  trainableParams: number;
 }
 
 /** Why a model cannot be built, and which layer is at fault (index into `layers`). */
 export interface ShapeProblem {
   layer: number;
-  code: "E111" | "E112" | "E113";
+  code: "E111" | "E112" | "E113" | "E131";
   message: string;
 }
 
-const className: Record<LayerSpec["type"], string> = {
+const className: Record<Exclude<LayerSpec["type"], "augment">, string> = {
   conv2d: "Conv2D",
   maxpool2d: "MaxPooling2D",
+  avgpool2d: "AveragePooling2D",
+  globalpool: "GlobalAveragePooling2D",
+  batchnorm: "BatchNormalization",
   flatten: "Flatten",
   dense: "Dense",
   dropout: "Dropout",
 };
+
+/** Keras' name for an augment layer: RandomFlip, RandomTranslation, or both in turn. */
+export function augmentClass(l: Extract<LayerSpec, { type: "augment" }>): string {
+  return [l.flip ? "RandomFlip" : "", l.shift > 0 ? "RandomTranslation" : ""].filter(Boolean).join(", ");
+}
 
 /** Keras' output length of a convolution or pooling window along one axis. */
 export function outLength(size: number, window: number, stride: number, padding: "valid" | "same"): number {
@@ -43,8 +54,36 @@ export function summarize(model: ModelSpec): Summary | ShapeProblem {
   const rows: SummaryRow[] = [];
   for (const [i, layer] of model.layers.entries()) {
     const inputShape = shape;
+    const push = (type: string, params = 0, trainable = params) =>
+      rows.push({ type, outputShape: shape, params, trainable });
     switch (layer.type) {
+      case "augment":
+        if (i !== 0)
+          return {
+            layer: i,
+            code: "E131",
+            message: "augment changes the input images: it must be the first layer",
+          };
+        push(augmentClass(layer));
+        break;
+      case "batchnorm": {
+        const c = shape[shape.length - 1] ?? 0;
+        // Gamma and beta are trained; the moving mean and variance are not.
+        push("BatchNormalization", 4 * c, 2 * c);
+        break;
+      }
+      case "globalpool":
+        if (shape.length !== 3)
+          return {
+            layer: i,
+            code: "E112",
+            message: "GlobalAveragePooling2D needs an image, but the layer before it gives a flat vector",
+          };
+        shape = [shape[2] ?? 0];
+        push("GlobalAveragePooling2D");
+        break;
       case "conv2d":
+      case "avgpool2d":
       case "maxpool2d": {
         if (shape.length !== 3) {
           return {
@@ -68,12 +107,12 @@ export function summarize(model: ModelSpec): Summary | ShapeProblem {
         const channels = layer.type === "conv2d" ? layer.filters : c;
         shape = [oh, ow, channels];
         const params = layer.type === "conv2d" ? kh * kw * c * layer.filters + layer.filters : 0;
-        rows.push({ type: className[layer.type], outputShape: shape, params });
+        push(className[layer.type], params);
         break;
       }
       case "flatten":
         shape = [shape.reduce((a, b) => a * b, 1)];
-        rows.push({ type: "Flatten", outputShape: shape, params: 0 });
+        push("Flatten");
         break;
       case "dense": {
         if (shape.length !== 1) {
@@ -81,11 +120,11 @@ export function summarize(model: ModelSpec): Summary | ShapeProblem {
         }
         const [n = 0] = shape;
         shape = [layer.units];
-        rows.push({ type: "Dense", outputShape: shape, params: n * layer.units + layer.units });
+        push("Dense", n * layer.units + layer.units);
         break;
       }
       case "dropout":
-        rows.push({ type: "Dropout", outputShape: inputShape, params: 0 });
+        rows.push({ type: "Dropout", outputShape: inputShape, params: 0, trainable: 0 });
         break;
     }
   }
@@ -105,7 +144,11 @@ export function summarize(model: ModelSpec): Summary | ShapeProblem {
       message: `the output layer has ${out.units} units but the data has ${model.classes} classes`,
     };
   }
-  return { rows, totalParams: rows.reduce((a, r) => a + r.params, 0) };
+  return {
+    rows,
+    totalParams: rows.reduce((a, r) => a + r.params, 0),
+    trainableParams: rows.reduce((a, r) => a + r.trainable, 0),
+  };
 }
 
 export function isProblem(s: Summary | ShapeProblem): s is ShapeProblem {
@@ -113,7 +156,8 @@ export function isProblem(s: Summary | ShapeProblem): s is ShapeProblem {
 }
 
 /** The summary as Keras prints it (without the batch axis). */
-export function formatSummary(s: Summary): string {
+export function formatSummary(s: Pick<Summary, "rows" | "totalParams">): string {
+  const trainable = s.rows.reduce((a, r) => a + r.trainable, 0);
   const fmt = new Intl.NumberFormat("en-US");
   const lines = s.rows.map((r) => [r.type, `(${r.outputShape.join(", ")})`, fmt.format(r.params)]);
   const widths = [0, 1, 2].map((c) =>
@@ -125,5 +169,11 @@ export function formatSummary(s: Summary): string {
     row(["Layer", "Output shape", "Params"]),
     ...lines.map(row),
     `Total params: ${fmt.format(s.totalParams)}`,
+    ...(trainable !== s.totalParams
+      ? [
+          `Trainable params: ${fmt.format(trainable)}`,
+          `Non-trainable params: ${fmt.format(s.totalParams - trainable)}`,
+        ]
+      : []),
   ].join("\n");
 }

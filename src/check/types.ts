@@ -28,6 +28,13 @@ export type LayerSpec =
       activation: Activation;
     }
   | { type: "maxpool2d"; pool: [number, number]; strides: [number, number]; padding: Padding }
+  | { type: "avgpool2d"; pool: [number, number]; strides: [number, number]; padding: Padding }
+  /** Global average pooling: one value per channel. */
+  | { type: "globalpool" }
+  /** Keras' BatchNormalization over the last axis: gamma, beta, moving mean and variance. */
+  | { type: "batchnorm"; momentum: number; epsilon: number }
+  /** Random horizontal flips and shifts of up to `shift` pixels of the input, in training only. */
+  | { type: "augment"; flip: boolean; shift: number }
   | { type: "flatten" }
   | { type: "dense"; units: number; activation: Activation }
   | { type: "dropout"; rate: number };
@@ -81,14 +88,30 @@ export interface TrainingSpec {
   evaluateEvery: number;
 }
 
-export const datasets = ["fashion_mnist"] as const;
+export const datasets = ["fashion_mnist", "mnist", "kmnist", "cifar10", "folder"] as const;
 export type DatasetName = (typeof datasets)[number];
 
-/** Which data, and how many images of each split (the first N). */
+/**
+ * Which data, and how many images of each split (the first N). A folder of images adds where it
+ * is and how its images are read; the named sets have nothing more (their job ids stay as they were).
+ */
 export interface DataSpec {
   name: DatasetName;
   train: number;
   test: number;
+  /** `data folder "path"`: the folder as written, and as resolved from the pipeline's folder. */
+  folder?: {
+    path: string;
+    resolved: string;
+    /** Height and width the images are resized to (0 until the checker has read the folder). */
+    size: [number, number];
+    /** 1 (greyscale) or 3 (colour); 0 until the checker has read the folder. */
+    channels: 0 | 1 | 3;
+    /** The fraction held out for testing. */
+    split: number;
+    /** The subfolders' names, sorted: label i is classes[i]. */
+    classes: string[];
+  };
 }
 
 /** A value a sweep can take, as the report shows it. */

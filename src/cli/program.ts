@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { type Backend, backends } from "../check/types.js";
+import { type Backend, backends, datasets } from "../check/types.js";
 import { FileError } from "../compile.js";
 import { version } from "../version.js";
 import { checkCommand } from "./commands/check.js";
@@ -40,7 +40,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   program
     .command("run")
     .description(
-      "train and evaluate the jobs of a pipeline on Fashion-MNIST; print loss, accuracy and time per job",
+      "train and evaluate the jobs of a pipeline on its data set; print loss, accuracy and time per job",
     )
     .argument("<file>", ".cnnp file")
     .addOption(
@@ -50,7 +50,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     )
     .option(
       "--data <dir>",
-      "folder with the four Fashion-MNIST files (else FASHION_MNIST_DIR, ~/.cache/cnnp, Debian's copy, or a download)",
+      "folder with the data set's files (else its environment variable, e.g. FASHION_MNIST_DIR, ~/.cache/cnnp, a system copy, or a download)",
     )
     .option("--only <title>", "run only the experiment with this title")
     .option(
@@ -88,9 +88,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       ]),
     )
     .option("--concurrency <n>", "runs trained at once, each on a process of its own", "1")
+    .addOption(
+      new Option("--dataset <name>", "the data set this worker serves (runs of another are refused)")
+        .choices(datasets.filter((d) => d !== "folder"))
+        .default("fashion_mnist"),
+    )
     .option(
       "--data <dir>",
-      "folder with the four Fashion-MNIST files (else FASHION_MNIST_DIR, ~/.cache/cnnp, Debian's copy, or a download)",
+      "folder with the data set's files (else its environment variable, ~/.cache/cnnp, a system copy, or a download)",
     )
     .option(
       "--stall-timeout <seconds>",

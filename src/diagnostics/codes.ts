@@ -9,7 +9,7 @@ export const codes = {
   E101: { title: "unknown setting", hint: "See the README for the list of settings." },
   E102: {
     title: "unknown layer",
-    hint: "Layers are conv<N>[x<K>], pool[<K>], dense<N>, dropout<rate> and flatten.",
+    hint: "Layers are conv<N>[x<K>], pool[<K>], avgpool[<K>], globalpool, batchnorm, augment, dense<N>, dropout<rate> and flatten.",
   },
   E103: { title: "invalid value", hint: "See the README for the values this setting takes." },
   E104: { title: "value out of range", hint: "Use a value inside the allowed range." },
@@ -96,6 +96,18 @@ export const codes = {
   E128: {
     title: "invalid published figure",
     hint: "Write e.g. `expect test.accuracy 0.8835 for mask 1-0-1-1 n 1 sd 0.002` (n and sd optional).",
+  },
+  E129: {
+    title: "more than one data set",
+    hint: "A pipeline reads one data set: give the experiments on another one a pipeline of their own.",
+  },
+  E130: {
+    title: "unusable image folder",
+    hint: "A folder data set has one subfolder of PNG or JPEG images per class.",
+  },
+  E131: {
+    title: "layer out of place",
+    hint: "augment works on the input images: make it the model's first layer.",
   },
   E201: { title: "cannot read file", hint: "Check the path and the file's permissions." },
 } as const;

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import type { CheckedPipeline } from "../check/types.js";
+import type { CheckedPipeline, DatasetName } from "../check/types.js";
 import { backends } from "../check/types.js";
-import { officialChecksum } from "../data/checksums.js";
+import { officialChecksumOf } from "../data/official.js";
 import { contentHash } from "../plan/hash.js";
 import { type PlanOptions, plan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
@@ -19,7 +19,7 @@ import { writeFileAtomic } from "../util/atomic-write.js";
 const context = z.object({
   /** `cnnp run --backend`, or null when the pipeline's own back end was used. */
   backend: z.enum(backends).nullable(),
-  /** The data read: where from, its checksum, and whether it is the official Fashion-MNIST. */
+  /** The data read: where from, its checksum, and whether it is the official data set. */
   data: z.object({ dir: z.string(), checksum: z.string(), official: z.boolean() }),
   /** When a `cnnp run` last started under it (ISO time). */
   usedAt: z.string(),
@@ -60,18 +60,28 @@ export function recordedContexts(store: ResultStore): RunContext[] {
   return found.sort((a, b) => b.usedAt.localeCompare(a.usedAt));
 }
 
-/** The context of a plan made with no flags: the official data and the pipeline's back ends. */
-export const defaultContext: Pick<RunContext, "backend" | "data"> = {
-  backend: null,
-  data: { dir: "", checksum: officialChecksum, official: true },
-};
+/** The context of a plan made with no flags: the official data set and the pipeline's back ends. */
+export function defaultContext(data: DatasetName = "fashion_mnist"): Pick<RunContext, "backend" | "data"> {
+  return {
+    backend: null,
+    data: { dir: "", checksum: officialChecksumOf(data), official: data !== "folder" },
+  };
+}
+
+/** The data set a checked pipeline reads (the checker allows one). */
+export function pipelineData(p: CheckedPipeline): DatasetName {
+  return p.experiments[0]?.configurations[0]?.data.name ?? "fashion_mnist";
+}
 
 /**
  * Where to look for a pipeline's results: the recorded contexts, most recent first, then the
  * default one (each once).
  */
-export function contextsToSearch(store: ResultStore): Pick<RunContext, "backend" | "data">[] {
-  const all = [...recordedContexts(store), defaultContext];
+export function contextsToSearch(
+  store: ResultStore,
+  data: DatasetName = "fashion_mnist",
+): Pick<RunContext, "backend" | "data">[] {
+  const all = [...recordedContexts(store), defaultContext(data)];
   const seen = new Set<string>();
   return all.filter((c) => {
     const key = `${c.backend}:${c.data.checksum}`;
@@ -119,7 +129,7 @@ export function planWithResults(
   explicit?: PlanOptions,
 ): { plan: Plan; lookup: (jobId: string) => Stored } {
   if (explicit) return { plan: plan(pipeline, explicit), lookup: (id) => store.read(id) };
-  const plans = contextsToSearch(store).map((c) => plan(pipeline, planOptions(c)));
+  const plans = contextsToSearch(store, pipelineData(pipeline)).map((c) => plan(pipeline, planOptions(c)));
   const found = lookAcross(
     plans.map((p) => p.experiments.flatMap((e) => e.jobs.map((j) => j.id))),
     (id) => store.read(id),

@@ -1,6 +1,6 @@
 import { isProblem, summarize } from "../check/shapes.js";
 import type { Backend, CheckedPipeline, Configuration, ModelSpec } from "../check/types.js";
-import { officialChecksum } from "../data/checksums.js";
+import { officialChecksumOf } from "../data/official.js";
 import { contentHash } from "./hash.js";
 import type { Job, Plan, PlannedExperiment, PlannedModel, Run } from "./types.js";
 
@@ -10,7 +10,7 @@ export function modelKey(m: ModelSpec): string {
 }
 
 export interface PlanOptions {
-  /** Checksum of the data the jobs will see (default: the official Fashion-MNIST's). */
+  /** Checksum of the data the jobs will see (default: the official copy of the pipeline's data set). */
   dataChecksum?: string;
   /** A back end that overrides the pipeline's for every job (`cnnp run --backend`). */
   backend?: Backend;
@@ -23,10 +23,21 @@ function runIdentity(c: Configuration, seed: number, opts: PlanOptions) {
   return {
     model: { input: c.model.input, classes: c.model.classes, layers: c.model.layers },
     training,
-    data: { ...c.data, checksum: opts.dataChecksum ?? officialChecksum },
+    data: { ...dataIdentity(c.data), checksum: opts.dataChecksum ?? officialChecksumOf(c.data.name) },
     backend: opts.backend ?? c.backend,
     seed,
   };
+}
+
+/**
+ * The data as it enters a job's id: a named set's name and slice (as before folders existed, so
+ * their ids stay), and a folder's image size, channels and split; not where the folder is, which
+ * the checksum of its files stands for.
+ */
+function dataIdentity(d: Configuration["data"]) {
+  if (!d.folder) return d;
+  const { size, channels, split, classes } = d.folder;
+  return { name: d.name, train: d.train, test: d.test, folder: { size, channels, split, classes } };
 }
 
 function evaluationEpochs(run: Run, every: number): number[] {

@@ -8,7 +8,7 @@ import type { QueueTarget } from "./url.js";
 
 export interface WorkerOptions {
   target: QueueTarget;
-  data: { dir: string; checksum: string };
+  data: { dir: string; checksum: string; title: string };
   /** The back end for runs that leave it to the machine (`auto`). */
   backend: Backend;
   concurrency: number;
@@ -73,7 +73,7 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
       );
     const short = job.id?.slice(0, 12) ?? "?";
     if (run.dataChecksum !== opts.data.checksum) {
-      const why = `${workerName} refused run ${short}: its Fashion-MNIST in ${opts.data.dir} has checksum ${opts.data.checksum}, the coordinator's ${run.dataChecksum}. Give every machine the same files (--data DIR)`;
+      const why = `${workerName} refused run ${short}: its ${opts.data.title} in ${opts.data.dir} has checksum ${opts.data.checksum}, the coordinator's ${run.dataChecksum}. Give every machine the same data set (--dataset NAME) and files (--data DIR)`;
       opts.log(`error: ${why}; this worker stops`);
       code = 2;
       setImmediate(() => stop(false));

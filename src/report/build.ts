@@ -1,6 +1,7 @@
+import { namedSets } from "../check/datasets.js";
 import { formatSummary } from "../check/shapes.js";
-import type { CheckedExperiment, DatasetName } from "../check/types.js";
-import { classNames, type Dataset } from "../data/fashion-mnist.js";
+import type { CheckedExperiment } from "../check/types.js";
+import type { Dataset } from "../data/dataset.js";
 import { modelKey } from "../plan/plan.js";
 import type { Plan, PlannedExperiment, PlannedModel } from "../plan/types.js";
 import type { OkResult, ResultFile } from "../store/schema.js";
@@ -131,15 +132,13 @@ function rowsOf(
   return { rows, oks };
 }
 
-/** Each data set's class names, by label. */
-const datasetClasses: Record<DatasetName, readonly string[]> = { fashion_mnist: classNames };
-
 const modelsOf = (p: Plan) => new Map(p.models.map((m) => [m.key, m]));
 
 /** The data set's class names (every configuration of an experiment reads the same data set). */
 function classNamesOf(e: PlannedExperiment): string[] {
-  const data = e.configurations[0]?.data.name;
-  return data ? [...datasetClasses[data]] : [];
+  const data = e.configurations[0]?.data;
+  if (!data) return [];
+  return data.name === "folder" ? [...(data.folder?.classes ?? [])] : [...namedSets[data.name].classNames];
 }
 
 /** The baseline's and the most accurate row's mean confusion matrices (one when they coincide). */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
-import type { Dataset } from "../data/fashion-mnist.js";
+import type { Dataset } from "../data/dataset.js";
 import type { OkResult } from "../store/schema.js";
 import { selectBackend } from "../train/backends/select.js";
 import { type LayersModel, type SymbolicTensor, tf } from "../train/tf.js";
@@ -13,11 +13,9 @@ const shown = 12;
 /** The test image whose feature maps each configuration shows. */
 const probe = 0;
 
-/** An 8-bit greyscale image as a PNG data URI. */
-async function png(pixels: Uint8Array, width: number, height: number): Promise<string> {
-  const data = await sharp(Buffer.from(pixels), { raw: { width, height, channels: 1 } })
-    .png()
-    .toBuffer();
+/** An 8-bit greyscale (1 channel) or RGB (3) image as a PNG data URI. */
+async function png(pixels: Uint8Array, width: number, height: number, channels: 1 | 3 = 1): Promise<string> {
+  const data = await sharp(Buffer.from(pixels), { raw: { width, height, channels } }).png().toBuffer();
   return `data:image/png;base64,${data.toString("base64")}`;
 }
 
@@ -39,17 +37,20 @@ function grey(xs: ArrayLike<number>): Uint8Array {
  * Tiles of h x w pixels in a grid of `cols` columns, each pixel drawn `scale` times, with a white
  * gap of `gap` pixels between tiles.
  */
-function grid(tiles: Uint8Array[], h: number, w: number, cols: number, scale: number, gap = 2) {
+function grid(tiles: Uint8Array[], h: number, w: number, cols: number, scale: number, gap = 2, c = 1) {
   const rows = Math.ceil(tiles.length / cols);
   const width = cols * w * scale + (cols - 1) * gap;
   const height = rows * h * scale + (rows - 1) * gap;
-  const out = new Uint8Array(width * height).fill(255);
+  const out = new Uint8Array(width * height * c).fill(255);
   tiles.forEach((t, k) => {
     const ox = (k % cols) * (w * scale + gap);
     const oy = Math.floor(k / cols) * (h * scale + gap);
     for (let y = 0; y < h * scale; y++)
       for (let x = 0; x < w * scale; x++)
-        out[(oy + y) * width + ox + x] = t[Math.floor(y / scale) * w + Math.floor(x / scale)] as number;
+        for (let ch = 0; ch < c; ch++)
+          out[((oy + y) * width + ox + x) * c + ch] = t[
+            (Math.floor(y / scale) * w + Math.floor(x / scale)) * c + ch
+          ] as number;
   });
   return { pixels: out, width, height };
 }
@@ -69,13 +70,18 @@ async function load(resultsDir: string, folder: string): Promise<LayersModel> {
 }
 
 function testImages(data: Dataset, from: number, n: number) {
-  const pixels = data.height * data.width;
+  const pixels = data.height * data.width * data.channels;
   const x = new Float32Array(n * pixels);
   for (let i = 0; i < n * pixels; i++) x[i] = (data.testImages[from * pixels + i] as number) / 255;
-  return tf.tensor4d(x, [n, data.height, data.width, 1]);
+  return tf.tensor4d(x, [n, data.height, data.width, data.channels]);
 }
 
-/** The first conv layer's filters (first input channel) and the probe image's maps after it. */
+const rgb = (c: number): 1 | 3 => (c === 3 ? 3 : 1);
+
+/**
+ * The first conv layer's filters (in colour when the input is: its three input channels, scaled
+ * together; else the first input channel) and the probe image's maps after it.
+ */
 async function firstLayer(model: LayersModel, data: Dataset) {
   const conv = model.layers.find((l) => l.getClassName() === "Conv2D");
   if (!conv) return null;
@@ -83,14 +89,17 @@ async function firstLayer(model: LayersModel, data: Dataset) {
   if (!kernel) return null;
   const [kh, kw, channels, filters] = kernel.shape as [number, number, number, number];
   const k = (await kernel.data()) as Float32Array;
-  // HWIO: the weight of (y, x) on input channel 0 for filter f.
+  // HWIO: the weight of (y, x) on input channel i for filter f.
+  const shownChannels = rgb(channels);
   const tiles = Array.from({ length: filters }, (_, f) => {
-    const one = new Float32Array(kh * kw);
+    const one = new Float32Array(kh * kw * shownChannels);
     for (let y = 0; y < kh; y++)
-      for (let x = 0; x < kw; x++) one[y * kw + x] = k[(y * kw + x) * channels * filters + f] as number;
+      for (let x = 0; x < kw; x++)
+        for (let i = 0; i < shownChannels; i++)
+          one[(y * kw + x) * shownChannels + i] = k[((y * kw + x) * channels + i) * filters + f] as number;
     return grey(one);
   });
-  const f = grid(tiles, kh, kw, Math.min(8, filters), 16);
+  const f = grid(tiles, kh, kw, Math.min(8, filters), 16, 2, shownChannels);
   // The probe image through the first conv layer (with its activation).
   const upTo = tf.model({ inputs: model.inputs, outputs: conv.output as SymbolicTensor });
   const x = testImages(data, probe, 1);
@@ -105,7 +114,7 @@ async function firstLayer(model: LayersModel, data: Dataset) {
   const m = grid(mapTiles, mh, mw, Math.min(8, filters), 2);
   tf.dispose([x, maps]);
   return {
-    filters: await png(f.pixels, f.width, f.height),
+    filters: await png(f.pixels, f.width, f.height, shownChannels),
     featureMaps: await png(m.pixels, m.width, m.height),
   };
 }
@@ -116,16 +125,17 @@ async function misclassified(model: LayersModel, data: Dataset, names: string[])
   const probs = model.predict(x) as ReturnType<typeof tf.zeros>;
   const predicted = (await tf.argMax(probs, 1).data()) as Int32Array;
   tf.dispose([x, probs]);
-  const pixels = data.height * data.width;
+  const c = rgb(data.channels);
+  const pixels = data.height * data.width * data.channels;
   const out: { image: string; truth: string; predicted: string; index: number }[] = [];
   for (let i = 0; i < predicted.length && out.length < shown; i++) {
     const truth = data.testLabels[i] as number;
     const p = predicted[i] as number;
     if (p === truth) continue;
     const img = data.testImages.slice(i * pixels, (i + 1) * pixels);
-    const big = grid([img], data.height, data.width, 1, 2);
+    const big = grid([img], data.height, data.width, 1, 2, 2, c);
     out.push({
-      image: await png(big.pixels, big.width, big.height),
+      image: await png(big.pixels, big.width, big.height, c),
       truth: names[truth] ?? String(truth),
       predicted: names[p] ?? String(p),
       index: i,

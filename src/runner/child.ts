@@ -3,7 +3,7 @@
  * own, and sends back progress and results. It writes no files: the parent does.
  */
 import type { Backend } from "../check/types.js";
-import { type Dataset, loadFashionMnist } from "../data/fashion-mnist.js";
+import { type Dataset, loadDataset } from "../data/load.js";
 import type { Job, Run } from "../plan/types.js";
 import { type BackendInfo, BackendUnavailable, selectBackend } from "../train/backends/select.js";
 import { host } from "../train/environment.js";
@@ -50,7 +50,8 @@ async function backend(want: Backend): Promise<BackendInfo> {
 async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
   const { run, jobs } = m.unit;
   try {
-    if (!dataset || dataset.dir !== m.data.dir) dataset = await loadFashionMnist({ dir: m.data.dir });
+    if (!dataset || dataset.checksum !== m.data.checksum)
+      dataset = await loadDataset(run.data, run.data.name === "folder" ? {} : { dir: m.data.dir });
     if (dataset.checksum !== m.data.checksum)
       throw new Error(
         `the data in ${m.data.dir} changed while cnnp ran (checksum ${dataset.checksum}, expected ${m.data.checksum})`,

@@ -18,7 +18,9 @@ export const weightsFile = "weights.bin";
 
 /**
  * Builds the network as a Keras Sequential model of tfjs-layers, sets its weights to the trained
- * ones (kernels and biases in layer order, as the network keeps them) and serialises it. The
+ * ones (in the order of `model.weights`, as the network keeps them: kernels, biases and
+ * batchnorm's gamma and beta in layer order, then batchnorm's moving means and variances) and
+ * serialises it. The
  * output layer keeps its activation: the saved model gives probabilities, not logits.
  */
 export async function layersArtifacts(
@@ -28,9 +30,23 @@ export async function layersArtifacts(
 ): Promise<LayersArtifacts> {
   const model = tf.sequential({ name: "cnnp" });
   let flat = false;
-  spec.layers.forEach((l, i) => {
+  // augment does nothing at inference: the saved model starts with the layer after it.
+  const layers = spec.layers.filter((l) => l.type !== "augment");
+  layers.forEach((l, i) => {
     const input = i === 0 ? { inputShape: spec.input } : {};
     switch (l.type) {
+      case "avgpool2d":
+        model.add(
+          tf.layers.averagePooling2d({ ...input, poolSize: l.pool, strides: l.strides, padding: l.padding }),
+        );
+        return;
+      case "globalpool":
+        model.add(tf.layers.globalAveragePooling2d(input));
+        flat = true;
+        return;
+      case "batchnorm":
+        model.add(tf.layers.batchNormalization({ ...input, momentum: l.momentum, epsilon: l.epsilon }));
+        return;
       case "conv2d":
         model.add(
           tf.layers.conv2d({

@@ -1,5 +1,6 @@
 import type { DataSpec, ModelSpec, TrainingSpec } from "../check/types.js";
-import type { Dataset } from "../data/fashion-mnist.js";
+import type { Dataset } from "../data/dataset.js";
+import { Augmenter } from "./augment.js";
 import { nativeAddon } from "./backends/native/index.js";
 import { type NativeNet, nativeNet, nativeStepRefusal } from "./backends/native/net.js";
 import { EarlyStopping } from "./early-stopping.js";
@@ -29,7 +30,7 @@ export interface FitHooks {
   onEpoch?: (r: EpochRecord) => void;
 }
 
-/** Images as a float tensor batch [n, h, w, 1], pixels divided by 255. */
+/** Images as a float tensor batch [n, h, w, c], pixels divided by 255. */
 class Slice {
   constructor(
     readonly images: Uint8Array,
@@ -40,15 +41,23 @@ class Slice {
   ) {}
 
   /** Items `from..to` of `indices` (of the slice itself when null). */
-  batch(indices: Int32Array | null, from: number, to: number, shape: [number, number, number]) {
+  batch(
+    indices: Int32Array | null,
+    from: number,
+    to: number,
+    shape: [number, number, number],
+    augment: Augmenter | null = null,
+  ) {
     const n = to - from;
     const x = new Float32Array(n * this.pixels);
     const y = new Int32Array(n);
+    const items = new Int32Array(n);
+    for (let i = 0; i < n; i++) items[i] = this.start + (indices ? (indices[from + i] as number) : from + i);
+    const images = augment ? augment.batch(this.images, items) : this.images;
     for (let i = 0; i < n; i++) {
-      const item = this.start + (indices ? (indices[from + i] as number) : from + i);
-      const src = item * this.pixels;
-      for (let p = 0; p < this.pixels; p++) x[i * this.pixels + p] = (this.images[src + p] as number) / 255;
-      y[i] = this.labels[item] as number;
+      const src = (augment ? i : (items[i] as number)) * this.pixels;
+      for (let p = 0; p < this.pixels; p++) x[i * this.pixels + p] = (images[src + p] as number) / 255;
+      y[i] = this.labels[items[i] as number] as number;
     }
     return { x: tf.tensor4d(x, [n, ...shape]), y: tf.tensor1d(y, "int32"), n };
   }
@@ -176,8 +185,8 @@ function evaluateOnly(
  */
 export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): TrainOutcome {
   const { training: t } = req;
-  const shape: [number, number, number] = [data.height, data.width, 1];
-  const pixels = data.height * data.width;
+  const shape: [number, number, number] = [data.height, data.width, data.channels];
+  const pixels = data.height * data.width * data.channels;
   const { nTrainAll, splitAt } = trainSplit(req.data, t, data.trainCount);
   const train = new Slice(data.trainImages, data.trainLabels, 0, splitAt, pixels);
   const val =
@@ -196,6 +205,8 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   const classes = req.model.classes;
   const native = nativeStep(req.model, t, net);
   const dropoutState = new Uint32Array(4);
+  const first = req.model.layers[0];
+  const augment = first?.type === "augment" ? new Augmenter(first, shape, req.seed) : null;
   const optimizer = makeOptimizer(t);
   const shuffleRng = new Rng(req.seed, streams.shuffle);
   const order = new Int32Array(train.count).map((_, i) => i);
@@ -221,7 +232,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
         const s0 = performance.now();
         const r = native
           ? nativeBatch(native, net, data, order.subarray(from, to), dropoutState)
-          : tfjsBatch(net, optimizer, train.batch(order, from, to, shape));
+          : tfjsBatch(net, optimizer, train.batch(order, from, to, shape, augment));
         if (!Number.isFinite(r.loss)) {
           throw new Error(
             `the loss became ${r.loss} at epoch ${e + 1}, batch ${b + 1}: lower the learning rate`,
@@ -248,7 +259,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
       if (saveAt && (saveAt.has(e + 1) || end))
         snapshots.set(
           e + 1,
-          net.variables.map((v) => (v.dataSync() as Float32Array).slice()),
+          net.weights.map((v) => (v.dataSync() as Float32Array).slice()),
         );
       records.push(record);
       hooks.onEpoch?.(record);
@@ -299,6 +310,7 @@ function tfjsBatch(
     return lossOf(net, out, batch.y) as Scalar;
   }, net.variables);
   optimizer.applyGradients(grads as Record<string, Variable>);
+  net.afterStep();
   const loss = value.dataSync()[0] as number;
   const correct = correctT?.dataSync()[0] as number;
   tf.dispose([value, correctT as Tensor, batch.x, batch.y]);

@@ -11,7 +11,15 @@ interface Weights {
 /** A planned model as TensorFlow.js variables and a forward pass, built the way Keras builds it. */
 export interface Network {
   spec: ModelSpec;
+  /** What the optimizer trains: kernels and biases, batchnorm's gamma and beta. */
   variables: Variable[];
+  /**
+   * Every weight, batchnorm's moving statistics included (what is saved), in TensorFlow.js'
+   * order: the trainable ones in layer order, then the moving means and variances.
+   */
+  weights: Variable[];
+  /** After an optimizer step: moves batchnorm's statistics towards the batch's (Keras' update). */
+  afterStep(): void;
   /** Logits when the last layer is softmax (the loss applies it), else the last layer's output. */
   forward(x: Tensor4D, training: boolean): Tensor2D;
   /** Whether `forward` returns logits of a softmax output. */
@@ -80,10 +88,14 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
   const rng = new Rng(seed, streams.init);
   const dropRng = new Rng(seed, streams.dropout);
   const weights: (Weights | null)[] = [];
+  const norms = new Map<number, Norm>();
   let [h, w, c] = spec.input;
   let flat = 0;
   spec.layers.forEach((layer, i) => {
-    if (layer.type === "conv2d") {
+    if (layer.type === "batchnorm") {
+      weights.push(null);
+      norms.set(i, makeNorm(flat || c, i));
+    } else if (layer.type === "conv2d") {
       const [kh, kw] = layer.kernel;
       const shape = [kh, kw, c, layer.filters];
       const kernel = glorotUniform(shape, kh * kw * c, kh * kw * layer.filters, rng);
@@ -97,13 +109,17 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
       flat = layer.units;
     } else {
       weights.push(null);
-      if (layer.type === "maxpool2d") [h, w] = outSize(h, w, layer.pool, layer.strides, layer.padding);
+      if (layer.type === "maxpool2d" || layer.type === "avgpool2d")
+        [h, w] = outSize(h, w, layer.pool, layer.strides, layer.padding);
       if (layer.type === "flatten") flat = h * w * c;
+      if (layer.type === "globalpool") flat = c;
     }
   });
   const last = spec.layers[spec.layers.length - 1];
   const logits = last?.type === "dense" && last.activation === "softmax";
 
+  // Each batchnorm layer's batch mean and variance from the last training forward pass.
+  let pending: { norm: Norm; mean: Tensor; variance: Tensor }[] = [];
   const forward = (x: Tensor4D, training: boolean): Tensor2D => {
     let t: Tensor = x;
     // Pool layers already applied together with the conv before them (reluMaxPool).
@@ -157,6 +173,20 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
         }
       } else if (layer.type === "maxpool2d") {
         if (!reluPooled.has(i)) t = tf.maxPool(t as Tensor4D, layer.pool, layer.strides, layer.padding);
+      } else if (layer.type === "avgpool2d") {
+        t = tf.avgPool(t as Tensor4D, layer.pool, layer.strides, layer.padding);
+      } else if (layer.type === "globalpool") {
+        t = tf.mean(t, [1, 2]);
+      } else if (layer.type === "batchnorm") {
+        const norm = norms.get(i) as Norm;
+        const axes = t.shape.slice(0, -1).map((_, k) => k);
+        if (training) {
+          const { mean, variance } = tf.moments(t, axes);
+          pending.push({ norm, mean: tf.keep(mean), variance: tf.keep(variance) });
+          t = tf.batchNorm(t, mean, variance, norm.beta, norm.gamma, layer.epsilon);
+        } else {
+          t = tf.batchNorm(t, norm.movingMean, norm.movingVariance, norm.beta, norm.gamma, layer.epsilon);
+        }
       } else if (layer.type === "flatten") {
         t = tf.reshape(t, [t.shape[0] as number, -1]);
       } else if (layer.type === "dropout" && training && layer.rate > 0) {
@@ -166,17 +196,60 @@ export function buildNetwork(spec: ModelSpec, seed: number): Network {
     return t as Tensor2D;
   };
 
-  const variables = weights.flatMap((w) => (w ? [w.kernel, w.bias] : []));
+  const variables = weights.flatMap((w, i) => {
+    const n = norms.get(i);
+    return w ? [w.kernel, w.bias] : n ? [n.gamma, n.beta] : [];
+  });
+  // TensorFlow.js' order of a model's weights: the trainable ones, then the others.
+  const all = [...variables, ...[...norms.values()].flatMap((n) => [n.movingMean, n.movingVariance])];
+  const afterStep = () => {
+    for (const { norm, mean, variance } of pending) {
+      const m = norm.momentum;
+      tf.tidy(() => {
+        norm.movingMean.assign(tf.add(tf.mul(norm.movingMean, m), tf.mul(mean, 1 - m)));
+        norm.movingVariance.assign(tf.add(tf.mul(norm.movingVariance, m), tf.mul(variance, 1 - m)));
+      });
+      tf.dispose([mean, variance]);
+    }
+    pending = [];
+  };
+  spec.layers.forEach((l, i) => {
+    const n = norms.get(i);
+    if (n && l.type === "batchnorm") n.momentum = l.momentum;
+  });
   return {
     spec,
     variables,
+    weights: all,
+    afterStep,
     forward,
     logits,
     dropout: dropRng,
     dispose: () => {
-      for (const v of variables) v.dispose();
+      afterStep();
+      for (const v of all) v.dispose();
     },
   };
+}
+
+/** A batchnorm layer's weights, as Keras initialises them: gamma 1, beta 0, mean 0, variance 1. */
+interface Norm {
+  gamma: Variable;
+  beta: Variable;
+  movingMean: Variable;
+  movingVariance: Variable;
+  momentum: number;
+}
+
+function makeNorm(channels: number, layer: number): Norm {
+  const prefix = `net${networks}_l${layer}`;
+  return tf.tidy(() => ({
+    gamma: tf.variable(tf.ones([channels]), true, `${prefix}_gamma`),
+    beta: tf.variable(tf.zeros([channels]), true, `${prefix}_beta`),
+    movingMean: tf.variable(tf.zeros([channels]), false, `${prefix}_moving_mean`),
+    movingVariance: tf.variable(tf.ones([channels]), false, `${prefix}_moving_variance`),
+    momentum: 0.99,
+  }));
 }
 
 /** Keras' inverted dropout: zero each unit with probability `rate`, scale the rest by 1/(1-rate). */

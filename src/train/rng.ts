@@ -73,4 +73,4 @@ export class Rng {
 }
 
 /** Named streams of one job's seed. */
-export const streams = { init: 0, shuffle: 1, dropout: 2 } as const;
+export const streams = { init: 0, shuffle: 1, dropout: 2, augment: 3 } as const;

@@ -13,8 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cacheDir, debianDir, files, loadFashionMnist } from "../../src/data/fashion-mnist.js";
 import { DataError, encodeIdx, parseIdx } from "../../src/data/idx.js";
+import { cacheDir, debianDir, fileNames, loadFashionMnist } from "../../src/data/idx-sets.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "cnnp-data-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -36,10 +36,10 @@ function writeSet(dir: string, n: number, m: number, opts: { gzip?: boolean; bad
     opts.gzip === false
       ? writeFileSync(join(dir, name), bytes)
       : writeFileSync(join(dir, `${name}.gz`), gzipSync(bytes));
-  put(files.trainImages.name, img(n));
-  put(files.trainLabels.name, lab(n));
-  put(files.testImages.name, img(m));
-  put(files.testLabels.name, lab(m));
+  put(fileNames.trainImages, img(n));
+  put(fileNames.trainLabels, lab(n));
+  put(fileNames.testImages, img(m));
+  put(fileNames.testLabels, lab(m));
 }
 
 describe("IDX files", () => {
@@ -161,8 +161,8 @@ describe("downloading Fashion-MNIST", () => {
     expect(served).toBe(4);
     expect(lines.filter((l) => l.startsWith("saved ") && l.endsWith("(verified)"))).toHaveLength(4);
     expect(readdirSync(cacheDir(env)).sort()).toEqual(
-      Object.values(files)
-        .map((f) => `${f.name}.gz`)
+      Object.values(fileNames)
+        .map((f) => `${f}.gz`)
         .sort(),
     );
     const again = await loadFashionMnist({

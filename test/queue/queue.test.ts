@@ -12,7 +12,7 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadFashionMnist } from "../../src/data/fashion-mnist.js";
+import { loadFashionMnist } from "../../src/data/idx-sets.js";
 import type { OkResult, ResultFile } from "../../src/store/schema.js";
 import { ResultStore } from "../../src/store/store.js";
 import { byJob } from "../helpers/metrics.js";

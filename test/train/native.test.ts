@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
-import { loadFashionMnist } from "../../src/data/fashion-mnist.js";
+import { loadFashionMnist } from "../../src/data/idx-sets.js";
 import { plan } from "../../src/plan/plan.js";
 import { selectBackend } from "../../src/train/backends/select.js";
 import { fitRun } from "../../src/train/fit.js";

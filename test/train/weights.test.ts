@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Dataset, loadFashionMnist } from "../../src/data/fashion-mnist.js";
+import { type Dataset, loadFashionMnist } from "../../src/data/idx-sets.js";
 import type { OkResult } from "../../src/store/schema.js";
 import { selectBackend } from "../../src/train/backends/select.js";
 import { tf } from "../../src/train/tf.js";

@@ -1,7 +1,6 @@
 import type { Backend, CheckedPipeline } from "../../check/types.js";
-import { readSource } from "../../compile.js";
-import { loadFashionMnist } from "../../data/fashion-mnist.js";
-import { DataError } from "../../data/idx.js";
+import { compile, readSource } from "../../compile.js";
+import { DataError, loadDataset } from "../../data/load.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { planWithResults } from "../../execute/contexts.js";
 import type { Plan } from "../../plan/types.js";
@@ -33,7 +32,10 @@ export async function planOfFile(
   let dataChecksum: string | undefined;
   if (opts.data !== undefined) {
     try {
-      dataChecksum = (await loadFashionMnist({ dir: opts.data, download: false })).checksum;
+      const spec = compile(source, file).pipeline?.experiments[0]?.configurations[0]?.data;
+      dataChecksum = (
+        await loadDataset(spec ?? { name: "fashion_mnist" }, { dir: opts.data, download: false })
+      ).checksum;
     } catch (e) {
       if (!(e instanceof DataError)) throw e;
       io.err(`error: ${e.message}`);

@@ -1,6 +1,5 @@
 import type { Backend } from "../../check/types.js";
-import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
-import { DataError } from "../../data/idx.js";
+import { DataError, type Dataset, loadDataset } from "../../data/load.js";
 import { buildStudy } from "../../report/build.js";
 import type { Study } from "../../report/schema.js";
 import type { Stored } from "../../store/store.js";
@@ -32,7 +31,8 @@ export async function loadStudy(file: string, opts: ReportOptions, io: Io): Prom
   let images: { resultsDir: string; data: Dataset } | undefined;
   if (opts.images)
     try {
-      const data = await loadFashionMnist({ dir: opts.data, download: false });
+      const spec = p.experiments[0]?.configurations[0]?.data ?? { name: "fashion_mnist" as const };
+      const data = await loadDataset(spec, { dir: opts.data, download: false });
       images = { resultsDir: planned.store.dir, data };
     } catch (e) {
       if (!(e instanceof DataError)) throw e;

@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
-import type { Backend, CheckedPipeline } from "../../check/types.js";
+import { namedSets } from "../../check/datasets.js";
+import type { Backend, CheckedPipeline, DataSpec } from "../../check/types.js";
 import { compile, readSource } from "../../compile.js";
-import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
-import { DataError } from "../../data/idx.js";
+import { DataError, type Dataset, loadDataset } from "../../data/load.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { Claims } from "../../execute/claims.js";
 import { planOptions, type RunContext, recordContext } from "../../execute/contexts.js";
@@ -59,9 +59,9 @@ function parseFlags(opts: RunOptions): Flags | string {
   return { workers, progressSeconds, queue: { target, attempts } };
 }
 
-async function loadData(opts: RunOptions, io: Io): Promise<Dataset | null> {
+async function loadData(spec: DataSpec, opts: RunOptions, io: Io): Promise<Dataset | null> {
   try {
-    return await loadFashionMnist({ dir: opts.data, log: (l) => io.err(l) });
+    return await loadDataset(spec, { dir: opts.data, log: (l) => io.err(l) });
   } catch (e) {
     if (!(e instanceof DataError)) throw e;
     io.err(`error: ${e.message}`);
@@ -95,7 +95,12 @@ async function prepare(file: string, opts: RunOptions, io: Io, again = false): P
     const titles = c.pipeline.experiments.map((e) => `"${e.title}"`).join(", ");
     return usage(io, `no experiment titled "${opts.only}" in ${file}; titles: ${titles}`);
   }
-  const data = await loadData(opts, io);
+  const spec = c.pipeline.experiments[0]?.configurations[0]?.data ?? {
+    name: "fashion_mnist",
+    train: 0,
+    test: 0,
+  };
+  const data = await loadData(spec, opts, io);
   if (!data) return 2;
   // Job ids cover the data actually read and the back end asked for; the folder records both.
   const context = {
@@ -119,7 +124,7 @@ async function prepare(file: string, opts: RunOptions, io: Io, again = false): P
   const runs = new Set([...work.selected, ...work.extra].map((j) => j.run)).size;
   const official = data.official ? "" : " (not the official files)";
   io.err(
-    `${file}: ${plural(total, "job")} in ${plural(runs, "training run")}; data: Fashion-MNIST from ${data.dir}${official}`,
+    `${file}: ${plural(total, "job")} in ${plural(runs, "training run")}; data: ${dataTitle(spec)} from ${data.dir}${official}`,
   );
   const swept = store.sweep();
   if (swept > 0)
@@ -127,6 +132,11 @@ async function prepare(file: string, opts: RunOptions, io: Io, again = false): P
   for (const s of work.stored.values())
     if (s.kind === "invalid") io.err(`${s.path}: not a valid result (${s.why}); running the job again`);
   return { p, store, data, context, work, total, selection, again };
+}
+
+/** How messages name a data set: `Fashion-MNIST`, `CIFAR-10`, `the image folder images/`. */
+export function dataTitle(d: Pick<DataSpec, "name" | "folder">): string {
+  return d.name === "folder" ? `the image folder ${d.folder?.path}` : namedSets[d.name].title;
 }
 
 /** An experiment's number and those of the experiments whose answers it uses, all the way down. */

@@ -1,6 +1,6 @@
-import type { Backend } from "../../check/types.js";
-import { type Dataset, loadFashionMnist } from "../../data/fashion-mnist.js";
-import { DataError } from "../../data/idx.js";
+import { namedSets } from "../../check/datasets.js";
+import type { Backend, DatasetName } from "../../check/types.js";
+import { DataError, type Dataset, loadDataset } from "../../data/load.js";
 import { parseQueueUrl } from "../../queue/url.js";
 import { serve } from "../../queue/worker.js";
 import { wholeNumber } from "../flags.js";
@@ -12,6 +12,7 @@ export interface WorkerCommandOptions {
   backend?: Backend;
   concurrency?: string;
   data?: string;
+  dataset?: Exclude<DatasetName, "folder">;
   stallTimeout?: string;
 }
 
@@ -33,7 +34,10 @@ export async function workerCommand(opts: WorkerCommandOptions, io: Io): Promise
   if (!(await reachQueue(target, io))) return 2;
   let data: Dataset;
   try {
-    data = await loadFashionMnist({ dir: opts.data, log: (l) => io.err(l) });
+    data = await loadDataset(
+      { name: opts.dataset ?? "fashion_mnist" },
+      { dir: opts.data, log: (l) => io.err(l) },
+    );
   } catch (e) {
     if (!(e instanceof DataError)) throw e;
     io.err(`error: ${e.message}`);
@@ -41,7 +45,11 @@ export async function workerCommand(opts: WorkerCommandOptions, io: Io): Promise
   }
   const running = await serve({
     target,
-    data: { dir: data.dir, checksum: data.checksum },
+    data: {
+      dir: data.dir,
+      checksum: data.checksum,
+      title: namedSets[data.name as Exclude<DatasetName, "folder">].title,
+    },
     backend: opts.backend ?? "auto",
     concurrency,
     stallSeconds: stall,

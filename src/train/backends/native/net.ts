@@ -35,6 +35,8 @@ export interface NativeNet {
 /** Why a model or training setting is outside what the addon's step does, or null. */
 export function nativeStepRefusal(spec: ModelSpec, t: TrainingSpec): string | null {
   if (t.optimizer !== "sgd") return `optimizer ${t.optimizer}`;
+  const other = spec.layers.find((l) => !(l.type in kinds));
+  if (other) return `layer ${other.type}`;
   const last = spec.layers[spec.layers.length - 1];
   if (last?.type !== "dense" || last.activation !== "softmax")
     return "the last layer is not a softmax dense layer";
@@ -60,7 +62,7 @@ function describe(spec: ModelSpec): Float64Array {
   spec.layers.forEach((l, i) => {
     const row = out.subarray(i * width, (i + 1) * width);
     const values = flat || shape[1] * shape[2] * shape[3];
-    row[0] = kinds[l.type];
+    row[0] = kinds[l.type as keyof typeof kinds];
     row[3] = weighted ? 1 : 0;
     row[5] = values;
     if (l.type === "conv2d") {
@@ -88,7 +90,7 @@ function describe(spec: ModelSpec): Float64Array {
       row[1] = l.activation === "relu" ? 1 : 0;
       flat = l.units;
       weighted = true;
-    } else {
+    } else if (l.type === "dropout") {
       row[4] = l.rate;
     }
     row[6] = flat || shape[1] * shape[2] * shape[3];

@@ -1,0 +1,50 @@
+import type { LayerSpec } from "../check/types.js";
+import { Rng, streams } from "./rng.js";
+
+/**
+ * The `augment` layer, applied to each training batch as it is read: each image is flipped left to
+ * right with probability 1/2 (when `flip`), then shifted by whole pixels, dx and dy each uniform in
+ * [-shift, shift], with zeros where it moved away from. Draws come from the job's augment stream,
+ * three per image in a fixed order, so a seed gives the same batches on every back end.
+ */
+export class Augmenter {
+  private readonly rng: Rng;
+  private out: Uint8Array;
+
+  constructor(
+    private readonly layer: Extract<LayerSpec, { type: "augment" }>,
+    private readonly shape: [number, number, number],
+    seed: number,
+  ) {
+    this.rng = new Rng(seed, streams.augment);
+    this.out = new Uint8Array(0);
+  }
+
+  /** The batch's images (items index `images`), augmented, one after another. */
+  batch(images: Uint8Array, items: Int32Array): Uint8Array {
+    const [h, w, c] = this.shape;
+    const pixels = h * w * c;
+    if (this.out.length < items.length * pixels) this.out = new Uint8Array(items.length * pixels);
+    const s = this.layer.shift;
+    for (let i = 0; i < items.length; i++) {
+      const flip = this.rng.next() < 0.5 && this.layer.flip;
+      const dx = this.rng.below(2 * s + 1) - s;
+      const dy = this.rng.below(2 * s + 1) - s;
+      const src = (items[i] as number) * pixels;
+      const dst = i * pixels;
+      for (let y = 0; y < h; y++) {
+        const sy = y - dy;
+        for (let x = 0; x < w; x++) {
+          const sx0 = x - dx;
+          const sx = flip ? w - 1 - sx0 : sx0;
+          const inside = sy >= 0 && sy < h && sx0 >= 0 && sx0 < w;
+          for (let k = 0; k < c; k++)
+            this.out[dst + (y * w + x) * c + k] = inside
+              ? (images[src + (sy * w + sx) * c + k] as number)
+              : 0;
+        }
+      }
+    }
+    return this.out.subarray(0, items.length * pixels);
+  }
+}
