@@ -299,21 +299,25 @@ T* typed(napi_env env, napi_value v, napi_typedarray_type want, size_t* length) 
 }
 
 /** The Float32Arrays of a JS array (the weights, in layer order: kernel, bias). */
-bool f32s(napi_env env, napi_value arr, std::vector<float*>* out) {
+bool f32s(napi_env env, napi_value arr, std::vector<float*>* out, std::vector<size_t>* lengths = nullptr) {
   uint32_t n = 0;
   if (napi_get_array_length(env, arr, &n) != napi_ok) return false;
   out->resize(n);
+  if (lengths) lengths->resize(n);
   for (uint32_t i = 0; i < n; i++) {
     napi_value e;
     napi_get_element(env, arr, i, &e);
-    if (!((*out)[i] = f32(env, e, nullptr))) return false;
+    size_t len = 0;
+    if (!((*out)[i] = f32(env, e, &len))) return false;
+    if (lengths) (*lengths)[i] = len;
   }
   return true;
 }
 
 // One layer of netCreate's description, 24 numbers: kind, relu, reluInPool, inputGrad, rate, in,
 // out (values per image), then the geometry without the batch: a conv's h,w,ci,kh,kw,co,sh,sw,
-// pt,pl,pb,pr,oh,ow, or a pool's h,w,c,kh,kw,sh,sw,pt,pl,oh,ow.
+// pt,pl,pb,pr,oh,ow, a (max or average) pool's h,w,c,kh,kw,sh,sw,pt,pl,oh,ow, a batchnorm's
+// channels, epsilon, momentum, or a global pool's positions per image.
 constexpr size_t kLayerWidth = 24;
 
 /** What a net's JS handle holds: the net until netDestroy frees it (or the handle is collected). */
@@ -350,14 +354,32 @@ napi_value NetCreate(napi_env env, napi_callback_info info) {
       l.conv = {0, g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13)};
       l.weights = weights;
       weights += 2;
-    } else if (l.kind == cnnp::Kind::Pool) {
+    } else if (l.kind == cnnp::Kind::Pool || l.kind == cnnp::Kind::AvgPool) {
       l.pool = {0, g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10)};
     } else if (l.kind == cnnp::Kind::Dense) {
       l.weights = weights;
       weights += 2;
+    } else if (l.kind == cnnp::Kind::BatchNorm) {
+      l.channels = g(0);
+      l.epsilon = q[8];
+      l.momentum = q[9];
+      if (l.channels <= 0 || l.out % l.channels) return fail(env, "netCreate: batchnorm channels do not divide its values");
+      l.weights = weights;
+      weights += 2;
+    } else if (l.kind == cnnp::Kind::GlobalPool) {
+      l.cells = g(0);
+      if (l.cells <= 0 || l.in != l.cells * l.out) return fail(env, "netCreate: global pool geometry");
+    } else if (l.kind != cnnp::Kind::Flatten && l.kind != cnnp::Kind::Dropout) {
+      return fail(env, "netCreate: unknown layer kind");
     }
     layers.push_back(l);
   }
+  // The moving statistics come after every trained weight, in layer order.
+  for (auto& l : layers)
+    if (l.kind == cnnp::Kind::BatchNorm) {
+      l.stats = weights;
+      weights += 2;
+    }
   NetHandle* h = nullptr;
   try {
     h = new NetHandle{new cnnp::Net(std::move(layers), num(env, a.v[1]), num(env, a.v[2]), num(env, a.v[3]))};
@@ -398,16 +420,22 @@ napi_value NetStep(napi_env env, napi_callback_info info) {
   auto a = args(env, info);
   if (a.v.size() != 9) return fail(env, "netStep: 9 arguments");
   cnnp::Net* net = netOf(env, a.v[0]);
-  size_t n = 0, rngLen = 0, outLen = 0;
-  auto* images = typed<uint8_t>(env, a.v[1], napi_uint8_array, nullptr);
-  auto* labels = typed<uint8_t>(env, a.v[2], napi_uint8_array, nullptr);
+  size_t n = 0, rngLen = 0, outLen = 0, imageLen = 0, labelLen = 0;
+  auto* images = typed<uint8_t>(env, a.v[1], napi_uint8_array, &imageLen);
+  auto* labels = typed<uint8_t>(env, a.v[2], napi_uint8_array, &labelLen);
   auto* items = typed<int32_t>(env, a.v[3], napi_int32_array, &n);
   auto* rng = typed<uint32_t>(env, a.v[7], napi_uint32_array, &rngLen);
   auto* out = typed<double>(env, a.v[8], napi_float64_array, &outLen);
   std::vector<float*> w;
-  if (!net || !images || !labels || !items || !rng || rngLen != 4 || !out || outLen != 2 || !f32s(env, a.v[4], &w) ||
-      w.size() != net->weightSizes().size())
+  std::vector<size_t> lengths;
+  if (!net || !images || !labels || !items || !rng || rngLen != 4 || !out || outLen != 2 ||
+      !f32s(env, a.v[4], &w, &lengths) || !net->fits(lengths))
     return fail(env, "netStep: bad arguments");
+  // Every item must be an image and a label of the arrays given.
+  for (size_t i = 0; i < n; i++)
+    if (items[i] < 0 || static_cast<size_t>(items[i]) >= labelLen ||
+        (static_cast<size_t>(items[i]) + 1) * static_cast<size_t>(net->input()) > imageLen)
+      return fail(env, "netStep: an item outside the images");
   double lr = 0, momentum = 0;
   napi_get_value_double(env, a.v[5], &lr);
   napi_get_value_double(env, a.v[6], &momentum);
@@ -428,13 +456,19 @@ napi_value NetInfer(napi_env env, napi_callback_info info) {
   auto a = args(env, info);
   if (a.v.size() != 6) return fail(env, "netInfer: 6 arguments");
   cnnp::Net* net = netOf(env, a.v[0]);
-  auto* images = typed<uint8_t>(env, a.v[1], napi_uint8_array, nullptr);
-  float* out = f32(env, a.v[5], nullptr);
+  size_t imageLen = 0, outLen = 0;
+  auto* images = typed<uint8_t>(env, a.v[1], napi_uint8_array, &imageLen);
+  float* out = f32(env, a.v[5], &outLen);
   std::vector<float*> w;
-  if (!net || !images || !out || !f32s(env, a.v[4], &w) || w.size() != net->weightSizes().size())
+  std::vector<size_t> lengths;
+  if (!net || !images || !out || !f32s(env, a.v[4], &w, &lengths) || !net->fits(lengths))
     return fail(env, "netInfer: bad arguments");
+  const int64_t first = num(env, a.v[2]), count = num(env, a.v[3]);
+  if (first < 0 || count < 0 || static_cast<size_t>((first + count) * net->input()) > imageLen ||
+      static_cast<size_t>(count * net->classes()) > outLen)
+    return fail(env, "netInfer: images or output outside the arrays");
   try {
-    net->infer(images, num(env, a.v[2]), num(env, a.v[3]), w, out);
+    net->infer(images, first, count, w, out);
   } catch (const std::exception& e) {
     return fail(env, std::string("native inference: ") + e.what());
   }

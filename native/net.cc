@@ -1,5 +1,7 @@
 #include "net.h"
 
+#include "layers.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -52,8 +54,13 @@ Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batc
     } else if (l.kind == Kind::Dense) {
       sizes_.push_back(l.in * l.out);
       sizes_.push_back(l.out);
+    } else if (l.kind == Kind::BatchNorm) {
+      sizes_.push_back(l.channels);
+      sizes_.push_back(l.channels);
+      norms_++;
     }
   }
+  invStd_.resize(layers_.size());
   for (int64_t s : sizes_) {
     grads_.emplace_back(s);
     velocity_.emplace_back(s, 0.f);
@@ -61,6 +68,19 @@ Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batc
   acts_.resize(layers_.size());
   masks_.resize(layers_.size());
   outs_.resize(layers_.size());
+}
+
+bool Net::fits(const std::vector<size_t>& lengths) const {
+  std::vector<int64_t> want(sizes_);
+  for (auto& l : layers_)
+    if (l.kind == Kind::BatchNorm) {
+      want.push_back(l.channels);
+      want.push_back(l.channels);
+    }
+  if (lengths.size() != want.size()) return false;
+  for (size_t j = 0; j < want.size(); j++)
+    if (lengths[j] != static_cast<size_t>(want[j])) return false;
+  return true;
 }
 
 const float* Net::forward(int64_t n, const std::vector<float*>& w, uint32_t* rng, bool training) {
@@ -88,6 +108,38 @@ const float* Net::forward(int64_t n, const std::vector<float*>& w, uint32_t* rng
       }
       case Kind::Flatten:
         break;
+      case Kind::BatchNorm: {
+        ensure(act, n * l.out);
+        const int64_t rows = n * l.out / l.channels;
+        const float eps = static_cast<float>(l.epsilon);
+        if (training) {
+          ensure(masks_[i], n * l.out);
+          ensure(invStd_[i], l.channels);
+          batchNormTrain(in, rows, l.channels, w[l.weights], w[l.weights + 1], eps, static_cast<float>(l.momentum),
+                         w[l.stats], w[l.stats + 1], masks_[i].data(), invStd_[i].data(), act.data());
+        } else {
+          batchNormInfer(in, rows, l.channels, w[l.weights], w[l.weights + 1], eps, w[l.stats], w[l.stats + 1],
+                         act.data());
+        }
+        in = act.data();
+        clock.mark(ElementwisePhase);
+        break;
+      }
+      case Kind::AvgPool: {
+        ensure(act, n * l.out);
+        l.pool.n = n;
+        avgPool(l.pool, in, act.data());
+        in = act.data();
+        clock.mark(PoolPhase);
+        break;
+      }
+      case Kind::GlobalPool: {
+        ensure(act, n * l.out);
+        globalPool(in, n, l.cells, l.out, act.data());
+        in = act.data();
+        clock.mark(PoolPhase);
+        break;
+      }
       case Kind::Dense: {
         ensure(act, n * l.out);
         if (!sgemm(false, false, n, l.out, l.in, in, w[l.weights], act.data()))
@@ -209,6 +261,28 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
       }
       case Kind::Flatten:
         break;
+      case Kind::BatchNorm: {
+        batchNormBackward(g, masks_[i].data(), invStd_[i].data(), w[l.weights], n * l.out / l.channels, l.channels,
+                          grads_[l.weights].data(), grads_[l.weights + 1].data(), l.inputGrad ? other : nullptr);
+        if (l.inputGrad) std::swap(g, other);
+        clock.mark(ElementwisePhase);
+        break;
+      }
+      case Kind::AvgPool: {
+        if (i == 0 || !l.inputGrad) break;
+        l.pool.n = n;
+        avgPoolGrad(l.pool, g, other);
+        std::swap(g, other);
+        clock.mark(PoolGradPhase);
+        break;
+      }
+      case Kind::GlobalPool: {
+        if (!l.inputGrad) break;
+        globalPoolGrad(g, n, l.cells, l.out, other);
+        std::swap(g, other);
+        clock.mark(PoolGradPhase);
+        break;
+      }
       case Kind::Dense: {
         if (l.relu) reluGrad(g, acts_[i].data(), g, n * l.out);
         if (!sgemm(true, false, l.in, l.out, n, in, g, grads_[l.weights].data()))

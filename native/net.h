@@ -9,7 +9,7 @@
 
 namespace cnnp {
 
-enum class Kind { Conv = 0, Pool = 1, Flatten = 2, Dense = 3, Dropout = 4 };
+enum class Kind { Conv = 0, Pool = 1, Flatten = 2, Dense = 3, Dropout = 4, BatchNorm = 5, AvgPool = 6, GlobalPool = 7 };
 
 struct Layer {
   Kind kind;
@@ -22,7 +22,14 @@ struct Layer {
   /** The gradient reaching this layer's input is needed (a layer with weights comes before). */
   bool inputGrad = false;
   double rate = 0;
-  int weights = -1;  // index of its kernel; the bias follows
+  int weights = -1;  // index of its kernel (batchnorm: gamma); the bias (beta) follows
+  // Batchnorm: channels (the last axis), epsilon, momentum, and the index of its moving mean
+  // (its moving variance follows) among the weights, after all the trained ones.
+  int64_t channels = 0;
+  double epsilon = 0, momentum = 0;
+  int stats = -1;
+  // Global pooling: positions per image.
+  int64_t cells = 0;
 };
 
 /** Where a network's steps spent their time, in seconds, by phase (netProfile's order). */
@@ -39,15 +46,23 @@ class Net {
   Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batch);
   /**
    * One step on images[item * input ...] of the `n` items (as uint8 pixels, divided by 255),
-   * labels[item]. weights: kernel, bias per layer with weights; velocity (momentum > 0) alike.
+   * labels[item]. weights: kernel, bias (gamma, beta) per layer with weights, then each
+   * batchnorm's moving mean and variance; velocity (momentum > 0) for the trained ones.
    * rng: the dropout stream's sfc32 state, advanced in place.
    */
   StepResult step(const uint8_t* images, const uint8_t* labels, const int32_t* items, int64_t n,
                   const std::vector<float*>& weights, float learningRate, float momentum, uint32_t* rng);
   /** The logits of n images (evaluation: no dropout), into out [n, classes]. */
   void infer(const uint8_t* images, int64_t first, int64_t n, const std::vector<float*>& weights, float* out);
+  /** The trained weights' sizes. */
   const std::vector<int64_t>& weightSizes() const { return sizes_; }
+  /** How many arrays a step takes: the trained weights, then the moving statistics. */
+  size_t weightCount() const { return sizes_.size() + 2 * norms_; }
+  /** Whether arrays of these lengths are the weights a step takes (in weightCount's order). */
+  bool fits(const std::vector<size_t>& lengths) const;
   const double* profile() const { return seconds_; }
+  int64_t input() const { return input_; }
+  int64_t classes() const { return classes_; }
 
  private:
   const float* forward(int64_t n, const std::vector<float*>& w, uint32_t* rng, bool training);
@@ -58,6 +73,8 @@ class Net {
   std::vector<std::vector<float>> acts_, masks_;
   std::vector<const float*> outs_;  // each layer's output (flatten and rate-0 dropout alias)
   std::vector<float> g0_, g1_, shifted_;
+  std::vector<std::vector<float>> invStd_;
+  size_t norms_ = 0;
   std::vector<std::vector<float>> grads_, velocity_;
   double seconds_[Phases] = {};
 };

@@ -70,7 +70,7 @@ export function check(ast: Pipeline, source: string, answers: Answers = new Map(
       if (e) experiments.push(e);
     });
   }
-  checkUnusedModels(ctx);
+  checkUnusedModels(ctx, file);
   const first = experiments.find((e) => e.configurations[0]);
   const firstData = first?.configurations[0]?.data;
   if (first && firstData) {

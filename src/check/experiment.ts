@@ -1,7 +1,7 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { AnswerUse } from "../dsl/ast.js";
 import { type AxisEntry, type ReadAxis, readAxis, showSweepValue as show, shownValue } from "./axes.js";
-import { type FolderScans, resolveData } from "./data.js";
+import { type FolderScans, type ResolvedData, resolveData } from "./data.js";
 import { readFigures } from "./figures.js";
 import {
   type Materialized,
@@ -31,6 +31,8 @@ interface Context {
   /** The pipeline's path: a data folder's relative path starts at its folder. */
   file: string;
   scans: FolderScans;
+  /** The file-wide data statement's data, which models no experiment uses are checked against. */
+  fileData?: ResolvedData | null;
 }
 
 export function newContext(
@@ -398,12 +400,22 @@ function findBaseline(
   );
 }
 
-/** Checks the shapes of models that no experiment uses, so a broken definition is never silent. */
-export function checkUnusedModels(ctx: Context): void {
+/**
+ * Checks the shapes of models that no experiment uses, so a broken definition is never silent:
+ * against the file-wide data statement's data (none when that statement is at fault).
+ */
+export function checkUnusedModels(ctx: Context, file: Scope): void {
+  const stated = file.settings.get("data");
+  const data = resolveData(
+    stated ? (stated.value as Settings["data"]) : defaults.data,
+    stated?.span,
+    ctx.file,
+    ctx.scans,
+  );
+  ctx.fileData = isDiagnostic(data) ? null : data;
   for (const name of ctx.models.names()) {
     const t = ctx.models.get(name, startOfFile);
-    if (!t || ctx.templateIds.has(t)) continue;
-    const data = resolveData(defaults.data, undefined, ctx.file, ctx.scans);
-    if (!isDiagnostic(data)) build(t, {}, data, ctx);
+    if (!t || ctx.templateIds.has(t) || !ctx.fileData) continue;
+    build(t, {}, ctx.fileData, ctx);
   }
 }

@@ -231,7 +231,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
         const to = Math.min(train.count, from + t.batchSize);
         const s0 = performance.now();
         const r = native
-          ? nativeBatch(native, net, data, order.subarray(from, to), dropoutState)
+          ? nativeBatch(native, net, data, order.subarray(from, to), dropoutState, augment)
           : tfjsBatch(net, optimizer, train.batch(order, from, to, shape, augment));
         if (!Number.isFinite(r.loss)) {
           throw new Error(
@@ -286,13 +286,30 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
 function nativeStep(model: ModelSpec, t: TrainingSpec, net: Network): NativeNet | null {
   const addon = tf.getBackend() === "native" ? nativeAddon() : undefined;
   if (!addon || process.env.CNNP_NATIVE_STEP === "off" || nativeStepRefusal(model, t)) return null;
-  return nativeNet(addon, model, t, net.variables);
+  return nativeNet(addon, model, t, net.weights);
 }
 
-/** One step in the addon, continuing the network's dropout stream. */
-function nativeBatch(native: NativeNet, net: Network, data: Dataset, items: Int32Array, rng: Uint32Array) {
+/**
+ * One step in the addon, continuing the network's dropout stream; with augment, on the batch's
+ * augmented images (and their labels), items 0..n-1.
+ */
+function nativeBatch(
+  native: NativeNet,
+  net: Network,
+  data: Dataset,
+  items: Int32Array,
+  rng: Uint32Array,
+  augment: Augmenter | null,
+) {
   net.dropout.saveState(rng);
-  const r = native.step(data.trainImages, data.trainLabels, items, rng);
+  const r = augment
+    ? native.step(
+        augment.batch(data.trainImages, items),
+        Uint8Array.from(items, (i) => data.trainLabels[i] as number),
+        Int32Array.from(items, (_, k) => k),
+        rng,
+      )
+    : native.step(data.trainImages, data.trainLabels, items, rng);
   net.dropout.loadState(rng);
   return r;
 }

@@ -9,7 +9,16 @@ const { backend_util } = tf;
 
 /** One layer's entry in the addon's description (native/cnnp_native.cc, kLayerWidth). */
 const width = 24;
-const kinds = { conv2d: 0, maxpool2d: 1, flatten: 2, dense: 3, dropout: 4 } as const;
+const kinds = {
+  conv2d: 0,
+  maxpool2d: 1,
+  flatten: 2,
+  dense: 3,
+  dropout: 4,
+  batchnorm: 5,
+  avgpool2d: 6,
+  globalpool: 7,
+} as const;
 
 /**
  * A whole training step in the addon (native/net.cc): forward, loss, backward and the update in
@@ -35,7 +44,8 @@ export interface NativeNet {
 /** Why a model or training setting is outside what the addon's step does, or null. */
 export function nativeStepRefusal(spec: ModelSpec, t: TrainingSpec): string | null {
   if (t.optimizer !== "sgd") return `optimizer ${t.optimizer}`;
-  const other = spec.layers.find((l) => !(l.type in kinds));
+  // augment is applied to the batch before the step (fit.ts), so the addon sees the layers after it.
+  const other = layersOf(spec).find((l) => !(l.type in kinds));
   if (other) return `layer ${other.type}`;
   const last = spec.layers[spec.layers.length - 1];
   if (last?.type !== "dense" || last.activation !== "softmax")
@@ -53,13 +63,17 @@ export function nativeStepRefusal(spec: ModelSpec, t: TrainingSpec): string | nu
   return null;
 }
 
+/** The layers the addon runs: all but a leading augment, which the batch has been through. */
+const layersOf = (spec: ModelSpec) => spec.layers.filter((l, i) => !(i === 0 && l.type === "augment"));
+
 /** The addon's description of a model: shapes worked out by TensorFlow.js' own geometry code. */
 function describe(spec: ModelSpec): Float64Array {
-  const out = new Float64Array(spec.layers.length * width);
+  const layers = layersOf(spec);
+  const out = new Float64Array(layers.length * width);
   let shape = [1, ...spec.input] as [number, number, number, number];
   let flat = 0;
   let weighted = false;
-  spec.layers.forEach((l, i) => {
+  layers.forEach((l, i) => {
     const row = out.subarray(i * width, (i + 1) * width);
     const values = flat || shape[1] * shape[2] * shape[3];
     row[0] = kinds[l.type as keyof typeof kinds];
@@ -73,17 +87,25 @@ function describe(spec: ModelSpec): Float64Array {
         1,
         l.padding,
       );
-      const next = spec.layers[i + 1];
+      const next = layers[i + 1];
       row[1] = l.activation === "relu" ? 1 : 0;
       row[2] = l.activation === "relu" && next?.type === "maxpool2d" ? 1 : 0;
       // The addon's geometry without the batch, which each step sets.
       row.set(geometry(c).slice(1), 7);
       shape = [1, c.outHeight, c.outWidth, c.outChannels];
       weighted = true;
-    } else if (l.type === "maxpool2d") {
+    } else if (l.type === "maxpool2d" || l.type === "avgpool2d") {
       const p = backend_util.computePool2DInfo(shape, l.pool, l.strides, 1, l.padding);
       row.set(poolGeometry(p).slice(1), 7);
       shape = [1, p.outHeight, p.outWidth, p.inChannels];
+    } else if (l.type === "globalpool") {
+      row[7] = shape[1] * shape[2];
+      flat = shape[3];
+    } else if (l.type === "batchnorm") {
+      row[7] = flat ? values : shape[3];
+      row[8] = l.epsilon;
+      row[9] = l.momentum;
+      weighted = true;
     } else if (l.type === "flatten") {
       flat = values;
     } else if (l.type === "dense") {

@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { compile } from "../../src/compile.js";
+import { type Dataset, loadFashionMnist } from "../../src/data/idx-sets.js";
+import { plan } from "../../src/plan/plan.js";
+import type { Run } from "../../src/plan/types.js";
+import { selectBackend } from "../../src/train/backends/select.js";
+import { layersArtifacts } from "../../src/train/export.js";
+import { fitRun } from "../../src/train/fit.js";
+import { tf } from "../../src/train/tf.js";
+
+/**
+ * batchnorm, avgpool, globalpool and augment: the native back end's whole step against
+ * TensorFlow.js' cpu kernels, and the saved model against tfjs-layers' own layers.
+ */
+let data: Dataset;
+beforeAll(async () => {
+  data = await loadFashionMnist({ download: false });
+});
+
+function runOf(model: string, train = 256): Run {
+  const c = compile(
+    `data fashion_mnist train ${train} test 300\nepochs 1\nmomentum 0.9\nmodel m = ${model}\n`,
+    "x.cnnp",
+  );
+  expect(c.diagnostics).toEqual([]);
+  const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
+  if (!run) throw new Error("no run");
+  return run;
+}
+
+async function train(run: Run, backend: "native" | "cpu") {
+  await selectBackend(backend);
+  return fitRun({ ...run, epochs: 1, evaluateAt: [1], saveAt: [1] }, data);
+}
+
+const models = [
+  "conv8 batchnorm pool conv8 batchnorm avgpool dense16 batchnorm dense10",
+  "augment(shift=3) conv8 avgpool3(stride=2) conv8(activation=linear) batchnorm dropout0.25 globalpool dense10",
+  "batchnorm conv4 pool globalpool batchnorm dense10",
+];
+
+describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
+  "the new layers on the native back end",
+  { timeout: 300_000 },
+  () => {
+    for (const model of models)
+      it(`trains ${model} by the whole step as the cpu back end does, within 1e-4`, async () => {
+        const run = runOf(model);
+        const native = await train(run, "native");
+        const cpu = await train(run, "cpu");
+        expect(native.steps.engine).toBe("native step");
+        expect(cpu.steps.engine).toBe("tfjs");
+        const a = native.weights.get(1) ?? [];
+        const b = cpu.weights.get(1) ?? [];
+        expect(a.map((w) => w.length)).toEqual(b.map((w) => w.length));
+        let largest = 0;
+        a.forEach((w, j) => {
+          w.forEach((v, k) => {
+            largest = Math.max(largest, Math.abs(v - (b[j]?.[k] ?? Number.NaN)));
+          });
+        });
+        expect(largest).toBeLessThan(1e-4);
+        const [e, f] = [native.epochs[0], cpu.epochs[0]];
+        expect(Math.abs((e?.loss ?? 0) - (f?.loss ?? 1))).toBeLessThan(1e-4);
+        expect(Math.abs((e?.test?.loss ?? 0) - (f?.test?.loss ?? 1))).toBeLessThan(1e-4);
+      });
+  },
+);
+
+describe("a saved model with batchnorm", { timeout: 300_000 }, () => {
+  it("gives, loaded into tfjs-layers (its own BatchNormalization at inference), the test accuracy the run measured", async () => {
+    const run = runOf("conv8 batchnorm pool conv8 batchnorm globalpool dense10", 512);
+    // On native, the run's evaluation is the addon's inference with the moving statistics.
+    const outcome = await train(run, process.env.CNNP_SKIP_NATIVE ? "cpu" : "native");
+    const weights = outcome.weights.get(1);
+    if (!weights) throw new Error("no weights");
+    // The moving statistics moved from Keras' start (mean 0, variance 1) over the 16 steps.
+    const movingMean = weights.at(-4) as Float32Array;
+    expect(movingMean.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+    const art = await layersArtifacts(run.model, weights, "test");
+    const json = JSON.parse(art.modelJson);
+    const bin = Buffer.from(art.weights, "base64");
+    const model = await tf.loadLayersModel({
+      load: async () => ({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      }),
+    });
+    const n = 300;
+    const x = tf.tensor4d(
+      Float32Array.from(data.testImages.subarray(0, n * 784), (v) => v / 255),
+      [n, 28, 28, 1],
+    );
+    const predicted = (await tf.argMax(model.predict(x) as never, 1).data()) as Int32Array;
+    let correct = 0;
+    predicted.forEach((p, i) => {
+      if (p === data.testLabels[i]) correct++;
+    });
+    expect(correct / n).toBe(outcome.epochs[0]?.test?.accuracy);
+    model.dispose();
+    x.dispose();
+  });
+});
