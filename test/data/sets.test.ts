@@ -1,4 +1,6 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -140,6 +142,23 @@ describe("CIFAR-10 (binary batches)", () => {
     mkdirSync(bad);
     writeFileSync(join(bad, "cifar-10-binary.tar.gz"), gzipSync(Buffer.from("not a tar archive at all")));
     await expect(loadCifar10({ dir: bad })).rejects.toThrow(join(bad, "cifar-10-binary.tar.gz"));
+  });
+
+  it("does not keep a downloaded archive whose SHA-256 is not the official one", async () => {
+    const fake = gzipSync(Buffer.from("a stand-in, not CIFAR-10"));
+    const server = createServer((_, res) => res.end(fake));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const cache = join(tmp, "cifar-dl");
+    try {
+      const e = await loadCifar10({ env: { XDG_CACHE_HOME: cache, CNNP_CIFAR10_MIRROR: url } }).catch(
+        (x) => x,
+      );
+      expect((e as Error).message).toContain("checksum does not match the official archive");
+      expect(existsSync(join(cache, "cnnp", "cifar10", "cifar-10-binary.tar.gz"))).toBe(false);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it("offline with no copy, says where to get the archive", async () => {

@@ -47,6 +47,20 @@ describe("the project's own pipelines", () => {
     expect(epochs?.epochs).toEqual({ naive: 720, planned: 300 });
   });
 
+  it("the CIFAR-10 study plans Keras' parameter counts: 3 input channels, and batchnorm's 4 per channel, 2 trained", () => {
+    const c = compile(readFileSync("pipelines/cifar10-study.cnnp", "utf8"), "pipelines/cifar10-study.cnnp");
+    if (!c.pipeline) throw new Error("no pipeline");
+    const models = new Map(plan(c.pipeline).models.map((m) => [m.name, m]));
+    const conv1 = 3 * 3 * 3 * 32 + 32; // a 3x3 kernel over 3 channels, 32 filters, and their biases
+    const conv2 = 3 * 3 * 32 * 32 + 32;
+    const dense = 6 * 6 * 32 * 128 + 128 + 128 * 10 + 10;
+    expect(models.get("main")?.totalParams).toBe(conv1 + conv2 + dense);
+    const bn = models.get("main_bn");
+    expect(bn?.totalParams).toBe(conv1 + conv2 + dense + 2 * 4 * 32);
+    expect(bn?.layers.reduce((a, l) => a + l.trainable, 0)).toBe(conv1 + conv2 + dense + 2 * 2 * 32);
+    expect(models.get("main_gap")?.totalParams).toBe(conv1 + (3 * 3 * 32 * 64 + 64) + 64 * 10 + 10);
+  });
+
   it("the one-line form works as is, and trains 100 epochs per repeat, not 5,040", () => {
     const c = compile(
       "model conv32 pool conv32 pool dense128 dense10; repeat 10; sweep epochs [5..100]",
