@@ -1,5 +1,8 @@
 #include "ops.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -183,8 +186,17 @@ void conv2dBackwardFilter(const Geometry& g, const float* x, const float* dy, fl
 std::string convImplementation(const Geometry& g) { return forwardPd(g, true, true).impl_info_str(); }
 
 bool sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
-  return dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, a, ta ? m : k, b, tb ? k : n, 0.f, c, n) ==
-         dnnl_success;
+  // oneDNN's sgemm runs parts of its work with the stack pointer in a heap buffer of its own
+  // (valgrind shows the switch). A signal handled meanwhile (a profiler's SIGPROF, say) would push
+  // its frame below that buffer, into the heap, and corrupt it: signals wait until it returns.
+  sigset_t all, before;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &before);
+  const bool ok =
+      dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, a, ta ? m : k, b, tb ? k : n, 0.f, c, n) ==
+      dnnl_success;
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  return ok;
 }
 
 namespace {

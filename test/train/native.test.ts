@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
 import { loadFashionMnist } from "../../src/data/idx-sets.js";
@@ -48,6 +52,37 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))("the native back end", { 
     tf.dispose([x, y]);
     opt.dispose();
     net.dispose();
+  });
+
+  it("trains under node --cpu-prof without corrupting the heap (signals while oneDNN's sgemm runs)", () => {
+    // oneDNN's sgemm moves the stack pointer into a heap buffer; a profiler's SIGPROF handled then
+    // wrote its frame into the heap, and glibc aborted (7 of 10 runs before signals were held).
+    const dir = mkdtempSync(join(tmpdir(), "cnnp-prof-"));
+    const script = [
+      `import { compile } from "${resolve("dist/compile.js")}";`,
+      `import { plan } from "${resolve("dist/plan/plan.js")}";`,
+      `import { loadFashionMnist } from "${resolve("dist/data/idx-sets.js")}";`,
+      `import { selectBackend } from "${resolve("dist/train/backends/select.js")}";`,
+      `import { fitRun } from "${resolve("dist/train/fit.js")}";`,
+      "const data = await loadFashionMnist({ download: false });",
+      'const c = compile("data fashion_mnist train 160 test 100\\nepochs 1\\nmodel m = conv32 pool conv32 pool dense128 dense10\\n", "x.cnnp");',
+      'await selectBackend("native");',
+      'process.env.CNNP_NATIVE_STEP = "off";',
+      "const run = plan(c.pipeline).runs[0];",
+      "fitRun({ ...run, epochs: 1, evaluateAt: [1] }, data);",
+    ].join("\n");
+    try {
+      for (let i = 0; i < 4; i++) {
+        const r = spawnSync(
+          process.execPath,
+          ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--input-type=module", "-e", script],
+          { encoding: "utf8", env: { ...process.env, MALLOC_CHECK_: "3" }, timeout: 120_000 },
+        );
+        expect([r.status, r.signal, r.stderr.slice(-300)]).toEqual([0, null, expect.any(String)]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("learns the main model on 2,000 images for 2 epochs as wasm does", async () => {
