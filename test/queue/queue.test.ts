@@ -277,7 +277,7 @@ describe("cnnp run --queue with cnnp workers", () => {
     const r = cnnp(["run", file, "--queue", url, "--results", "d", "--attempts", "1"]);
     expect(await exited(w)).toBe(2);
     expect(w.log.err).toMatch(
-      /error: .* refused run [0-9a-f]{12}: its Fashion-MNIST in .*other-data has checksum [0-9a-f]{64}, the coordinator's [0-9a-f]{64}\. Give every machine the same files \(--data DIR\); this worker stops/,
+      /error: .* refused run [0-9a-f]{12}: its Fashion-MNIST in .*other-data has checksum [0-9a-f]{64}, the coordinator's [0-9a-f]{64}\. Give every machine the same data set \(--dataset NAME\) and files \(--data DIR\); this worker stops/,
     );
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAILED: .*refused run/);
