@@ -56,7 +56,7 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))("the native back end", { 
 
   it("trains under node --cpu-prof without corrupting the heap (signals while oneDNN's sgemm runs)", () => {
     // oneDNN's sgemm moves the stack pointer into a heap buffer; a profiler's SIGPROF handled then
-    // wrote its frame into the heap, and glibc aborted (7 of 10 runs before signals were held).
+    // wrote its frame into the heap, and glibc aborted (7 of 12 runs before signals were held).
     const dir = mkdtempSync(join(tmpdir(), "cnnp-prof-"));
     const script = [
       `import { compile } from "${resolve("dist/compile.js")}";`,
