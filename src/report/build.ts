@@ -141,6 +141,13 @@ function classNamesOf(e: PlannedExperiment): string[] {
   return data.name === "folder" ? [...(data.folder?.classes ?? [])] : [...namedSets[data.name].classNames];
 }
 
+/** How the report names the pipeline's data set: `CIFAR-10`, `the image folder "shapes"`. */
+function datasetTitle(p: Plan): string {
+  const d = p.experiments[0]?.configurations[0]?.data;
+  if (!d) return namedSets.fashion_mnist.title;
+  return d.name === "folder" ? `The image folder "${d.folder?.path}"` : namedSets[d.name].title;
+}
+
 /** The baseline's and the most accurate row's mean confusion matrices (one when they coincide). */
 function confusionOf(rows: Row[], oks: OkResult[][]): ExperimentReport["confusion"] {
   const best = [...rows]
@@ -333,7 +340,7 @@ export async function buildStudy(
       waiting: p.totals.waitingJobs,
     },
     experiments,
-    environment: environmentOf(mine),
+    environment: environmentOf(mine, datasetTitle(p)),
   };
 }
 
@@ -362,9 +369,10 @@ function tally<T>(items: T[], key: (t: T) => string): Map<string, { item: T; job
  * which host ran how many finished jobs on which back end. Given the plan's results only, so a
  * results folder shared with other pipelines changes nothing.
  */
-export function environmentOf(files: ResultFile[]): Environment {
+export function environmentOf(files: ResultFile[], dataset = "Fashion-MNIST"): Environment {
   const oks = files.filter((f): f is OkResult => f.status === "ok");
   return {
+    dataset,
     hosts: [...tally(files, (f) => JSON.stringify(f.host)).values()].map(({ item, jobs }) => ({
       ...item.host,
       jobs,

@@ -259,6 +259,8 @@ export const experimentReport = z.object({
 const counted = { jobs: z.number().int().nonnegative() };
 
 export const environment = z.object({
+  /** The pipeline's data set, as the report names it. */
+  dataset: z.string(),
   hosts: z.array(
     z.object({
       hostname: z.string(),

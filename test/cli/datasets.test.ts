@@ -114,6 +114,8 @@ describe("training on each data format", { timeout: 300_000 }, () => {
       "truck",
     ])
       expect(page).toContain(name);
+    const environment = readFileSync(join(out, "environment", "index.html"), "utf8");
+    expect(environment).toContain("CIFAR-10 as the jobs read it");
   });
 
   it("a folder of PNG and JPEG images: classes from the subfolders, the path relative to the pipeline", async () => {
