@@ -43,24 +43,33 @@ export async function workerCommand(opts: WorkerCommandOptions, io: Io): Promise
     io.err(`error: ${e.message}`);
     return 2;
   }
-  const running = await serve({
-    target,
-    data: {
-      dir: data.dir,
-      checksum: data.checksum,
-      title: namedSets[data.name as Exclude<DatasetName, "folder">].title,
-    },
-    backend: opts.backend ?? "auto",
-    concurrency,
-    stallSeconds: stall,
-    log: (line) => io.err(line),
-  });
-  const onSignal = () => running.interrupt();
+  // Signals are taken from before the worker serves: one that came while it started up (after
+  // its "waiting for runs" line, say) stops it as it would a moment later.
+  let running: Awaited<ReturnType<typeof serve>> | undefined;
+  let early = 0;
+  const onSignal = () => {
+    if (running) running.interrupt();
+    else early++;
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let code: number;
   try {
-    code = await running.finished;
+    const served = await serve({
+      target,
+      data: {
+        dir: data.dir,
+        checksum: data.checksum,
+        title: namedSets[data.name as Exclude<DatasetName, "folder">].title,
+      },
+      backend: opts.backend ?? "auto",
+      concurrency,
+      stallSeconds: stall,
+      log: (line) => io.err(line),
+    });
+    running = served;
+    for (; early > 0; early--) served.interrupt();
+    code = await served.finished;
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
