@@ -8,7 +8,8 @@ export type LayerDraft =
   | Exclude<LayerSpec, { type: "dense" }>
   | { type: "dense"; units: number; activation: Activation | undefined };
 
-const layerKinds = [
+/** The layer words, for suggestions when one is misspelt. */
+export const layerKinds = [
   "conv",
   "pool",
   "avgpool",

@@ -1,7 +1,7 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import { type LayerRef, type ModelExpr, type Statement, valueText } from "../dsl/ast.js";
 import { closest, didYouMean } from "../util/suggest.js";
-import { type LayerDraft, parseLayer } from "./layers.js";
+import { type LayerDraft, layerKinds, parseLayer } from "./layers.js";
 import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
 import { isProblem, type Summary, summarize } from "./shapes.js";
 import type { LayerSpec, ModelSpec } from "./types.js";
@@ -189,20 +189,7 @@ export class ModelRegistry {
 /** Whether a word starts like a layer (so a typo in it is an unknown layer, not an unknown model). */
 function looksLikeLayer(word: string): boolean {
   const prefix = /^[A-Za-z_]+/.exec(word)?.[0] ?? word;
-  return (
-    closest(prefix, [
-      "conv",
-      "pool",
-      "maxpool",
-      "avgpool",
-      "globalpool",
-      "batchnorm",
-      "augment",
-      "dense",
-      "dropout",
-      "flatten",
-    ]) !== undefined || /\d/.test(word)
-  );
+  return closest(prefix, [...layerKinds, "maxpool"]) !== undefined || /\d/.test(word);
 }
 
 function layerText(ref: LayerRef): string {
