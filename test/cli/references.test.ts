@@ -125,4 +125,55 @@ experiment "C" { epochs from "D" }
     expect(r.err).toContain(`error[E124]: no experiment is called "D"`);
     expect(r.err).toContain(`--> ${bad}:12:30`);
   });
+  it("a failed job does not stop the jobs an answer unlocks, and is not tried again in the same command", () => {
+    const mixed = join(dir, "mixed.cnnp");
+    // "3." asks for a back end that is not installed here (tfjs-node-gpu is optional and not in
+    // package.json), so its job fails on every machine CI runs on.
+    writeFileSync(
+      mixed,
+      `data fashion_mnist train 320 test 128
+model small = conv4 pool flatten dense16 dense10
+learning_rate 0.05
+
+experiment "1. Early stopping" {
+  repeat 2
+  epochs 3
+  validation_split 0.25
+  find best epoch by val.loss
+}
+
+experiment "2. Final" {
+  sweep epochs [from "1."]
+}
+
+experiment "3. Elsewhere" {
+  backend tensorflow-gpu
+}
+`,
+    );
+    const out = join(dir, "mixed-results");
+    const run = cnnp("run", mixed, "--results", out, "--workers", "1");
+    expect(run.code, run.err).toBe(1);
+    expect(run.err).toMatch(/answers now known: epochs \d+ from "1\. Early stopping"/);
+    expect(
+      run.out.match(/3\. Elsewhere · small: FAILED: @tensorflow\/tfjs-node-gpu is not installed/g),
+    ).toHaveLength(1);
+
+    const status = JSON.parse(cnnp("status", mixed, "--results", out, "--json").out);
+    expect(status.experiments.map((e: { done: number; failed: number }) => [e.done, e.failed])).toEqual([
+      [2, 0],
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(status.total).toMatchObject({ jobs: 4, done: 3, failed: 1, missing: 0 });
+    expect(status.failures).toEqual([
+      expect.objectContaining({
+        experiment: "3. Elsewhere",
+        error: expect.stringContaining("tfjs-node-gpu"),
+      }),
+    ]);
+    const text = cnnp("status", mixed, "--results", out).out;
+    expect(text).toContain("all: 3 of 4 jobs done, 1 failed, 0 invalid, 0 missing");
+    expect(text).toMatch(/^1\. Early stopping /m);
+  });
 });

@@ -226,24 +226,34 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
   if (typeof flags === "string") return usage(io, flags);
   let x = await prepare(file, opts, io);
   // Experiments that use others' answers wait for them: train what can be trained, then plan again
-  // with the answers its results give, until nothing new can be trained.
+  // with the answers its results give, until nothing new can be trained. A job that failed in this
+  // command is not tried again by its later passes (the next `cnnp run` tries it again), and a
+  // failure does not hold up the jobs that other answers unlock.
+  const tried = new Set<string>();
+  let failed = false;
   for (;;) {
     if (typeof x === "number") return x;
-    const code = await trainPass(x, file, flags, opts, io);
+    const pass = await trainPass(x, file, flags, opts, io);
+    for (const u of x.work.units) for (const j of u.jobs) tried.add(j.id);
+    failed ||= pass.failed;
     const waiting = waitingOn(x);
-    if (code !== 0 || opts.dryRun || waiting.length === 0) return code;
+    if (pass.code !== 0) return pass.code;
+    if (opts.dryRun || waiting.length === 0) return failed ? 1 : 0;
     const next = await prepare(file, opts, io, true);
     if (typeof next === "number") return next;
-    if (next.work.units.length === 0) {
+    const untried = next.work.units
+      .map((u) => ({ ...u, jobs: u.jobs.filter((j) => !tried.has(j.id)) }))
+      .filter((u) => u.jobs.length > 0);
+    if (untried.length === 0) {
       io.err(`still waiting for answers: ${waiting.join("; ")}`);
-      return code;
+      return failed ? 1 : 0;
     }
     const found = next.p.experiments
       .filter((e) => waiting.some((w) => w.startsWith(`"${e.title}"`)))
       .flatMap((e) => e.configurations.flatMap((c) => c.uses.filter((u) => u.from.resolved)))
       .map((u) => `${u.name} ${u.value} from "${u.from.experiment}" (${u.from.detail})`);
     io.err(`answers now known: ${[...new Set(found)].join("; ")}; training what waited for them`);
-    x = next;
+    x = { ...next, work: { ...next.work, units: untried } };
   }
 }
 
@@ -262,11 +272,18 @@ function waitingOn(x: Prepared): string[] {
 }
 
 /** One pass: trains the pending work the plan has now, and prints each job as it finishes. */
-async function trainPass(x: Prepared, file: string, flags: Flags, opts: RunOptions, io: Io): Promise<number> {
+async function trainPass(
+  x: Prepared,
+  file: string,
+  flags: Flags,
+  opts: RunOptions,
+  io: Io,
+): Promise<{ code: number; failed: boolean }> {
   const { work, store, total } = x;
   const workers = Math.min(flags.workers, Math.max(1, work.units.length));
-  if (opts.dryRun) return dryRun(x, workers, new Claims(store.dir), io);
-  if (flags.queue && work.units.length > 0 && !(await reachQueue(flags.queue.target, io))) return 2;
+  if (opts.dryRun) return { code: dryRun(x, workers, new Claims(store.dir), io), failed: false };
+  if (flags.queue && work.units.length > 0 && !(await reachQueue(flags.queue.target, io)))
+    return { code: 2, failed: false };
 
   const planned = work.units.map((u) => ({ key: u.run.id, steps: plannedBatches(u, x.data.trainCount) }));
   const tracker = new Tracker(total, planned, 0, flags.queue ? 1 : workers);
@@ -291,7 +308,7 @@ async function trainPass(x: Prepared, file: string, flags: Flags, opts: RunOptio
           train(x, { file, flags, backend: opts.backend, session, signal }, io),
         );
   display.stop();
-  if (run.value === null) return 1;
+  if (run.value === null) return { code: 1, failed: false };
   if (run.value.interrupted) {
     const next = flags.queue
       ? "the queued runs stay on the queue and the workers go on with them. Run the same command again to collect their results"
@@ -299,13 +316,13 @@ async function trainPass(x: Prepared, file: string, flags: Flags, opts: RunOptio
     io.err(
       `interrupted (${run.signal ?? "signal"}): ${session.done} of ${total} jobs done, ${session.failed} failed; ${next}; results in ${store.jobsDir}`,
     );
-    return run.signal === "SIGTERM" ? 143 : 130;
+    return { code: run.signal === "SIGTERM" ? 143 : 130, failed: false };
   }
   const failed = session.failed > 0 ? `, ${session.failed} failed` : "";
   io.err(
     `${session.done - session.failed} of ${plural(total, "job")} done (${work.done.length} from earlier runs)${failed}; results in ${store.jobsDir}`,
   );
-  return session.failed > 0 ? 1 : 0;
+  return { code: 0, failed: session.failed > 0 };
 }
 
 function usage(io: Io, why: string): number {

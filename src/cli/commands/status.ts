@@ -15,6 +15,17 @@ interface ExperimentStatus {
   waiting: number;
 }
 
+/** A failed job: where, why and on which host (a back end that does not load, say). */
+interface Failure {
+  experiment: string;
+  job: string;
+  error: string;
+  host: string;
+}
+
+/** How a table names an experiment: its number, unless its title starts with one ("1. Platforms"). */
+const label = (r: ExperimentStatus): string => (/^\d/.test(r.title) ? r.title : `${r.number}. ${r.title}`);
+
 /**
  * `cnnp status FILE`: per experiment, how many jobs are done, failed, invalid or missing, and how
  * many wait for another experiment's answer (a column shown when any does).
@@ -28,6 +39,8 @@ export async function statusCommand(
   if (typeof planned === "number") return planned;
   const { plan: p, store } = planned;
   const { stored } = pendingWork(p, planned.lookup);
+  const failures = new Map<string, Failure>();
+  const unique = new Map<string, keyof Omit<ExperimentStatus, "number" | "title" | "jobs" | "waiting">>();
   const rows: ExperimentStatus[] = p.experiments.map((e) => {
     const row: ExperimentStatus = {
       number: e.number,
@@ -41,25 +54,50 @@ export async function statusCommand(
     };
     for (const j of e.jobs) {
       const s = stored.get(j.id) ?? planned.lookup(j.id);
-      if (s.kind === "missing") row.missing++;
-      else if (s.kind === "invalid") row.invalid++;
-      else if (s.result.status === "ok") row.done++;
-      else row.failed++;
+      const kind =
+        s.kind === "missing" || s.kind === "invalid" ? s.kind : s.result.status === "ok" ? "done" : "failed";
+      row[kind]++;
+      unique.set(j.id, kind);
+      if (s.kind === "valid" && s.result.status === "failed" && !failures.has(j.id))
+        failures.set(j.id, {
+          experiment: e.title,
+          job: j.id,
+          error: s.result.error,
+          host: s.result.host.hostname,
+        });
     }
     return row;
   });
+  // The whole plan, each job once (experiments share jobs: a baseline, a shared run).
+  const total = { jobs: unique.size, done: 0, failed: 0, invalid: 0, missing: 0 };
+  for (const kind of unique.values()) total[kind]++;
+  const waiting = rows.reduce((n, r) => n + r.waiting, 0);
   if (opts.json) {
-    io.out(JSON.stringify({ file, results: store.jobsDir, experiments: rows }, null, 2));
+    const all = { ...total, waiting };
+    io.out(
+      JSON.stringify(
+        { file, results: store.jobsDir, experiments: rows, total: all, failures: [...failures.values()] },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
-  const width = Math.max(10, ...rows.map((r) => r.title.length + 4));
+  const width = Math.max(10, ...rows.map((r) => label(r).length));
   io.out(`${file}: results in ${store.jobsDir}`);
   const waits = rows.some((r) => r.waiting > 0);
   io.out(`${"experiment".padEnd(width)}  jobs  done  failed  invalid  missing${waits ? "  waiting" : ""}`);
   for (const r of rows) {
     io.out(
-      `${`${r.number}. ${r.title}`.padEnd(width)}  ${String(r.jobs).padStart(4)}  ${String(r.done).padStart(4)}  ${String(r.failed).padStart(6)}  ${String(r.invalid).padStart(7)}  ${String(r.missing).padStart(7)}${waits ? `  ${String(r.waiting).padStart(7)}` : ""}`,
+      `${label(r).padEnd(width)}  ${String(r.jobs).padStart(4)}  ${String(r.done).padStart(4)}  ${String(r.failed).padStart(6)}  ${String(r.invalid).padStart(7)}  ${String(r.missing).padStart(7)}${waits ? `  ${String(r.waiting).padStart(7)}` : ""}`,
     );
   }
+  const listed = rows.reduce((n, r) => n + r.jobs, 0);
+  const more = waiting > 0 ? `; ${waiting} more wait for answers` : "";
+  io.out(
+    `all: ${total.done} of ${total.jobs} jobs done, ${total.failed} failed, ${total.invalid} invalid, ${total.missing} missing${more}${listed > total.jobs ? ` (each once: the experiments list ${listed}, as some share jobs)` : ""}`,
+  );
+  for (const f of failures.values())
+    io.out(`failed: "${f.experiment}" job ${f.job} on ${f.host}: ${f.error}`);
   return 0;
 }
