@@ -334,7 +334,7 @@ void deleteNet(napi_env, void* data, void*) {
 // netCreate(description Float64Array, input, classes, batch): a network's training state.
 napi_value NetCreate(napi_env env, napi_callback_info info) {
   auto a = args(env, info);
-  if (a.v.size() != 4) return fail(env, "netCreate: 4 arguments");
+  if (a.v.size() != 5) return fail(env, "netCreate: 5 arguments");
   size_t len = 0;
   double* d = typed<double>(env, a.v[0], napi_float64_array, &len);
   if (!d || len % kLayerWidth) return fail(env, "netCreate: a Float64Array of layers expected");
@@ -382,7 +382,10 @@ napi_value NetCreate(napi_env env, napi_callback_info info) {
     }
   NetHandle* h = nullptr;
   try {
-    h = new NetHandle{new cnnp::Net(std::move(layers), num(env, a.v[1]), num(env, a.v[2]), num(env, a.v[3]))};
+    const int64_t slices = num(env, a.v[4]);
+    if (slices < 1 || slices > 1024) return fail(env, "netCreate: slices out of range");
+    h = new NetHandle{new cnnp::Net(std::move(layers), num(env, a.v[1]), num(env, a.v[2]), num(env, a.v[3]),
+                                    static_cast<int>(slices))};
   } catch (const std::exception& e) {
     return fail(env, std::string("netCreate: ") + e.what());
   }
@@ -488,6 +491,16 @@ napi_value NetProfile(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// netSlices(net): how many slices of a batch its steps train at once (1 with batchnorm).
+napi_value NetSlices(napi_env env, napi_callback_info info) {
+  auto a = args(env, info);
+  cnnp::Net* net = a.v.size() == 1 ? netOf(env, a.v[0]) : nullptr;
+  if (!net) return fail(env, "netSlices: a net expected");
+  napi_value out;
+  napi_create_int32(env, net->slices(), &out);
+  return out;
+}
+
 napi_value Version(napi_env env, napi_callback_info) {
   const dnnl_version_t* v = dnnl_version();
   std::string s = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
@@ -516,7 +529,7 @@ NAPI_MODULE_INIT() {
   for (Fn f : {Fn{"conv2d", Conv2d}, Fn{"conv2dBackwardData", Conv2dBackwardData},
                Fn{"conv2dBackwardFilter", Conv2dBackwardFilter}, Fn{"convInfo", ConvInfo}, Fn{"sgemm", Sgemm},
                Fn{"maxPool", MaxPool}, Fn{"maxPoolGrad", MaxPoolGrad}, Fn{"reluGrad", ReluGrad},
-               Fn{"biasAdd", BiasAdd}, Fn{"binary", Binary}, Fn{"sumRows", SumRows}, Fn{"netCreate", NetCreate}, Fn{"netStep", NetStep}, Fn{"netInfer", NetInfer}, Fn{"netProfile", NetProfile}, Fn{"netDestroy", NetDestroy},
+               Fn{"biasAdd", BiasAdd}, Fn{"binary", Binary}, Fn{"sumRows", SumRows}, Fn{"netCreate", NetCreate}, Fn{"netStep", NetStep}, Fn{"netInfer", NetInfer}, Fn{"netProfile", NetProfile}, Fn{"netSlices", NetSlices}, Fn{"netDestroy", NetDestroy},
                Fn{"version", Version}, Fn{"threads", Threads}}) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);

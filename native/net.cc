@@ -2,8 +2,11 @@
 
 #include "layers.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -45,8 +48,8 @@ void ensure(std::vector<float>& v, size_t n) {
 
 }  // namespace
 
-Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batch)
-    : layers_(std::move(layers)), input_(input), classes_(classes), batch_(batch) {
+Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batch, int slices)
+    : layers_(std::move(layers)), input_(input), classes_(classes), batch_(batch), slices_(std::max(1, slices)) {
   for (auto& l : layers_) {
     if (l.kind == Kind::Conv) {
       sizes_.push_back(l.conv.kh * l.conv.kw * l.conv.ci * l.conv.co);
@@ -60,14 +63,22 @@ Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batc
       norms_++;
     }
   }
+  if (norms_ > 0) slices_ = 1;
   invStd_.resize(layers_.size());
   for (int64_t s : sizes_) {
     grads_.emplace_back(s);
     velocity_.emplace_back(s, 0.f);
   }
-  acts_.resize(layers_.size());
   masks_.resize(layers_.size());
-  outs_.resize(layers_.size());
+  parts_.resize(slices_);
+  for (auto& part : parts_) {
+    part.layers = layers_;
+    part.acts.resize(layers_.size());
+    part.outs.resize(layers_.size());
+    // One slice writes the net's gradients itself; several write their own, summed afterwards.
+    if (slices_ > 1)
+      for (int64_t s : sizes_) part.grads.emplace_back(s);
+  }
 }
 
 bool Net::fits(const std::vector<size_t>& lengths) const {
@@ -83,12 +94,49 @@ bool Net::fits(const std::vector<size_t>& lengths) const {
   return true;
 }
 
-const float* Net::forward(int64_t n, const std::vector<float*>& w, uint32_t* rng, bool training) {
-  const float* in = x_.data();
-  Clock clock(training ? seconds_ : nullptr);
+void Net::update(size_t j, int64_t from, int64_t to, const float* g, float* w, float c, float momentum) {
+  // TensorFlow.js' SGD: w + (-lr) g; with momentum: v = v m + g, w + (-lr) v.
+  const int64_t size = to - from;
+  if (momentum > 0) {
+    float* v = velocity_[j].data();
+#pragma omp parallel for simd if (size > 262144)
+    for (int64_t k = from; k < to; k++) {
+      v[k] = v[k] * momentum + g[k];
+      w[k] = c * v[k] + w[k];
+    }
+  } else {
+#pragma omp parallel for simd if (size > 262144)
+    for (int64_t k = from; k < to; k++) w[k] = c * g[k] + w[k];
+  }
+}
+
+void Net::drawMasks(int64_t n, uint32_t* rng) {
   for (size_t i = 0; i < layers_.size(); i++) {
-    Layer& l = layers_[i];
-    auto& act = acts_[i];
+    const Layer& l = layers_[i];
+    if (l.kind != Kind::Dropout || l.rate <= 0) continue;
+    const size_t size = n * l.out;
+    ensure(masks_[i], size);
+    float* mask = masks_[i].data();
+    // Keras' inverted dropout with the mask drawn as network.ts draws it, layer by layer over the
+    // whole batch: zero with probability `rate`, else scale by 1 / (1 - rate).
+    const float keep = static_cast<float>(1.0 / (1.0 - l.rate));
+    // The generator's state in locals for the loop (through the pointer, every draw would
+    // store and reload it), and u < rate as an integer comparison: u / 2^32 < rate exactly
+    // when u < ceil(rate * 2^32), both sides being exact in double.
+    uint32_t s[4] = {rng[0], rng[1], rng[2], rng[3]};
+    const double bound = std::ceil(l.rate * 4294967296.0);
+    const uint64_t below = static_cast<uint64_t>(bound);
+    for (size_t k = 0; k < size; k++) mask[k] = static_cast<uint64_t>(sfc32(s)) < below ? 0.f : keep;
+    std::copy(s, s + 4, rng);
+  }
+}
+
+const float* Net::forward(Part& part, int64_t first, int64_t n, const std::vector<float*>& w, bool training) {
+  const float* in = x_.data() + first * input_;
+  Clock clock(training ? part.seconds : nullptr);
+  for (size_t i = 0; i < layers_.size(); i++) {
+    Layer& l = part.layers[i];
+    auto& act = part.acts[i];
     switch (l.kind) {
       case Kind::Conv: {
         ensure(act, n * l.out);
@@ -109,6 +157,7 @@ const float* Net::forward(int64_t n, const std::vector<float*>& w, uint32_t* rng
       case Kind::Flatten:
         break;
       case Kind::BatchNorm: {
+        // Only ever one slice: first is 0 and n the whole batch.
         ensure(act, n * l.out);
         const int64_t rows = n * l.out / l.channels;
         const float eps = static_cast<float>(l.epsilon);
@@ -153,64 +202,40 @@ const float* Net::forward(int64_t n, const std::vector<float*>& w, uint32_t* rng
         if (!training || l.rate <= 0) break;
         const size_t size = n * l.out;
         ensure(act, size);
-        ensure(masks_[i], size);
-        float* mask = masks_[i].data();
-        // Keras' inverted dropout with the mask drawn as network.ts draws it: zero with
-        // probability `rate`, else scale by 1 / (1 - rate).
-        const float keep = static_cast<float>(1.0 / (1.0 - l.rate));
-        // The generator's state in locals for the loop (through the pointer, every draw would
-        // store and reload it), and u < rate as an integer comparison: u / 2^32 < rate exactly
-        // when u < ceil(rate * 2^32), both sides being exact in double.
-        uint32_t s[4] = {rng[0], rng[1], rng[2], rng[3]};
-        const double bound = std::ceil(l.rate * 4294967296.0);
-        const uint64_t below = static_cast<uint64_t>(bound);
-        for (size_t k = 0; k < size; k++) {
-          const float m = static_cast<uint64_t>(sfc32(s)) < below ? 0.f : keep;
-          mask[k] = m;
-          act[k] = in[k] * m;
-        }
-        std::copy(s, s + 4, rng);
+        const float* mask = masks_[i].data() + first * l.out;
+        for (size_t k = 0; k < size; k++) act[k] = in[k] * mask[k];
         in = act.data();
         clock.mark(ElementwisePhase);
         break;
       }
     }
-    outs_[i] = in;
+    part.outs[i] = in;
   }
   return in;
 }
 
-StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t* items, int64_t n,
-                     const std::vector<float*>& w, float learningRate, float momentum, uint32_t* rng) {
-  Clock clock(seconds_);
-  ensure(x_, n * input_);
-  for (int64_t i = 0; i < n; i++) {
-    const uint8_t* src = images + static_cast<int64_t>(items[i]) * input_;
-    float* dst = x_.data() + i * input_;
-    for (int64_t k = 0; k < input_; k++) dst[k] = static_cast<float>(src[k] / 255.0);
-  }
-  clock.mark(InputPhase);
-  const float* logits = forward(n, w, rng, true);
-  clock = Clock(seconds_);
-
-  // Softmax cross-entropy, mean over the batch; its gradient (softmax - one-hot) / n.
+void Net::lossAndBackward(Part& part, int64_t first, int64_t n, int64_t batch, const uint8_t* labels,
+                          const int32_t* items, const std::vector<float*>& w) {
+  const float* logits = forward(part, first, n, w, true);
+  Clock clock(part.seconds);
+  // Softmax cross-entropy, mean over the whole batch; its gradient (softmax - one-hot) / batch.
   int64_t biggest = n * input_;
   for (auto& l : layers_) biggest = std::max({biggest, n * l.in, n * l.out});
-  ensure(g0_, biggest);
-  ensure(g1_, biggest);
-  float* g = g0_.data();
-  float* other = g1_.data();
+  ensure(part.g0, biggest);
+  ensure(part.g1, biggest);
+  float* g = part.g0.data();
+  float* other = part.g1.data();
   double loss = 0;
   int64_t correct = 0;
   // The arithmetic of TensorFlow.js' logSoftmax and its gradient, operation by operation in
   // float32 (exp and log of the float in double, sums in double), so that a step gives the
-  // weights the kernel-by-kernel path gives, to the bit.
-  const float scale = static_cast<float>(-1.0 / static_cast<double>(n));
-  std::vector<float>& shifted = shifted_;
+  // weights the kernel-by-kernel path gives, to the bit (in one slice).
+  const float scale = static_cast<float>(-1.0 / static_cast<double>(batch));
+  std::vector<float>& shifted = part.shifted;
   ensure(shifted, classes_);
   for (int64_t i = 0; i < n; i++) {
     const float* row = logits + i * classes_;
-    const int64_t label = labels[items[i]];
+    const int64_t label = labels[items[first + i]];
     int64_t arg = 0;
     for (int64_t c = 1; c < classes_; c++)
       if (row[c] > row[arg]) arg = c;
@@ -224,25 +249,28 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
     const float logSum = static_cast<float>(std::log(static_cast<double>(static_cast<float>(sum))));
     for (int64_t c = 0; c < classes_; c++) {
       const float value = shifted[c] - logSum;
-      if (c == label) loss += value / static_cast<float>(n);
+      if (c == label) loss += value / static_cast<float>(batch);
       const float p = static_cast<float>(std::exp(static_cast<double>(value)));
       g[i * classes_ + c] = (c == label ? scale : -0.f) - scale * p;
     }
   }
-
+  part.loss = loss;
+  part.correct = correct;
   clock.mark(LossPhase);
+
+  auto& grads = slices_ > 1 ? part.grads : grads_;
   // Down to the first layer with weights: below it no gradient is needed.
   size_t last = SIZE_MAX;
   for (size_t i = layers_.size(); i-- > 0;) {
-    Layer& l = layers_[i];
+    Layer& l = part.layers[i];
     if (l.weights >= 0 && !l.inputGrad) last = i;
-    const float* in = i == 0 ? x_.data() : outs_[i - 1];
+    const float* in = i == 0 ? x_.data() + first * input_ : part.outs[i - 1];
     switch (l.kind) {
       case Kind::Conv: {
-        if (l.relu && !l.reluInPool) reluGrad(g, acts_[i].data(), g, n * l.out);
-        sumRows(g, grads_[l.weights + 1].data(), n * l.out, l.conv.co);
+        if (l.relu && !l.reluInPool) reluGrad(g, part.acts[i].data(), g, n * l.out);
+        sumRows(g, grads[l.weights + 1].data(), n * l.out, l.conv.co);
         clock.mark(ElementwisePhase);
-        conv2dBackwardFilter(l.conv, in, g, grads_[l.weights].data(), nullptr);
+        conv2dBackwardFilter(l.conv, in, g, grads[l.weights].data(), nullptr);
         clock.mark(ConvFilterPhase);
         if (l.inputGrad) {
           conv2dBackwardData(l.conv, g, w[l.weights], other);
@@ -263,7 +291,7 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
         break;
       case Kind::BatchNorm: {
         batchNormBackward(g, masks_[i].data(), invStd_[i].data(), w[l.weights], n * l.out / l.channels, l.channels,
-                          grads_[l.weights].data(), grads_[l.weights + 1].data(), l.inputGrad ? other : nullptr);
+                          grads[l.weights].data(), grads[l.weights + 1].data(), l.inputGrad ? other : nullptr);
         if (l.inputGrad) std::swap(g, other);
         clock.mark(ElementwisePhase);
         break;
@@ -284,10 +312,10 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
         break;
       }
       case Kind::Dense: {
-        if (l.relu) reluGrad(g, acts_[i].data(), g, n * l.out);
-        if (!sgemm(true, false, l.in, l.out, n, in, g, grads_[l.weights].data()))
+        if (l.relu) reluGrad(g, part.acts[i].data(), g, n * l.out);
+        if (!sgemm(true, false, l.in, l.out, n, in, g, grads[l.weights].data()))
           throw std::runtime_error("oneDNN sgemm failed");
-        sumRows(g, grads_[l.weights + 1].data(), n * l.out, l.out);
+        sumRows(g, grads[l.weights + 1].data(), n * l.out, l.out);
         if (l.inputGrad) {
           if (!sgemm(false, true, n, l.in, l.out, g, w[l.weights], other))
             throw std::runtime_error("oneDNN sgemm failed");
@@ -298,7 +326,7 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
       }
       case Kind::Dropout: {
         if (l.rate <= 0) break;
-        const float* mask = masks_[i].data();
+        const float* mask = masks_[i].data() + first * l.out;
         for (int64_t k = 0; k < n * l.out; k++) g[k] *= mask[k];
         clock.mark(ElementwisePhase);
         break;
@@ -306,23 +334,75 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
     }
     if (i == last) break;
   }
+}
 
-  // TensorFlow.js' SGD: w + (-lr) g; with momentum: v = v m + g, w + (-lr) v.
+StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t* items, int64_t n,
+                     const std::vector<float*>& w, float learningRate, float momentum, uint32_t* rng) {
+  Clock clock(seconds_);
+  ensure(x_, n * input_);
+  for (int64_t i = 0; i < n; i++) {
+    const uint8_t* src = images + static_cast<int64_t>(items[i]) * input_;
+    float* dst = x_.data() + i * input_;
+    for (int64_t k = 0; k < input_; k++) dst[k] = static_cast<float>(src[k] / 255.0);
+  }
+  drawMasks(n, rng);
+  clock.mark(InputPhase);
+
+  // The batch in `parts` contiguous slices, one thread each; a batch too small for them all runs in
+  // fewer. Each thread asks for one thread below it: oneDNN sizes a primitive's work for
+  // omp_get_max_threads() when it makes it, and a kernel made for two threads that then gets one
+  // (nested parallelism is off) waits at its barrier for ever.
+  const int parts = static_cast<int>(std::min<int64_t>(slices_, n));
   const float c = -learningRate;
-  for (size_t j = 0; j < sizes_.size(); j++) {
-    float* wj = w[j];
-    const float* gj = grads_[j].data();
-    const int64_t size = sizes_[j];
-    if (momentum > 0) {
-      float* v = velocity_[j].data();
-#pragma omp parallel for simd if (size > 262144)
-      for (int64_t k = 0; k < size; k++) {
-        v[k] = v[k] * momentum + gj[k];
-        wj[k] = c * v[k] + wj[k];
+  if (parts <= 1) {
+    lossAndBackward(parts_[0], 0, n, n, labels, items, w);
+    clock = Clock(seconds_);
+    for (size_t j = 0; j < sizes_.size(); j++) update(j, 0, sizes_[j], grads_[j].data(), w[j], c, momentum);
+  } else {
+    std::exception_ptr failure;
+#pragma omp parallel num_threads(parts)
+    {
+      omp_set_num_threads(1);
+      const int got = omp_get_num_threads(), me = omp_get_thread_num();
+      for (int p = me; p < parts; p += got) {
+        const int64_t from = n * p / parts, to = n * (p + 1) / parts;
+        try {
+          lossAndBackward(parts_[p], from, to - from, n, labels, items, w);
+        } catch (...) {
+#pragma omp critical
+          failure = std::current_exception();
+        }
       }
-    } else {
-#pragma omp parallel for simd if (size > 262144)
-      for (int64_t k = 0; k < size; k++) wj[k] = c * gj[k] + wj[k];
+#pragma omp barrier
+      // The update, each thread on its share of every array: the slices' gradients summed in
+      // slice order, then the step.
+      if (!failure) {
+        Clock mine(me < parts ? parts_[me].seconds : nullptr);
+        for (size_t j = 0; j < sizes_.size(); j++) {
+          const int64_t size = sizes_[j], from = size * me / got, to = size * (me + 1) / got;
+          float* gj = grads_[j].data();
+          std::copy(parts_[0].grads[j].data() + from, parts_[0].grads[j].data() + to, gj + from);
+          for (int p = 1; p < parts; p++) {
+            const float* q = parts_[p].grads[j].data();
+            for (int64_t k = from; k < to; k++) gj[k] += q[k];
+          }
+          update(j, from, to, gj, w[j], c, momentum);
+        }
+        mine.mark(UpdatePhase);
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+    clock = Clock(seconds_);
+  }
+  double loss = 0;
+  int64_t correct = 0;
+  for (int p = 0; p < std::max(parts, 1); p++) {
+    loss += parts_[p].loss;
+    correct += parts_[p].correct;
+    // Each phase's time, as the mean over the slices that ran at once.
+    for (int k = 0; k < Phases; k++) {
+      seconds_[k] += parts_[p].seconds[k] / std::max(parts, 1);
+      parts_[p].seconds[k] = 0;
     }
   }
   clock.mark(UpdatePhase);
@@ -335,7 +415,7 @@ void Net::infer(const uint8_t* images, int64_t first, int64_t n, const std::vect
   ensure(x_, n * input_);
   const uint8_t* src = images + first * input_;
   for (int64_t k = 0; k < n * input_; k++) x_[k] = static_cast<float>(src[k] / 255.0);
-  const float* logits = forward(n, w, nullptr, false);
+  const float* logits = forward(parts_[0], 0, n, w, false);
   std::copy(logits, logits + n * classes_, out);
 }
 

@@ -43,7 +43,12 @@ struct StepResult {
 
 class Net {
  public:
-  Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batch);
+  /**
+   * slices: how many parts of a batch a step trains at once, one thread each (each part's
+   * gradient summed before the update); 1 runs the batch whole, each kernel on all threads. A
+   * network with batch normalisation runs whole: its statistics are the whole batch's.
+   */
+  Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batch, int slices = 1);
   /**
    * One step on images[item * input ...] of the `n` items (as uint8 pixels, divided by 255),
    * labels[item]. weights: kernel, bias (gamma, beta) per layer with weights, then each
@@ -63,18 +68,35 @@ class Net {
   const double* profile() const { return seconds_; }
   int64_t input() const { return input_; }
   int64_t classes() const { return classes_; }
+  int slices() const { return slices_; }
 
  private:
-  const float* forward(int64_t n, const std::vector<float*>& w, uint32_t* rng, bool training);
+  /** What one slice of a batch needs of its own: geometry, activations, gradients. */
+  struct Part {
+    std::vector<Layer> layers;  // the net's, with the slice's image count set per step
+    std::vector<std::vector<float>> acts;
+    std::vector<const float*> outs;  // each layer's output (flatten and rate-0 dropout alias)
+    std::vector<float> g0, g1, shifted;
+    std::vector<std::vector<float>> grads;
+    double seconds[Phases] = {};
+    double loss = 0;
+    int64_t correct = 0;
+  };
+  const float* forward(Part& part, int64_t first, int64_t n, const std::vector<float*>& w, bool training);
+  void drawMasks(int64_t n, uint32_t* rng);
+  /** The SGD (momentum) update of weights j's elements [from, to) from gradient g. */
+  void update(size_t j, int64_t from, int64_t to, const float* g, float* w, float c, float momentum);
+  void lossAndBackward(Part& part, int64_t first, int64_t n, int64_t batch, const uint8_t* labels,
+                       const int32_t* items, const std::vector<float*>& w);
   std::vector<Layer> layers_;
   int64_t input_, classes_, batch_;
+  int slices_;
   std::vector<int64_t> sizes_;
   std::vector<float> x_;
-  std::vector<std::vector<float>> acts_, masks_;
-  std::vector<const float*> outs_;  // each layer's output (flatten and rate-0 dropout alias)
-  std::vector<float> g0_, g1_, shifted_;
+  std::vector<std::vector<float>> masks_;  // dropout masks and batchnorm's xhat, whole batch
   std::vector<std::vector<float>> invStd_;
   size_t norms_ = 0;
+  std::vector<Part> parts_;
   std::vector<std::vector<float>> grads_, velocity_;
   double seconds_[Phases] = {};
 };

@@ -3,7 +3,10 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <omp.h>
+
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -22,8 +25,9 @@ engine& eng() {
   static engine e(engine::kind::cpu, 0);
   return e;
 }
+// A stream per thread: the whole step runs slices of a batch on threads of its own (net.cc).
 stream& strm() {
-  static stream s(eng());
+  thread_local stream s(eng());
   return s;
 }
 
@@ -109,13 +113,22 @@ struct BackwardWeights {
   Relayout weights;
 };
 
-// Creating a primitive costs far more than running a small one: keep them by geometry.
+// Creating a primitive costs far more than running a small one: keep them by geometry. Inside a
+// parallel region (the whole step's batch slices) each thread has its own, made there, so that
+// oneDNN picks its one-thread kernel and no two threads share a primitive's weight buffer.
 std::unordered_map<std::string, std::unique_ptr<Forward>> forwards;
 std::unordered_map<std::string, std::unique_ptr<BackwardData>> backwardDatas;
 std::unordered_map<std::string, std::unique_ptr<BackwardWeights>> backwardWeights;
+std::mutex cacheLock;
+
+/** The cache key of a geometry on this thread. */
+std::string keyOf(const Geometry& g) {
+  return omp_in_parallel() ? g.key() + "t" + std::to_string(omp_get_thread_num()) : g.key();
+}
 
 Forward& forward(const Geometry& g, bool bias, bool relu) {
-  std::string k = g.key() + (bias ? "b" : "") + (relu ? "r" : "");
+  std::string k = keyOf(g) + (bias ? "b" : "") + (relu ? "r" : "");
+  std::lock_guard<std::mutex> hold(cacheLock);
   auto it = forwards.find(k);
   if (it != forwards.end()) return *it->second;
   auto pd = forwardPd(g, bias, relu);
@@ -124,7 +137,8 @@ Forward& forward(const Geometry& g, bool bias, bool relu) {
 }
 
 BackwardData& backwardData(const Geometry& g) {
-  std::string k = g.key();
+  std::string k = keyOf(g);
+  std::lock_guard<std::mutex> hold(cacheLock);
   auto it = backwardDatas.find(k);
   if (it != backwardDatas.end()) return *it->second;
   auto hint = forwardPd(g, false, false);
@@ -137,7 +151,8 @@ BackwardData& backwardData(const Geometry& g) {
 }
 
 BackwardWeights& backwardWeight(const Geometry& g, bool bias) {
-  std::string k = g.key() + (bias ? "b" : "");
+  std::string k = keyOf(g) + (bias ? "b" : "");
+  std::lock_guard<std::mutex> hold(cacheLock);
   auto it = backwardWeights.find(k);
   if (it != backwardWeights.end()) return *it->second;
   auto hint = forwardPd(g, bias, false);

@@ -278,7 +278,12 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
     trainSamples: train.count,
     valSamples: val?.count ?? 0,
     testSamples: test.count,
-    steps: { engine: native ? "native step" : "tfjs", seconds: stepSeconds, phases },
+    steps: {
+      engine: native ? "native step" : "tfjs",
+      seconds: stepSeconds,
+      phases,
+      slices: native?.slices ?? 1,
+    },
   };
 }
 

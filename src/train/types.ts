@@ -39,9 +39,15 @@ export interface TrainOutcome {
   testSamples: number;
   /**
    * How the training steps were run: in the native addon as a whole (with the seconds it spent in
-   * each phase), or kernel by kernel through TensorFlow.js.
+   * each phase, and the slices of a batch it trained at once, a thread each), or kernel by kernel
+   * through TensorFlow.js (one slice).
    */
-  steps: { engine: "native step" | "tfjs"; seconds: number; phases: Record<string, number> | null };
+  steps: {
+    engine: "native step" | "tfjs";
+    seconds: number;
+    phases: Record<string, number> | null;
+    slices: number;
+  };
 }
 
 export interface Progress {

@@ -3,6 +3,7 @@ import type { Backend } from "../../check/types.js";
 import { useGradients } from "../gradients.js";
 import { tf } from "../tf.js";
 import { registerNative } from "./native/index.js";
+import { stepSlices } from "./native/net.js";
 import { useWasmKernels } from "./wasm-kernels.js";
 
 const require = createRequire(import.meta.url);
@@ -137,7 +138,7 @@ async function load(
         name,
         tfjsBackend: "native",
         versions,
-        detail: `oneDNN ${addon.version()}, ${addon.threads()} thread${addon.threads() === 1 ? "" : "s"}; other kernels from the cpu back end`,
+        detail: `oneDNN ${addon.version()}, ${addon.threads()} thread${addon.threads() === 1 ? "" : "s"}${stepSlices(addon) > 1 ? ` (the whole step trains a batch in ${stepSlices(addon)} slices at once, except with batchnorm)` : ""}; other kernels from the cpu back end`,
       };
     }
   }
