@@ -134,8 +134,8 @@ function arraysOf(variables: Variable[]): Float32Array[] {
 
 /**
  * How many slices of a batch the whole step trains at once: one per OpenMP thread, each slice on
- * one thread (one-thread kernels over half a batch beat two-thread kernels over all of it: 6.5
- * against 4.x s per epoch of the main model here), or CNNP_NATIVE_SLICES. Slices sum their
+ * one thread (one-thread kernels over half a batch beat two-thread kernels over all of it: 3.4
+ * against 6.5 s per epoch of the main model here), or CNNP_NATIVE_SLICES. Slices sum their
  * gradients in another order than one kernel over the batch, so weights differ in the last bits
  * from a one-slice step; CNNP_NATIVE_SLICES=1 gives the kernel-by-kernel path's weights exactly.
  */
