@@ -1,6 +1,6 @@
 import { namedSets } from "../check/datasets.js";
 import { formatSummary } from "../check/shapes.js";
-import type { CheckedExperiment } from "../check/types.js";
+import type { CheckedExperiment, DataSpec } from "../check/types.js";
 import type { Dataset } from "../data/dataset.js";
 import { modelKey } from "../plan/plan.js";
 import type { Plan, PlannedExperiment, PlannedModel } from "../plan/types.js";
@@ -330,7 +330,7 @@ export async function buildStudy(
   const failed = mine.length - ok;
   return {
     file: p.file,
-    title: titleOf(p.file),
+    title: titleOf(p.file, p.experiments[0]?.configurations[0]?.data),
     generatedAt: (opts.now ?? new Date()).toISOString(),
     status: {
       jobs: jobs.size,
@@ -344,12 +344,22 @@ export async function buildStudy(
   };
 }
 
-function titleOf(file: string): string {
+/**
+ * The site's title from the pipeline's file name: `fashion-mnist-study.cnnp` is "Fashion-MNIST
+ * study" when its data set is Fashion-MNIST (the set's own spelling), else words from the name.
+ */
+export function titleOf(file: string, data?: Pick<DataSpec, "name">): string {
   const base =
     file
       .split("/")
       .pop()
       ?.replace(/\.cnnp$/, "") ?? file;
+  const named = data && data.name !== "folder" ? namedSets[data.name] : undefined;
+  const slug = data?.name.replace(/_/g, "-");
+  if (named && slug && (base === slug || base.startsWith(`${slug}-`) || base.startsWith(`${slug}_`))) {
+    const rest = base.slice(slug.length).replace(/[-_]+/g, " ").trim();
+    return rest ? `${named.title} ${rest}` : named.title;
+  }
   return base.replace(/[-_]+/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 

@@ -115,7 +115,7 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
     .filter((x) => x.metrics.epochs_trained)
     .map((x) => {
       const s = x.metrics.epochs_trained as NonNullable<Row["metrics"]["epochs_trained"]>;
-      return { label: x.label, epochs: pmn("epochs_trained", s), range: `${s.min} to ${s.max}` };
+      return { label: x.label, epochs: pm("epochs_trained", s), range: `n = ${s.n}; ${s.min} to ${s.max}` };
     });
   const fastest = [...withResults].sort(
     (a, b) => (a.metrics["time.per_sample"]?.mean ?? 0) - (b.metrics["time.per_sample"]?.mean ?? 0),
@@ -126,6 +126,8 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
     repeat: r.repeat,
     rows: r.rows.map(rowView),
     results: withResults.length,
+    rowsAre:
+      r.varied.length > 0 && r.varied.every((v) => v.name === "dropout") ? "dropout rates" : "architectures",
     single: r.rows.length === 1,
     complete: r.status.missing === 0 && r.status.failed === 0 && r.status.waiting === 0,
     status: r.status,

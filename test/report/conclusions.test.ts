@@ -136,6 +136,22 @@ describe("conclusions", () => {
     await expect(writeConclusions(join(dir, "nope"))).rejects.toThrow(/nope: no such templates folder/);
   });
 
+  it("ablation: calls dropout rows dropout rates and others architectures", async () => {
+    const w = await writeConclusions();
+    const rows = [row(0, "dropout 0", base, null), row(1, "dropout 0.5", [0.76, 0.77, 0.75, 0.76], base)];
+    const varied = [{ name: "dropout", values: ["0", "0.5"] }];
+    const dropout = w.write(experiment(rows, { kind: "ablation", varied }), [], []).conclusion;
+    expect(dropout).toContain(
+      "Of the 2 dropout rates with results, dropout 0 has the highest mean test accuracy",
+    );
+    const masks = w.write(
+      experiment(rows, { kind: "ablation", varied: [{ name: "mask", values: ["1-1-1-1", "0-1-0-1"] }] }),
+      [],
+      [],
+    ).conclusion;
+    expect(masks).toContain("Of the 2 architectures with results,");
+  });
+
   it("repeatability: says by the F-test on the runs whether one configuration's spread is narrower", async () => {
     const w = await writeConclusions();
     const write = (on: number[], off: number[]) => {
