@@ -15,6 +15,11 @@ export interface Pending {
   done: OkResult[];
   /** What is left to train, in plan order: each run cut to the epochs its pending selected jobs need. */
   units: Unit[];
+  /**
+   * Units kept back (not in `units`): jobs of the selection that wait for an answer will share
+   * their runs once it is known, so `cnnp run` trains them then, or last if it never comes.
+   */
+  deferred: Unit[];
   /** Jobs the units serve that were not selected (they come free with a selected job's run). */
   extra: Job[];
 }
@@ -84,7 +89,11 @@ export function pendingWork(p: Plan, lookup: Lookup, only?: ReadonlySet<number>)
     if (ok) done.push(ok);
   }
   const units: Unit[] = [];
+  const deferred: Unit[] = [];
   const extra: Job[] = [];
+  const keep = new Set(
+    p.deferred.filter((d) => only === undefined || d.waiting.some((n) => only.has(n))).map((d) => d.run),
+  );
   for (const run of p.runs) {
     const need = run.jobs
       .filter((id) => selectedIds.has(id) && !okOf(read(id)))
@@ -94,9 +103,9 @@ export function pendingWork(p: Plan, lookup: Lookup, only?: ReadonlySet<number>)
       .map((id) => jobs.get(id) as Job)
       .filter((j) => j.epochs <= need && !okOf(read(j.id)));
     for (const j of serves) if (!selectedIds.has(j.id)) extra.push(j);
-    units.push({ run: cut(run, need), jobs: serves });
+    (keep.has(run.id) ? deferred : units).push({ run: cut(run, need), jobs: serves });
   }
-  return { selected, stored, done, units, extra };
+  return { selected, stored, done, units, deferred, extra };
 }
 
 /** Training steps (batches) a unit takes, given how many training images there are. */

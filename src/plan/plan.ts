@@ -46,6 +46,19 @@ function evaluationEpochs(run: Run, every: number): number[] {
   return [...at].sort((a, b) => a - b);
 }
 
+/** The experiments whose answers experiment `title` uses, and theirs, all the way down (titles). */
+function providers(checked: CheckedPipeline, title: string): Set<string> {
+  const found = new Set<string>();
+  const todo = [title];
+  for (let t = todo.pop(); t !== undefined; t = todo.pop())
+    for (const d of checked.dependencies)
+      if (d.from === t && !found.has(d.to)) {
+        found.add(d.to);
+        todo.push(d.to);
+      }
+  return found;
+}
+
 /**
  * Turns a checked pipeline into jobs (configurations x repeats) and training runs. Jobs that
  * differ only in their epoch count share one run; equal jobs in different experiments are one job.
@@ -56,6 +69,10 @@ export function plan(checked: CheckedPipeline, opts: PlanOptions = {}): Plan {
   const everyByRun = new Map<string, number>();
   const jobIds = new Set<string>();
   const experiments: PlannedExperiment[] = [];
+  // Runs that configurations waiting for an answer will share once it is known: the answer is
+  // their epoch count alone, which does not change the run. With the experiments the answers come
+  // from (all the way down), whose jobs must not wait.
+  const awaited = new Map<string, { from: Set<string>; waiting: Set<number> }>();
   for (const e of checked.experiments) {
     const jobs: Job[] = [];
     const runsHere = new Map<string, number>();
@@ -65,6 +82,16 @@ export function plan(checked: CheckedPipeline, opts: PlanOptions = {}): Plan {
       if (c.waiting) {
         waiting.configurations++;
         waiting.jobs += e.repeat;
+        if (c.uses.every((u) => u.from.resolved || u.name === "epochs")) {
+          const from = providers(checked, e.title);
+          for (let r = 0; r < e.repeat; r++) {
+            const id = contentHash(runIdentity(c, c.seed + r, opts));
+            const a = awaited.get(id) ?? { from: new Set<string>(), waiting: new Set<number>() };
+            for (const t of from) a.from.add(t);
+            a.waiting.add(e.number);
+            awaited.set(id, a);
+          }
+        }
         continue;
       }
       const key = modelKey(c.model);
@@ -132,11 +159,19 @@ export function plan(checked: CheckedPipeline, opts: PlanOptions = {}): Plan {
     run.evaluateAt = evaluationEpochs(run, everyByRun.get(run.id) ?? 0);
   }
   const allRuns = [...runs.values()];
+  const numberOf = new Map(checked.experiments.map((e) => [e.number, e.title]));
+  const jobsOf = new Map(experiments.flatMap((e) => e.jobs.map((j) => [j.id, j] as const)));
+  const deferred = allRuns.flatMap((run) => {
+    const a = awaited.get(run.id);
+    const feeds = run.jobs.some((id) => a?.from.has(numberOf.get(jobsOf.get(id)?.experiment ?? 0) ?? ""));
+    return a && !feeds ? [{ run: run.id, waiting: [...a.waiting] }] : [];
+  });
   return {
     file: checked.file,
     experiments,
     models: [...models.values()],
     runs: allRuns,
+    deferred,
     totals: {
       configurations: experiments.reduce((n, e) => n + e.configurations.length, 0),
       jobs: experiments.reduce((n, e) => n + e.jobs.length, 0),

@@ -66,6 +66,11 @@ export interface Plan {
   experiments: PlannedExperiment[];
   models: PlannedModel[];
   runs: Run[];
+  /**
+   * Runs that jobs still waiting for an answer will share (the answer being only their epoch
+   * count): trained once the answer is known, with those jobs, rather than twice.
+   */
+  deferred: { run: string; waiting: number[] }[];
   totals: {
     configurations: number;
     jobs: number;

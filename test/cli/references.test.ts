@@ -64,6 +64,11 @@ describe("an experiment that uses another's answer", { timeout: 180_000 }, () =>
     const expected = Math.round(bestEpochs.reduce((a, b) => a + b, 0) / bestEpochs.length);
     const final = files.filter((f) => f.experiment === 2);
     expect(final.map((f) => f.epochs).sort()).toEqual([1, expected].sort());
+    // "epochs 1" and the answer's epochs differ only in epochs: one run serves both, kept back
+    // until the answer was known and then trained once (one result written at its end).
+    expect(run.err).toContain("1 run kept back until the answers that jobs sharing them wait for are known");
+    expect(new Set(final.map((f) => f.run)).size).toBe(1);
+    expect(new Set(final.map((f) => f.finishedAt)).size).toBe(1);
     expect(files.some((f) => f.experiment === 3)).toBe(false);
 
     const after = cnnp("status", file, "--results", results, "--json");
@@ -175,5 +180,42 @@ experiment "3. Elsewhere" {
     const text = cnnp("status", mixed, "--results", out).out;
     expect(text).toContain("all: 3 of 4 jobs done, 1 failed, 0 invalid, 0 missing");
     expect(text).toMatch(/^1\. Early stopping /m);
+  });
+  it("trains a run kept back for an answer that never comes, for the jobs it has", () => {
+    const lost = join(dir, "lost.cnnp");
+    // The answer's experiment fails (a back end that is not installed), so "2." waits for good.
+    writeFileSync(
+      lost,
+      `data fashion_mnist train 320 test 128
+model small = conv4 pool flatten dense16 dense10
+
+experiment "1. Elsewhere" {
+  backend tensorflow-gpu
+  epochs 2
+  validation_split 0.25
+  find best epoch by val.loss
+}
+
+experiment "2. Final" {
+  sweep epochs [1, from "1."]
+}
+`,
+    );
+    const out = join(dir, "lost-results");
+    const run = cnnp("run", lost, "--results", out, "--workers", "1");
+    expect(run.code, run.err).toBe(1);
+    expect(run.err).toContain("1 run kept back until the answers that jobs sharing them wait for are known");
+    expect(run.err).toContain("training the 1 run kept back for the jobs that wait, without them");
+    const status = JSON.parse(cnnp("status", lost, "--results", out, "--json").out);
+    expect(
+      status.experiments.map((e: { done: number; failed: number; waiting: number }) => [
+        e.done,
+        e.failed,
+        e.waiting,
+      ]),
+    ).toEqual([
+      [0, 1, 0],
+      [1, 0, 1],
+    ]);
   });
 });

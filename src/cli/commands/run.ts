@@ -12,7 +12,7 @@ import { type Pending, pendingWork, plannedBatches } from "../../execute/pending
 import { sourceInfo } from "../../execute/source.js";
 import type { Executor } from "../../execute/types.js";
 import { plan } from "../../plan/plan.js";
-import type { Plan } from "../../plan/types.js";
+import type { Plan, Unit } from "../../plan/types.js";
 import { describeRedisError } from "../../queue/connect.js";
 import { QueueExecutor, Undeliverable } from "../../queue/coordinator.js";
 import { parseQueueUrl, type QueueTarget } from "../../queue/url.js";
@@ -241,10 +241,22 @@ export async function runCommand(file: string, opts: RunOptions, io: Io): Promis
     if (opts.dryRun || waiting.length === 0) return failed ? 1 : 0;
     const next = await prepare(file, opts, io, true);
     if (typeof next === "number") return next;
-    const untried = next.work.units
-      .map((u) => ({ ...u, jobs: u.jobs.filter((j) => !tried.has(j.id)) }))
-      .filter((u) => u.jobs.length > 0);
+    const untriedOf = (units: Unit[]) =>
+      units
+        .map((u) => ({ ...u, jobs: u.jobs.filter((j) => !tried.has(j.id)) }))
+        .filter((u) => u.jobs.length > 0);
+    const untried = untriedOf(next.work.units);
     if (untried.length === 0) {
+      // The answers did not come (their jobs failed, say): the runs kept back for the jobs that
+      // wait for them are trained now, for the jobs they have.
+      const late = untriedOf(next.work.deferred);
+      if (late.length > 0) {
+        io.err(
+          `still waiting for answers: ${waiting.join("; ")}; training the ${plural(late.length, "run")} kept back for the jobs that wait, without them`,
+        );
+        x = { ...next, work: { ...next.work, units: late, deferred: [] } };
+        continue;
+      }
       io.err(`still waiting for answers: ${waiting.join("; ")}`);
       return failed ? 1 : 0;
     }
@@ -298,7 +310,7 @@ async function trainPass(
   const steps = planned.reduce((n, u) => n + u.steps, 0);
   if (work.units.length > 0)
     display.note(
-      `training ${plural(left, "job")} in ${plural(work.units.length, "run")} (${plural(steps, "step")}) ${where}${opts.json ? "" : "; results are printed as jobs finish"}`,
+      `training ${plural(left, "job")} in ${plural(work.units.length, "run")} (${plural(steps, "step")}) ${where}${opts.json ? "" : "; results are printed as jobs finish"}${work.deferred.length > 0 ? `; ${plural(work.deferred.length, "run")} kept back until the answers that jobs sharing them wait for are known` : ""}`,
     );
   recordContext(store, x.context);
   const run =
@@ -350,8 +362,19 @@ function dryRun(x: Prepared, workers: number, claims: Claims, io: Io): number {
     );
     for (const j of u.jobs) io.out(`  ${names.of(j)} · ${plural(j.epochs, "epoch")}`);
   }
+  for (const u of work.deferred)
+    io.out(
+      `run ${u.run.id.slice(0, 12)} · ${u.run.model.name} · seed ${u.run.seed} · kept back: jobs that wait for an answer will share it, so it is trained once the answer is known`,
+    );
   io.err(
-    `dry run: would train ${plural(jobs, "job")} in ${plural(work.units.length, "run")} (${plural(epochs, "epoch")}, ${plural(steps, "step")}) on ${plural(workers, "worker process")}; ${work.done.length} of ${plural(x.total, "job")} done before${held > 0 ? `; ${held} held by another cnnp run` : ""}`,
+    `dry run: would train ${plural(jobs, "job")} in ${plural(work.units.length, "run")} (${plural(epochs, "epoch")}, ${plural(steps, "step")}) on ${plural(workers, "worker process")}; ${work.done.length} of ${plural(x.total, "job")} done before${held > 0 ? `; ${held} held by another cnnp run` : ""}${
+      work.deferred.length > 0
+        ? `; then, once the answers are known, ${plural(work.deferred.length, "run")} kept back (${plural(
+            work.deferred.reduce((n, u) => n + u.jobs.length, 0),
+            "job",
+          )} now, and those that wait)`
+        : ""
+    }`,
   );
   return 0;
 }
