@@ -101,7 +101,8 @@ function rowsOf(
       metrics,
       vsBaseline: null,
       backends: [...new Set(done.map((r) => r.backend.name))],
-      hosts: [...new Set(done.map((r) => r.host.hostname))],
+      // The machine named by its hardware too: hosts are often called alike ("vm", "localhost").
+      hosts: [...new Set(done.map((r) => `${r.host.hostname} (${r.host.cpu}, ${r.host.cores} cores)`))],
     };
   });
   const base = oks[e.baseline] ?? [];

@@ -1,6 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { cpuName } from "../../src/train/environment.js";
 import { cnnp } from "../helpers/cli.js";
 
 /** What `cnnp run` trains for a selection, and what the other commands then find, from the CLI. */
@@ -68,6 +70,8 @@ describe("cnnp status, results and site after cnnp run --backend", { timeout: 12
     expect(short.status).toMatchObject({ ok: 1, missing: 0 });
     expect(short.rows[0]).toMatchObject({ ok: 1, missing: 0, backends: ["wasm"] });
     expect(short.rows[0].metrics["test.accuracy"].n).toBe(1);
+    // Each row names the machines by their hardware as well as their name.
+    expect(short.rows[0].hosts).toEqual([`${hostname()} (${cpuName()}, ${cpus().length} cores)`]);
     expect(JSON.parse(report.out).environment.backends.map((b: { name: string }) => b.name)).toEqual([
       "wasm",
     ]);
