@@ -6,10 +6,30 @@ import { compile } from "../compile.js";
 import { plan } from "../plan/plan.js";
 import type { Plan, Run } from "../plan/types.js";
 import { defaultLayout, trainingEnv } from "../runner/threads.js";
+import { ResultStore } from "../store/store.js";
 import type { EpochRequest } from "./epoch-child.js";
 
 const child = fileURLToPath(new URL("./epoch-child.js", import.meta.url));
 const studyFile = fileURLToPath(new URL("../../pipelines/fashion-mnist-study.cnnp", import.meta.url));
+const studyResults = fileURLToPath(new URL("../../studies/fashion-mnist/results", import.meta.url));
+
+/**
+ * The epochs each early-stopping run of the plan trained in the committed study results (the most
+ * its jobs record), where there is one: what a fresh study would train, as the seeds are the same.
+ */
+function stoppedEpochs(p: Plan): Map<string, number> {
+  const store = new ResultStore(studyResults);
+  const out = new Map<string, number>();
+  for (const run of p.runs) {
+    if (!run.training.earlyStopping) continue;
+    for (const id of run.jobs) {
+      const s = store.read(id);
+      if (s.kind === "valid" && s.result.status === "ok")
+        out.set(run.id, Math.max(out.get(run.id) ?? 0, s.result.epochsTrained));
+    }
+  }
+  return out;
+}
 
 /** Seconds per training image and per evaluated image, as epoch-child.ts measures them. */
 export interface Rate {
@@ -65,7 +85,11 @@ function makespan(seconds: number[], workers: number): number {
   return Math.max(...free);
 }
 
-const hms = (s: number) => `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, "0")}m`;
+/** `4h05m`: minutes rounded first, so that 4 h 59.6 m is 5h00m, not 4h60m. */
+export function hms(s: number): string {
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
 
 /**
  * The study's wall time on this machine, estimated from measured epoch times of each of its
@@ -115,10 +139,16 @@ export async function benchStudy(images: number): Promise<void> {
   // cnnp run takes the runs in plan order, those kept back for answers last.
   const kept = new Set(p.deferred.map((d) => d.run));
   const order = [...p.runs.filter((r) => !kept.has(r.id)), ...p.runs.filter((r) => kept.has(r.id))];
+  const stops = stoppedEpochs(p);
+  const stopped = (r: Run): Run => {
+    const e = stops.get(r.id);
+    return e === undefined ? r : { ...r, epochs: e, evaluateAt: r.evaluateAt.filter((x) => x <= e) };
+  };
   const totals = layouts.map((l) => {
     const perRun = p.runs.map((r) => runSeconds(r, l.rates.get(r.modelKey) as Rate));
     const inOrder = order.map((r) => runSeconds(r, l.rates.get(r.modelKey) as Rate));
-    return { ...l, perRun, wall: makespan(inOrder, l.workers) };
+    const asStopped = order.map((r) => runSeconds(stopped(r), l.rates.get(r.modelKey) as Rate));
+    return { ...l, perRun, wall: makespan(inOrder, l.workers), stoppedWall: makespan(asStopped, l.workers) };
   });
   console.log(
     "  experiment (runs counted where first planned)".padEnd(58) +
@@ -137,6 +167,10 @@ export async function benchStudy(images: number): Promise<void> {
   console.log(
     `  ${"wall time (runs in plan order, those kept back last)".padEnd(56)}${totals.map((t) => hms(t.wall).padStart(9)).join("")}`,
   );
+  if (stops.size > 0)
+    console.log(
+      `  ${`the same, stopping where the committed runs did (${stops.size})`.padEnd(56)}${totals.map((t) => hms(t.stoppedWall).padStart(9)).join("")}`,
+    );
   const best = totals.reduce((a, b) => (a.wall <= b.wall ? a : b));
   const d = defaultLayout(cores);
   const isDefault = d.workers === best.workers && d.threads === best.threads;
