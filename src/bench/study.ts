@@ -145,9 +145,14 @@ export async function benchStudy(images: number): Promise<void> {
     return e === undefined ? r : { ...r, epochs: e, evaluateAt: r.evaluateAt.filter((x) => x <= e) };
   };
   const totals = layouts.map((l) => {
-    const perRun = p.runs.map((r) => runSeconds(r, l.rates.get(r.modelKey) as Rate));
-    const inOrder = order.map((r) => runSeconds(r, l.rates.get(r.modelKey) as Rate));
-    const asStopped = order.map((r) => runSeconds(stopped(r), l.rates.get(r.modelKey) as Rate));
+    const secondsOf = new Map(p.runs.map((r) => [r.id, runSeconds(r, l.rates.get(r.modelKey) as Rate)]));
+    const perRun = p.runs.map((r) => secondsOf.get(r.id) as number);
+    const inOrder = order.map((r) => secondsOf.get(r.id) as number);
+    const asStopped = order.map((r) =>
+      stops.has(r.id)
+        ? runSeconds(stopped(r), l.rates.get(r.modelKey) as Rate)
+        : (secondsOf.get(r.id) as number),
+    );
     return { ...l, perRun, wall: makespan(inOrder, l.workers), stoppedWall: makespan(asStopped, l.workers) };
   });
   console.log(

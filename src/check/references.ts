@@ -182,6 +182,22 @@ export function resolveReferences(
   return { diagnostics, dependencies, silenced };
 }
 
+/**
+ * The experiments whose answers experiment `title` uses, and the ones theirs use, all the way down
+ * (titles, without `title` itself).
+ */
+export function answerSources(dependencies: readonly Dependency[], title: string): Set<string> {
+  const found = new Set<string>();
+  const pending = [title];
+  for (let t = pending.pop(); t !== undefined; t = pending.pop())
+    for (const d of dependencies)
+      if (d.from === t && !found.has(d.to)) {
+        found.add(d.to);
+        pending.push(d.to);
+      }
+  return found;
+}
+
 function unresolved(experiment: string, question: string, detail: string): AnswerUse {
   return { experiment, question, resolved: false, detail };
 }

@@ -1,3 +1,4 @@
+import { answerSources } from "../check/references.js";
 import { isProblem, summarize } from "../check/shapes.js";
 import type { Backend, CheckedPipeline, Configuration, ModelSpec } from "../check/types.js";
 import { officialChecksumOf } from "../data/official.js";
@@ -46,19 +47,6 @@ function evaluationEpochs(run: Run, every: number): number[] {
   return [...at].sort((a, b) => a - b);
 }
 
-/** The experiments whose answers experiment `title` uses, and theirs, all the way down (titles). */
-function providers(checked: CheckedPipeline, title: string): Set<string> {
-  const found = new Set<string>();
-  const todo = [title];
-  for (let t = todo.pop(); t !== undefined; t = todo.pop())
-    for (const d of checked.dependencies)
-      if (d.from === t && !found.has(d.to)) {
-        found.add(d.to);
-        todo.push(d.to);
-      }
-  return found;
-}
-
 /**
  * Turns a checked pipeline into jobs (configurations x repeats) and training runs. Jobs that
  * differ only in their epoch count share one run; equal jobs in different experiments are one job.
@@ -83,7 +71,7 @@ export function plan(checked: CheckedPipeline, opts: PlanOptions = {}): Plan {
         waiting.configurations++;
         waiting.jobs += e.repeat;
         if (c.uses.every((u) => u.from.resolved || u.name === "epochs")) {
-          const from = providers(checked, e.title);
+          const from = answerSources(checked.dependencies, e.title);
           for (let r = 0; r < e.repeat; r++) {
             const id = contentHash(runIdentity(c, c.seed + r, opts));
             const a = awaited.get(id) ?? { from: new Set<string>(), waiting: new Set<number>() };

@@ -35,6 +35,17 @@ experiment "3. Unrelated" {
 );
 const results = join(dir, "results");
 
+/** The small model on 320 images that the tests' pipelines train, then their experiments. */
+const header = "data fashion_mnist train 320 test 128\nmodel small = conv4 pool flatten dense16 dense10\n";
+
+/** Writes a pipeline into the test folder and runs it on one worker into its own results folder. */
+function trainPipeline(name: string, text: string) {
+  const file = join(dir, `${name}.cnnp`);
+  writeFileSync(file, header + text);
+  const out = join(dir, `${name}-results`);
+  return { file, out, run: cnnp("run", file, "--results", out, "--workers", "1") };
+}
+
 describe("an experiment that uses another's answer", { timeout: 180_000 }, () => {
   it("plans what waits, trains in dependency order under --only, and reports where the value came from", () => {
     const before = cnnp("plan", file);
@@ -131,14 +142,15 @@ experiment "C" { epochs from "D" }
     expect(r.err).toContain(`--> ${bad}:12:30`);
   });
   it("a failed job does not stop the jobs an answer unlocks, and is not tried again in the same command", () => {
-    const mixed = join(dir, "mixed.cnnp");
     // "3." asks for a back end that is not installed here (tfjs-node-gpu is optional and not in
     // package.json), so its job fails on every machine CI runs on.
-    writeFileSync(
-      mixed,
-      `data fashion_mnist train 320 test 128
-model small = conv4 pool flatten dense16 dense10
-learning_rate 0.05
+    const {
+      file: mixed,
+      out,
+      run,
+    } = trainPipeline(
+      "mixed",
+      `learning_rate 0.05
 
 experiment "1. Early stopping" {
   repeat 2
@@ -156,8 +168,6 @@ experiment "3. Elsewhere" {
 }
 `,
     );
-    const out = join(dir, "mixed-results");
-    const run = cnnp("run", mixed, "--results", out, "--workers", "1");
     expect(run.code, run.err).toBe(1);
     expect(run.err).toMatch(/answers now known: epochs \d+ from "1\. Early stopping"/);
     expect(
@@ -182,13 +192,14 @@ experiment "3. Elsewhere" {
     expect(text).toMatch(/^1\. Early stopping /m);
   });
   it("trains a run kept back for an answer that never comes, for the jobs it has", () => {
-    const lost = join(dir, "lost.cnnp");
     // The answer's experiment fails (a back end that is not installed), so "2." waits for good.
-    writeFileSync(
-      lost,
-      `data fashion_mnist train 320 test 128
-model small = conv4 pool flatten dense16 dense10
-
+    const {
+      file: lost,
+      out,
+      run,
+    } = trainPipeline(
+      "lost",
+      `
 experiment "1. Elsewhere" {
   backend tensorflow-gpu
   epochs 2
@@ -201,8 +212,6 @@ experiment "2. Final" {
 }
 `,
     );
-    const out = join(dir, "lost-results");
-    const run = cnnp("run", lost, "--results", out, "--workers", "1");
     expect(run.code, run.err).toBe(1);
     expect(run.err).toContain("1 run kept back until the answers that jobs sharing them wait for are known");
     expect(run.err).toContain("training the 1 run kept back for the jobs that wait, without them");

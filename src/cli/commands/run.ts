@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { namedSets } from "../../check/datasets.js";
+import { answerSources } from "../../check/references.js";
 import type { Backend, CheckedPipeline, DataSpec } from "../../check/types.js";
 import { compile, readSource } from "../../compile.js";
 import { DataError, type Dataset, loadDataset } from "../../data/load.js";
@@ -141,15 +142,7 @@ export function dataTitle(d: Pick<DataSpec, "name" | "folder">): string {
 
 /** An experiment's number and those of the experiments whose answers it uses, all the way down. */
 function withDependencies(title: string, pipeline: CheckedPipeline): Set<number> {
-  const titles = new Set([title]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const d of pipeline.dependencies)
-      if (titles.has(d.from) && !titles.has(d.to)) {
-        titles.add(d.to);
-        grew = true;
-      }
-  }
+  const titles = new Set([title, ...answerSources(pipeline.dependencies, title)]);
   return new Set(pipeline.experiments.filter((e) => titles.has(e.title)).map((e) => e.number));
 }
 

@@ -134,11 +134,12 @@ async function load(
       await activate("native");
       versions.oneDNN = addon.version();
       versions["tfjs-backend-cpu"] = pkgVersion("@tensorflow/tfjs-backend-cpu");
+      const slices = stepSlices(addon);
       return {
         name,
         tfjsBackend: "native",
         versions,
-        detail: `oneDNN ${addon.version()}, ${addon.threads()} thread${addon.threads() === 1 ? "" : "s"}${stepSlices(addon) > 1 ? ` (the whole step trains a batch in ${stepSlices(addon)} slices at once, except with batchnorm)` : ""}; other kernels from the cpu back end`,
+        detail: `oneDNN ${addon.version()}, ${addon.threads()} thread${addon.threads() === 1 ? "" : "s"}${slices > 1 ? ` (the whole step trains a batch in ${slices} slices at once, except with batchnorm)` : ""}; other kernels from the cpu back end`,
       };
     }
   }
