@@ -9,12 +9,12 @@ import type { Stored } from "../store/store.js";
 import { answersOf } from "./answers.js";
 import { chartsOf } from "./charts.js";
 import { type Conclusions, writeConclusions } from "./conclusions.js";
+import { curvesOf, lossTurnOf } from "./curves.js";
 import { figuresSummary, figureVerdicts } from "./figures.js";
 import { imagesOf } from "./images.js";
 import { metricValues } from "./metrics.js";
 import {
   type Answer,
-  type Curve,
   type Environment,
   type ExperimentKind,
   type ExperimentReport,
@@ -179,40 +179,18 @@ function usesOf(e: PlannedExperiment): Use[] {
   return [...out.values()];
 }
 
-/** Mean curves per configuration, over the repeats that reached each epoch. */
-function curvesOf(e: PlannedExperiment, oks: OkResult[][]): Curve[] {
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  /** The mean evaluation at an epoch, when every repeat there was evaluated. */
-  const meanOf = (evals: ({ loss: number; accuracy: number } | null | undefined)[]) => {
-    const got = evals.filter((v) => v != null);
-    return got.length === evals.length
-      ? { loss: mean(got.map((v) => v.loss)), accuracy: mean(got.map((v) => v.accuracy)) }
-      : null;
-  };
-  return e.configurations
-    .map((c, i) => {
-      const runs = oks[i] ?? [];
-      const longest = Math.max(0, ...runs.map((r) => r.history.length));
-      const epochs: Curve["epochs"] = [];
-      for (let k = 0; k < longest; k++) {
-        const at = runs.map((r) => r.history[k]).filter((h) => h !== undefined);
-        epochs.push({
-          epoch: k + 1,
-          n: at.length,
-          train: { loss: mean(at.map((h) => h.loss)), accuracy: mean(at.map((h) => h.accuracy)) },
-          test: meanOf(at.map((h) => h.test)),
-          val: meanOf(at.map((h) => h.val)),
-        });
-      }
-      return { label: c.label, epochs };
-    })
-    .filter((c) => c.epochs.length > 0);
-}
-
 /** An experiment's answers from whatever results exist (what other experiments' references use). */
 export function answersFromResults(p: Plan, e: PlannedExperiment, results: Map<string, Stored>): Answer[] {
   const { rows, oks } = rowsOf(e, results, modelsOf(p));
-  return answersOf(e, rows, curvesOf(e, oks), oks);
+  return answersOf(
+    e,
+    rows,
+    curvesOf(
+      e.configurations.map((c) => c.label),
+      oks,
+    ),
+    oks,
+  );
 }
 
 /** The lines of the pipeline from the experiment's first line to its closing brace. */
@@ -262,7 +240,8 @@ export async function buildStudy(
   for (const e of p.experiments) {
     const kind = kindOf(e);
     const { rows, oks } = rowsOf(e, results, models);
-    const curves = curvesOf(e, oks);
+    const labels = e.configurations.map((c) => c.label);
+    const curves = curvesOf(labels, oks);
     const answers = answersOf(e, rows, curves, oks);
     const verdicts = figureVerdicts(e, rows);
     const status = {
@@ -287,6 +266,7 @@ export async function buildStudy(
       columns: columnsOf(kind, rows),
       rows,
       curves,
+      lossTurn: lossTurnOf(labels, oks, curves),
       answers,
       classNames: classNamesOf(e),
       figures: verdicts,

@@ -89,28 +89,27 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
         significant: p < 0.05,
       };
   }
-  // Epochs: where the mean test loss is lowest, and what the losses do after it.
-  const longest = [...r.curves].sort((a, b) => b.epochs.length - a.epochs.length)[0];
-  let overfit: Record<string, string | number | boolean> | null = null;
-  if (longest) {
-    const tested = longest.epochs.filter((e) => e.test);
-    if (tested.length >= 3) {
-      const min = tested.reduce((a, b) => ((b.test?.loss ?? 0) < (a.test?.loss ?? 0) ? b : a));
-      const last = tested[tested.length - 1] as (typeof tested)[number];
-      overfit = {
-        label: longest.label,
-        epochs: tested.length,
-        bestEpoch: min.epoch,
-        bestLoss: show("test.loss", min.test?.loss ?? 0),
-        lastEpoch: last.epoch,
-        lastLoss: show("test.loss", last.test?.loss ?? 0),
-        trainAtBest: show("train.loss", min.train.loss),
-        trainAtLast: show("train.loss", last.train.loss),
-        rises: last.epoch > min.epoch && (last.test?.loss ?? 0) > (min.test?.loss ?? 0),
-        trainFalls: last.train.loss < min.train.loss,
-      };
-    }
-  }
+  // Epochs: where the mean test loss is lowest, and whether it rises after it beyond the repeats' spread.
+  const t = r.lossTurn;
+  const rises = t !== null && t.lastEpoch > t.bestEpoch && t.lastLoss > t.bestLoss;
+  const overfit = t
+    ? {
+        label: t.label,
+        bestEpoch: t.bestEpoch,
+        bestLoss: show("test.loss", t.bestLoss),
+        lastEpoch: t.lastEpoch,
+        lastLoss: show("test.loss", t.lastLoss),
+        trainAtBest: show("train.loss", t.trainAtBest),
+        trainAtLast: show("train.loss", t.trainAtLast),
+        n: t.n,
+        p: t.p === null ? null : showP(t.p),
+        rises,
+        /** The rise is larger than the repeats' spread explains (paired t-test at 0.05). */
+        significant: rises && t.p !== null && t.p < 0.05,
+        untestable: rises && t.p === null,
+        trainFalls: t.trainAtLast < t.trainAtBest,
+      }
+    : null;
   const stopped = r.rows
     .filter((x) => x.metrics.epochs_trained)
     .map((x) => {

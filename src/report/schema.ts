@@ -176,6 +176,25 @@ export const curve = z.object({
   ),
 });
 
+/**
+ * Where the longest mean curve's test loss is lowest, and what it does by the last epoch tested:
+ * the repeats' losses at the two epochs, paired, so a rise within their spread is not called over-fitting.
+ */
+export const lossTurn = z.object({
+  label: z.string(),
+  /** Epochs at which every repeat that reached them was tested. */
+  tested: z.number().int().positive(),
+  bestEpoch: z.number().int().positive(),
+  lastEpoch: z.number().int().positive(),
+  bestLoss: z.number(),
+  lastLoss: z.number(),
+  trainAtBest: z.number(),
+  trainAtLast: z.number(),
+  /** Repeats tested at both epochs, and the paired t-test of their losses (null with fewer than 2). */
+  n: z.number().int().nonnegative(),
+  p: z.number().nullable(),
+});
+
 export const chart = z.object({
   /** curves-loss, curves-accuracy, sweep, time-accuracy. */
   kind: z.string(),
@@ -210,6 +229,7 @@ export const experimentReport = z.object({
   columns: z.array(z.enum(metricKeys)),
   rows: z.array(row),
   curves: z.array(curve),
+  lossTurn: lossTurn.nullable(),
   answers: z.array(answer),
   /** The data set's class names, by label. */
   classNames: z.array(z.string()),
@@ -312,6 +332,7 @@ export type Summary = z.infer<typeof summary>;
 export type Comparison = z.infer<typeof comparison>;
 export type Row = z.infer<typeof row>;
 export type Curve = z.infer<typeof curve>;
+export type LossTurn = z.infer<typeof lossTurn>;
 export type Chart = z.infer<typeof chart>;
 export type ExperimentKind = (typeof experimentKinds)[number];
 export type ExperimentReport = z.infer<typeof experimentReport>;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeConclusions } from "../../src/report/conclusions.js";
-import type { ExperimentReport, Row } from "../../src/report/schema.js";
+import type { ExperimentReport, LossTurn, Row } from "../../src/report/schema.js";
 import { compare, summarize } from "../../src/report/stats.js";
 import { csvOf, tableOf } from "../../src/report/tables.js";
 
@@ -62,6 +62,7 @@ function experiment(rows: Row[], extra: Partial<Draft> = {}): Draft {
     columns: ["test.loss", "test.accuracy"],
     rows,
     curves: [],
+    lossTurn: null,
     answers: [],
     uses: [],
     classNames: [],
@@ -169,6 +170,37 @@ describe("conclusions", () => {
       "The spread of shuffle off is narrower than that of shuffle on beyond chance (F-test, p < 0.001).",
     );
     expect(write(wide, narrow)).toContain("Over 6 runs of shuffle on, changing nothing but the seed");
+  });
+
+  it("epochs: calls a rise of the test loss over-fitting only beyond the repeats' spread", async () => {
+    const w = await writeConclusions();
+    const rows = [row(0, "maps 32", base, null)];
+    const turn: LossTurn = {
+      label: "epochs 25",
+      tested: 3,
+      bestEpoch: 18,
+      lastEpoch: 25,
+      bestLoss: 0.2816,
+      lastLoss: 0.2817,
+      trainAtBest: 0.2,
+      trainAtLast: 0.17,
+      n: 5,
+      p: 0.98,
+    };
+    const write = (lossTurn: LossTurn) =>
+      w.write(experiment(rows, { kind: "epochs", lossTurn }), [], [base]).conclusion;
+    const noise = write(turn);
+    expect(noise).toContain(
+      "The rise is within the spread of the 5 repeats (paired t-test, p = 0.980): no sign of over-fitting within 25 epochs.",
+    );
+    expect(noise).not.toContain("over-fitting starts");
+    const real = write({ ...turn, bestEpoch: 41, lastEpoch: 100, lastLoss: 0.437, n: 3, p: 0.007 });
+    expect(real).toContain(
+      "The rise is larger than the spread of the 3 repeats explains (paired t-test, p = 0.007): over-fitting starts after epoch 41.",
+    );
+    expect(write({ ...turn, lastLoss: 0.4, n: 1, p: null })).toContain(
+      "With 1 repeat tested at both epochs, this rise cannot be told from the spread between runs",
+    );
   });
 
   it("shows missing rows as missing in the table and the CSV, never as numbers", () => {
