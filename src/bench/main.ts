@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { benchCliff } from "./cliff.js";
 import { benchCurves } from "./curves.js";
 import { benchParse } from "./parse.js";
@@ -6,29 +7,67 @@ import { benchStudy } from "./study.js";
 import { benchTrain } from "./train.js";
 import { benchWorkers } from "./workers.js";
 
-/**
- * `npm run bench [-- parse|train|workers|study|cliff|curves] [--rounds N] [--images N] [--no-epoch]
- * [--no-peer]`: the figures the issues' speed targets are measured by. With no section, all run.
- */
-const args = process.argv.slice(2);
-const sections = args.filter((a) => !a.startsWith("--") && !/^\d+$/.test(a));
+const usage = `usage: npm run bench [-- SECTION...] [--rounds N] [--images N] [--no-epoch] [--no-peer]
+
+The figures the issues' speed targets are measured by. With no section, all run.
+  sections     parse, train, workers, study, cliff, curves
+  --rounds N   rounds per figure, the median is shown (default 3)
+  --images N   images each study model is timed on, at least 256 (default 2048)
+  --no-epoch   train: skip the full epoch of 60,000 images
+  --no-peer    train: skip the PyTorch peer`;
+
+const known = ["parse", "train", "workers", "study", "cliff", "curves"];
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n\n${usage}\n`);
+  process.exit(2);
+}
+let parsed: ReturnType<typeof parse>;
+function parse() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      rounds: { type: "string" },
+      images: { type: "string" },
+      "no-epoch": { type: "boolean" },
+      "no-peer": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+try {
+  parsed = parse();
+} catch (e) {
+  fail((e as Error).message);
+}
+if (parsed.values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+const sections = parsed.positionals;
+for (const s of sections) if (!known.includes(s)) fail(`unknown section "${s}"`);
+/** A whole number of at least `min` from `--name`, or `fallback` when it is not given. */
+function count(name: "rounds" | "images", min: number, fallback: number): number {
+  const v = parsed.values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) fail(`--${name} takes a whole number of at least ${min}, not "${v}"`);
+  return n;
+}
+const rounds = count("rounds", 1, 3);
+const images = count("images", 256, 2048);
 const want = (s: string) => sections.length === 0 || sections.includes(s);
-const roundsAt = args.indexOf("--rounds");
-const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3;
 
 if (want("parse")) benchParse();
 if (want("train")) {
   await benchTrain({
-    rounds: Number.isInteger(rounds) && rounds > 0 ? rounds : 3,
-    fullEpoch: !args.includes("--no-epoch"),
-    peer: !args.includes("--no-peer"),
+    rounds,
+    fullEpoch: !parsed.values["no-epoch"],
+    peer: !parsed.values["no-peer"],
     peerScript:
       process.env.CNNP_PEER ?? fileURLToPath(new URL("../../../shared/bench/peer_torch.py", import.meta.url)),
   });
 }
-if (want("workers")) benchWorkers(Number.isInteger(rounds) && rounds > 0 ? rounds : 3);
-const imagesAt = args.indexOf("--images");
-const images = imagesAt >= 0 ? Number(args[imagesAt + 1]) : 2048;
-if (want("study")) await benchStudy(Number.isInteger(images) && images >= 256 ? images : 2048);
-if (want("cliff")) await benchCliff(Number.isInteger(rounds) && rounds > 0 ? rounds : 3);
+if (want("workers")) benchWorkers(rounds);
+if (want("study")) await benchStudy(images);
+if (want("cliff")) await benchCliff(rounds);
 if (want("curves")) await benchCurves();
