@@ -96,18 +96,11 @@ bool Net::fits(const std::vector<size_t>& lengths) const {
 
 void Net::update(size_t j, int64_t from, int64_t to, const float* g, float* w, float c, float momentum) {
   // TensorFlow.js' SGD: w + (-lr) g; with momentum: v = v m + g, w + (-lr) v.
-  const int64_t size = to - from;
-  if (momentum > 0) {
-    float* v = velocity_[j].data();
-#pragma omp parallel for simd if (size > 262144)
-    for (int64_t k = from; k < to; k++) {
-      v[k] = v[k] * momentum + g[k];
-      w[k] = c * v[k] + w[k];
-    }
-  } else {
-#pragma omp parallel for simd if (size > 262144)
-    for (int64_t k = from; k < to; k++) w[k] = c * g[k] + w[k];
-  }
+  const size_t size = static_cast<size_t>(to - from);
+  if (momentum > 0)
+    momentumUpdate(g + from, velocity_[j].data() + from, w + from, c, momentum, size);
+  else
+    sgdUpdate(g + from, w + from, c, size);
 }
 
 void Net::drawMasks(int64_t n, uint32_t* rng) {

@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -346,26 +347,97 @@ void maxPoolGrad(const Pool& p, const float* dy, const float* x, float* dx, bool
   }
 }
 
-void reluGrad(const float* dy, const float* y, float* dx, size_t n) {
-#pragma omp parallel for simd if (n > 65536)
+namespace {
+
+// The element-wise loops below run in chunks, each chunk in a function of its own with the AVX
+// clones (a loop inside `omp parallel for` is outlined and compiled for the baseline only: the
+// relu gradient ran as scalar code with a branch per element). The arithmetic is that of the
+// scalar loops, element by element, so the results are the same to the bit.
+constexpr size_t kChunk = 16384;
+
+CNNP_VECTOR void reluGradChunk(const float* dy, const float* y, float* dx, size_t n) {
+#pragma omp simd
   for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
 }
 
-void biasAdd(const float* x, const float* bias, float* y, size_t n, size_t c, bool relu) {
-  size_t rows = n / c;
-#pragma omp parallel for if (n > 65536)
-  for (size_t r = 0; r < rows; r++)
-    for (size_t j = 0; j < c; j++) {
-      float v = x[r * c + j] + bias[j];
-      y[r * c + j] = relu && v < 0.f ? 0.f : v;
+CNNP_VECTOR void biasAddRows(const float* x, const float* bias, float* y, size_t rows, size_t c, bool relu) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    float* yr = y + r * c;
+    if (relu) {
+#pragma omp simd
+      for (size_t j = 0; j < c; j++) {
+        const float v = xr[j] + bias[j];
+        yr[j] = v < 0.f ? 0.f : v;
+      }
+    } else {
+#pragma omp simd
+      for (size_t j = 0; j < c; j++) yr[j] = xr[j] + bias[j];
     }
+  }
+}
+
+CNNP_VECTOR void sumRowsInto(const float* __restrict x, double* __restrict acc, size_t rows, size_t c) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+#pragma omp simd
+    for (size_t j = 0; j < c; j++) acc[j] += xr[j];
+  }
+}
+
+CNNP_VECTOR void sgdChunk(const float* g, float* w, float c, size_t n) {
+#pragma omp simd
+  for (size_t k = 0; k < n; k++) w[k] = c * g[k] + w[k];
+}
+
+CNNP_VECTOR void momentumChunk(const float* g, float* v, float* w, float c, float momentum, size_t n) {
+#pragma omp simd
+  for (size_t k = 0; k < n; k++) {
+    v[k] = v[k] * momentum + g[k];
+    w[k] = c * v[k] + w[k];
+  }
+}
+
+/** Runs body(from, count) over [0, n) in chunks, on the team's threads when n is above `parallelAbove`. */
+template <typename Body>
+void chunked(size_t n, size_t parallelAbove, Body body) {
+  const int64_t chunks = static_cast<int64_t>((n + kChunk - 1) / kChunk);
+#pragma omp parallel for if (n > parallelAbove)
+  for (int64_t b = 0; b < chunks; b++) {
+    const size_t from = static_cast<size_t>(b) * kChunk;
+    body(from, std::min(kChunk, n - from));
+  }
+}
+
+}  // namespace
+
+void reluGrad(const float* dy, const float* y, float* dx, size_t n) {
+  chunked(n, 65536, [&](size_t at, size_t len) { reluGradChunk(dy + at, y + at, dx + at, len); });
+}
+
+void biasAdd(const float* x, const float* bias, float* y, size_t n, size_t c, bool relu) {
+  const size_t rows = n / c;
+  const size_t per = std::max<size_t>(1, kChunk / c);
+  const int64_t blocks = static_cast<int64_t>((rows + per - 1) / per);
+#pragma omp parallel for if (n > 65536)
+  for (int64_t b = 0; b < blocks; b++) {
+    const size_t r = static_cast<size_t>(b) * per;
+    biasAddRows(x + r * c, bias, y + r * c, std::min(per, rows - r), c, relu);
+  }
 }
 
 void sumRows(const float* x, float* out, size_t n, size_t c) {
   std::vector<double> acc(c, 0.0);
-  for (size_t r = 0; r < n / c; r++)
-    for (size_t j = 0; j < c; j++) acc[j] += x[r * c + j];
+  sumRowsInto(x, acc.data(), n / c, c);
   for (size_t j = 0; j < c; j++) out[j] = static_cast<float>(acc[j]);
+}
+
+void sgdUpdate(const float* g, float* w, float c, size_t n) {
+  chunked(n, 262144, [&](size_t at, size_t len) { sgdChunk(g + at, w + at, c, len); });
+}
+
+void momentumUpdate(const float* g, float* v, float* w, float c, float momentum, size_t n) {
+  chunked(n, 262144, [&](size_t at, size_t len) { momentumChunk(g + at, v + at, w + at, c, momentum, len); });
 }
 
 }  // namespace cnnp

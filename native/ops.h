@@ -50,6 +50,10 @@ void reluGrad(const float* dy, const float* y, float* dx, size_t n);
 void biasAdd(const float* x, const float* bias, float* y, size_t n, size_t c, bool relu);
 /** out[c] = the sum over n / c rows of x[r, c], accumulated in double. */
 void sumRows(const float* x, float* out, size_t n, size_t c);
+/** TensorFlow.js' SGD step on n values: w = c g + w (c = -learning rate). */
+void sgdUpdate(const float* g, float* w, float c, size_t n);
+/** TensorFlow.js' momentum step on n values: v = v m + g, then w = c v + w. */
+void momentumUpdate(const float* g, float* v, float* w, float c, float momentum, size_t n);
 
 dnnl::engine& eng();
 dnnl::stream& strm();
