@@ -21,24 +21,23 @@ function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n\n${usage}\n`);
   process.exit(2);
 }
-let parsed: ReturnType<typeof parse>;
 function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      rounds: { type: "string" },
-      images: { type: "string" },
-      "no-epoch": { type: "boolean" },
-      "no-peer": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        rounds: { type: "string" },
+        images: { type: "string" },
+        "no-epoch": { type: "boolean" },
+        "no-peer": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    return fail((e as Error).message);
+  }
 }
-try {
-  parsed = parse();
-} catch (e) {
-  fail((e as Error).message);
-}
+const parsed = parse();
 if (parsed.values.help) {
   process.stdout.write(`${usage}\n`);
   process.exit(0);
