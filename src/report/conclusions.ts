@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
-import { metricNames, pm, pmn, show, showP } from "./format.js";
+import { metricNames, pm, pmn, show, showP, signed } from "./format.js";
 import type { ExperimentDraft, ExperimentKind, MetricKey, Row } from "./schema.js";
 import { detectable, pooledSd, repeatsToDetect, varianceP } from "./stats.js";
 
@@ -50,14 +50,11 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
       return {
         label: x.label,
         accuracy: pmn(acc, x.metrics[acc] as NonNullable<Row["metrics"][typeof acc]>),
-        difference:
-          c && c.difference !== null
-            ? `${c.difference >= 0 ? "+" : "−"}${show(acc, Math.abs(c.difference))}`
-            : "",
+        difference: c && c.difference !== null ? signed(c.difference, (m) => show(acc, m)) : "",
         p: c?.p !== null && c?.p !== undefined ? showP(c.p) : null,
         pAdjusted: c?.pAdjusted !== null && c?.pAdjusted !== undefined ? showP(c.pAdjusted) : null,
         repeats: repeatsFor(c?.difference ?? null, c?.significant ?? false, x.index),
-        effect: c?.effect !== null && c?.effect !== undefined ? c.effect.toFixed(2) : null,
+        effect: c?.effect !== null && c?.effect !== undefined ? c.effect.toFixed(2).replace("-", "−") : null,
         significant: c?.significant ?? false,
         higher: (c?.difference ?? 0) > 0,
         untestable: c?.untestable ?? null,

@@ -22,6 +22,11 @@ export function show(key: MetricKey, x: number): string {
   return x.toFixed(4);
 }
 
+/** A signed figure with a true minus sign, as differences from the baseline are shown: `+0.0106`, `−0.0098`. */
+export function signed(x: number, text: (magnitude: number) => string): string {
+  return `${x >= 0 ? "+" : "−"}${text(Math.abs(x))}`;
+}
+
 /** `0.8512 ± 0.0031` (mean ± sd), or the mean alone when n = 1. */
 export function pm(key: MetricKey, s: Summary): string {
   return s.n > 1 ? `${show(key, s.mean)} ± ${show(key, s.sd)}` : show(key, s.mean);

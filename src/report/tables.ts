@@ -1,4 +1,4 @@
-import { metricNames, pm, show, showP } from "./format.js";
+import { metricNames, pm, show, showP, signed } from "./format.js";
 import { type ExperimentReport, type MetricKey, metricKeys, type Row } from "./schema.js";
 
 /** A table in the study's shape: one row per configuration, mean ± sd (n) per metric. */
@@ -21,7 +21,7 @@ function versus(r: Row, holm: boolean): string {
   if (r.baseline) return "baseline";
   const c = r.vsBaseline?.["test.accuracy"];
   if (!c || c.difference === null) return r.ok > 0 ? "no baseline runs" : empty(r);
-  const d = `${c.difference >= 0 ? "+" : "−"}${show("test.accuracy", Math.abs(c.difference))}`;
+  const d = signed(c.difference, (m) => show("test.accuracy", m));
   if (c.p === null) return `${d} (no test: n = 1)`;
   const adjusted = holm && c.pAdjusted !== null ? `; Holm ${showP(c.pAdjusted).replace(/^p /, "")}` : "";
   return `${d} (${showP(c.p)}${adjusted})`;

@@ -118,6 +118,18 @@ describe("conclusions", () => {
     expect(conclusion).not.toContain("incomplete");
   });
 
+  it("writes a worse configuration's difference and effect size with the same minus sign", async () => {
+    const w = await writeConclusions();
+    const lower = [0.74, 0.75, 0.73, 0.74];
+    const rows = [row(0, "maps 32", base, null), row(1, "maps 1", lower, base)];
+    const { conclusion } = w.write(experiment(rows), [], [base, lower]);
+    // Mirror image of maps 64 above: -0.0600 and Hedges' g -6.39, with U+2212 in both.
+    expect(conclusion).toContain(
+      "Less accurate than the baseline, maps 32, beyond the noise: maps 1 (−0.0600, p < 0.001, Hedges' g −6.39).",
+    );
+    expect(conclusion).not.toContain("g -");
+  });
+
   it("says that no test is possible with one run, and that results are incomplete", async () => {
     const w = await writeConclusions();
     const rows = [row(0, "maps 32", [0.8], null, 3), row(1, "maps 64", [0.9], [0.8], 3)];
