@@ -65,20 +65,19 @@ Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batc
   }
   if (norms_ > 0) slices_ = 1;
   invStd_.resize(layers_.size());
-  for (int64_t s : sizes_) {
-    grads_.emplace_back(s);
-    velocity_.emplace_back(s, 0.f);
-  }
+  for (int64_t s : sizes_) velocity_.emplace_back(s, 0.f);
   masks_.resize(layers_.size());
   parts_.resize(slices_);
   for (auto& part : parts_) {
     part.layers = layers_;
     part.acts.resize(layers_.size());
     part.outs.resize(layers_.size());
-    // One slice writes the net's gradients itself; several write their own, summed afterwards.
-    if (slices_ > 1)
-      for (int64_t s : sizes_) part.grads.emplace_back(s);
+    // Each slice writes its own gradients; several are summed as the update reads them.
+    for (int64_t s : sizes_) part.grads.emplace_back(s);
   }
+  sliceGrads_.resize(sizes_.size());
+  for (size_t j = 0; j < sizes_.size(); j++)
+    for (auto& part : parts_) sliceGrads_[j].push_back(part.grads[j].data());
 }
 
 bool Net::fits(const std::vector<size_t>& lengths) const {
@@ -251,7 +250,7 @@ void Net::lossAndBackward(Part& part, int64_t first, int64_t n, int64_t batch, c
   part.correct = correct;
   clock.mark(LossPhase);
 
-  auto& grads = slices_ > 1 ? part.grads : grads_;
+  auto& grads = part.grads;
   // Down to the first layer with weights: below it no gradient is needed.
   size_t last = SIZE_MAX;
   for (size_t i = layers_.size(); i-- > 0;) {
@@ -350,7 +349,8 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
   if (parts <= 1) {
     lossAndBackward(parts_[0], 0, n, n, labels, items, w);
     clock = Clock(seconds_);
-    for (size_t j = 0; j < sizes_.size(); j++) update(j, 0, sizes_[j], grads_[j].data(), w[j], c, momentum);
+    // One slice (or a batch too small for more): its gradients are the batch's.
+    for (size_t j = 0; j < sizes_.size(); j++) update(j, 0, sizes_[j], parts_[0].grads[j].data(), w[j], c, momentum);
   } else {
     std::exception_ptr failure;
 #pragma omp parallel num_threads(parts)
@@ -368,18 +368,13 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
       }
 #pragma omp barrier
       // The update, each thread on its share of every array: the slices' gradients summed in
-      // slice order, then the step.
+      // slice order as the step reads them, chunk by chunk.
       if (!failure) {
         Clock mine(me < parts ? parts_[me].seconds : nullptr);
         for (size_t j = 0; j < sizes_.size(); j++) {
           const int64_t size = sizes_[j], from = size * me / got, to = size * (me + 1) / got;
-          float* gj = grads_[j].data();
-          std::copy(parts_[0].grads[j].data() + from, parts_[0].grads[j].data() + to, gj + from);
-          for (int p = 1; p < parts; p++) {
-            const float* q = parts_[p].grads[j].data();
-            for (int64_t k = from; k < to; k++) gj[k] += q[k];
-          }
-          update(j, from, to, gj, w[j], c, momentum);
+          float* v = momentum > 0 ? velocity_[j].data() + from : nullptr;
+          sumAndUpdate(sliceGrads_[j].data(), parts, from, v, w[j] + from, c, momentum, static_cast<size_t>(to - from));
         }
         mine.mark(UpdatePhase);
       }

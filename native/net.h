@@ -97,7 +97,9 @@ class Net {
   std::vector<std::vector<float>> invStd_;
   size_t norms_ = 0;
   std::vector<Part> parts_;
-  std::vector<std::vector<float>> grads_, velocity_;
+  std::vector<std::vector<float>> velocity_;
+  /** Per trained array, each slice's gradient of it (parts_[p].grads[j]), for the update's sum. */
+  std::vector<std::vector<const float*>> sliceGrads_;
   double seconds_[Phases] = {};
 };
 

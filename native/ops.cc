@@ -385,6 +385,17 @@ CNNP_VECTOR void sumRowsInto(const float* __restrict x, double* __restrict acc, 
   }
 }
 
+CNNP_VECTOR void sumChunk(const float* const* gs, int parts, size_t at, float* __restrict sum, size_t n) {
+  const float* g0 = gs[0] + at;
+#pragma omp simd
+  for (size_t k = 0; k < n; k++) sum[k] = g0[k];
+  for (int p = 1; p < parts; p++) {
+    const float* q = gs[p] + at;
+#pragma omp simd
+    for (size_t k = 0; k < n; k++) sum[k] += q[k];
+  }
+}
+
 CNNP_VECTOR void sgdChunk(const float* g, float* w, float c, size_t n) {
 #pragma omp simd
   for (size_t k = 0; k < n; k++) w[k] = c * g[k] + w[k];
@@ -438,6 +449,20 @@ void sgdUpdate(const float* g, float* w, float c, size_t n) {
 
 void momentumUpdate(const float* g, float* v, float* w, float c, float momentum, size_t n) {
   chunked(n, 262144, [&](size_t at, size_t len) { momentumChunk(g + at, v + at, w + at, c, momentum, len); });
+}
+
+void sumAndUpdate(const float* const* gs, int parts, int64_t at, float* v, float* w, float c, float momentum, size_t n) {
+  constexpr size_t kSum = 4096;  // 16 KB: the sum stays in the first-level cache
+  float sum[kSum];
+  for (size_t from = 0; from < n; from += kSum) {
+    const size_t len = std::min(kSum, n - from);
+    const size_t offset = static_cast<size_t>(at) + from;
+    sumChunk(gs, parts, offset, sum, len);
+    if (v)
+      momentumChunk(sum, v + from, w + from, c, momentum, len);
+    else
+      sgdChunk(sum, w + from, c, len);
+  }
 }
 
 }  // namespace cnnp

@@ -154,6 +154,18 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
       expect(largestDifference(sliced, train(drop, drop.model, "on", 1)).curve).toBeLessThanOrEqual(1e-4);
     });
 
+    it("updates the weights from a last batch of one image in two slices as one slice does", () => {
+      // 33 images at batch 32: the second step has one image, too few for two slices, so it runs
+      // in one; its gradient must still reach the update (it used to read a gradient never written).
+      const run = runOf("");
+      const brief = { ...run, epochs: 1, evaluateAt: [1], data: { ...run.data, train: 33 } };
+      const whole = train(brief, run.model, "on", 1);
+      const first = train({ ...brief, data: { ...brief.data, train: 32 } }, run.model, "on", 1);
+      // The last image's step moves the weights: 33 images do not end where 32 do.
+      expect(largestDifference(whole, first).weights).toBeGreaterThan(1e-6);
+      expect(largestDifference(train(brief, run.model, "on", 2), whole).weights).toBeLessThanOrEqual(1e-6);
+    });
+
     it("runs a network with batchnorm whole, since its statistics are the whole batch's", () => {
       const run = runOf("", "conv8 batchnorm pool dense10");
       const asked = train(run, run.model, "on", 2);
