@@ -121,6 +121,8 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
     kind: r.kind,
     repeat: r.repeat,
     rows: r.rows.map(rowView),
+    /** The rows with results, for sentences that list them. */
+    finished: withResults.map(rowView),
     results: withResults.length,
     rowsAre:
       r.varied.length > 0 && r.varied.every((v) => v.name === "dropout") ? "dropout rates" : "architectures",

@@ -118,6 +118,44 @@ describe("conclusions", () => {
     expect(conclusion).not.toContain("incomplete");
   });
 
+  it("leads with the answer to the experiment's question, then the best configuration", async () => {
+    const w = await writeConclusions();
+    const rows = [row(0, "maps 32", base, null), row(1, "maps 8", [0.78, 0.79, 0.77, 0.78], base)];
+    const answers = [
+      {
+        question: "min maps where test.accuracy >= 0.78",
+        answer: "maps 8 (test accuracy 0.7800 ± 0.0082, n = 4)",
+        target: "maps",
+        value: 8,
+        detail: "",
+      },
+    ];
+    for (const kind of ["sweep", "ablation", "epochs", "early-stopping", "repeatability"] as const) {
+      const { conclusion } = w.write(experiment(rows, { kind, answers }), [], [base, base]);
+      expect(conclusion.startsWith("To “find min maps where test.accuracy >= 0.78”: maps 8"), kind).toBe(
+        true,
+      );
+    }
+    // Without a question, the best configuration comes first.
+    const plain = w.write(experiment(rows), [], [base, base]).conclusion;
+    expect(plain.startsWith("The highest mean test accuracy is maps 32's")).toBe(true);
+  });
+
+  it("names the fastest back end first, then each finished one's time and accuracy in one sentence", async () => {
+    const w = await writeConclusions();
+    const failed = { ...row(2, "backend tensorflow", [], null, 1), failed: 1, missing: 0 };
+    const rows = [row(0, "backend native", [0.85], null), row(1, "backend wasm", [0.84], null), failed];
+    const { conclusion } = w.write(experiment(rows, { kind: "platforms" }), [], []);
+    // The rows here carry no total time, so the sentence leaves it out.
+    expect(
+      conclusion.startsWith("The fastest is backend native: 1.000 ms per sample, with wasm on h. "),
+    ).toBe(true);
+    expect(conclusion).toContain(
+      "Time per sample and test accuracy of each: backend native 1.000 ms and 0.8500, n = 1; backend wasm 1.000 ms and 0.8400, n = 1.",
+    );
+    expect(conclusion).not.toContain("; .");
+  });
+
   it("writes a worse configuration's difference and effect size with the same minus sign", async () => {
     const w = await writeConclusions();
     const lower = [0.74, 0.75, 0.73, 0.74];
