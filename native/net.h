@@ -44,11 +44,15 @@ struct StepResult {
 class Net {
  public:
   /**
-   * slices: how many parts of a batch a step trains at once, one thread each (each part's
-   * gradient summed before the update); 1 runs the batch whole, each kernel on all threads. A
-   * network with batch normalisation runs whole: its statistics are the whole batch's.
+   * slices: how many parts of a batch a step trains at once, one thread each (the parts'
+   * gradients summed, in part order, as the update reads them); 1 runs the batch whole, each
+   * kernel on all threads. A network with batch normalisation runs whole: its statistics are the
+   * whole batch's.
    */
   Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batch, int slices = 1);
+  // sliceGrads_ points into parts_: a copy would point into the original's.
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
   /**
    * One step on images[item * input ...] of the `n` items (as uint8 pixels, divided by 255),
    * labels[item]. weights: kernel, bias (gamma, beta) per layer with weights, then each

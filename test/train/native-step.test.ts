@@ -160,10 +160,10 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
       const run = runOf("");
       const brief = { ...run, epochs: 1, evaluateAt: [1], data: { ...run.data, train: 33 } };
       const whole = train(brief, run.model, "on", 1);
-      const first = train({ ...brief, data: { ...brief.data, train: 32 } }, run.model, "on", 1);
-      // The last image's step moves the weights: 33 images do not end where 32 do.
-      expect(largestDifference(whole, first).weights).toBeGreaterThan(1e-6);
-      expect(largestDifference(train(brief, run.model, "on", 2), whole).weights).toBeLessThanOrEqual(1e-6);
+      const sliced = train(brief, run.model, "on", 2);
+      expect(sliced.steps.slices).toBe(2);
+      // With the one-image step lost, the weights were 8e-3 apart.
+      expect(largestDifference(sliced, whole).weights).toBeLessThanOrEqual(1e-6);
     });
 
     it("runs a network with batchnorm whole, since its statistics are the whole batch's", () => {
