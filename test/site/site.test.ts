@@ -289,6 +289,15 @@ describe("the report site", { timeout: 120_000 }, () => {
       expect(await page.locator("table.results thead th[scope=col]").count()).toBeGreaterThan(4);
       expect(await page.locator("table.results tbody tr").count()).toBe(e.rows);
       expect(await page.locator("table.results tbody th[scope=row]").count()).toBe(e.rows);
+      // On a phone the wide table scrolls, but its caption wraps within the screen.
+      expect(await page.locator("table.results caption .text").count()).toBe(1);
+      const caption = await page.locator("table.results caption .text").boundingBox();
+      expect(caption?.width ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(390);
+      // Each setting is listed once: the repeats as `repeats` alone (they were also listed as `repeat`).
+      const terms = await page.locator("dl.facts dt").allTextContents();
+      expect(terms).toContain("repeats");
+      expect(terms).not.toContain("repeat");
+      expect(new Set(terms).size).toBe(terms.length);
       const conclusion = (await page.locator("#conclusion").textContent()) ?? "";
       expect(conclusion.length).toBeGreaterThan(30);
       if (e.slug === "not-run") {
