@@ -311,6 +311,12 @@ describe("the report site", { timeout: 120_000 }, () => {
         expect(await page.locator("figure.chart [role=img][aria-label]").count()).toBeGreaterThanOrEqual(1);
         await classDetail(page, e.number);
         await learned(page, e.rows);
+        // The document's order: the results, then their charts, then the detail per class and image.
+        const heads = (await page.locator("main h2").allTextContents()).map((h) => h.trim());
+        const at = (h: string) => heads.indexOf(h);
+        expect(at("Results")).toBeGreaterThanOrEqual(0);
+        expect(at("Charts")).toBeGreaterThan(at("Results"));
+        expect(at("Class by class")).toBeGreaterThan(at("Charts"));
       }
       if (e.slug === "maps") {
         // conv{4,8} pool flatten dense16 dense10 on 28x28x1, by Keras' rules:
