@@ -119,11 +119,12 @@ async function curveChart(r: ExperimentDraft, what: "loss" | "accuracy"): Promis
       ...(e.val ? [{ configuration: c.label, split: "validation", epoch: e.epoch, value: e.val[what] }] : []),
     ]),
   );
+  // The lines carry the split's dash; the points, when few, are a layer of their own: on the
+  // line mark itself they turn the dash legend into three identical dots.
   const spec: vl.TopLevelSpec = {
     ...base,
     description: `${what} per epoch`,
     data: { values },
-    mark: { type: "line", point: values.length < 200 },
     encoding: {
       x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
       y: { field: "value", type: "quantitative", title: what, scale: { zero: false } },
@@ -133,8 +134,42 @@ async function curveChart(r: ExperimentDraft, what: "loss" | "accuracy"): Promis
         title: "configuration",
         sort: curves.map((c) => c.label),
       },
-      strokeDash: { field: "split", type: "nominal", title: "data", sort: ["train", "test", "validation"] },
     },
+    layer: [
+      {
+        mark: { type: "line" },
+        encoding: {
+          // Solid, long dashes, short dashes.
+          strokeDash: {
+            field: "split",
+            type: "nominal",
+            title: "data",
+            scale: {
+              domain: ["train", "test", "validation"],
+              range: [
+                [1, 0],
+                [8, 4],
+                [2, 2],
+              ],
+            },
+            legend: {
+              symbolType: "stroke",
+              symbolStrokeColor: "#444",
+              symbolStrokeWidth: 2,
+              symbolSize: 300,
+            },
+          },
+        },
+      },
+      ...(values.length < 200
+        ? [
+            {
+              mark: { type: "point" as const, filled: true, size: 16 },
+              encoding: { detail: { field: "split" } },
+            },
+          ]
+        : []),
+    ],
   };
   const last = curves.map((c) => {
     const e = c.epochs[c.epochs.length - 1];
@@ -145,7 +180,7 @@ async function curveChart(r: ExperimentDraft, what: "loss" | "accuracy"): Promis
   return {
     kind: `curves-${what}`,
     title: `Learning curves: ${what} per epoch (mean over repeats)`,
-    description: `${what} per epoch, train (solid) against test and validation (dashed). ${last.join("; ")}.`,
+    description: `${what} per epoch: train (solid line), test (long dashes), validation (short dashes). ${last.join("; ")}.`,
     svg: await svgOf(spec),
   };
 }

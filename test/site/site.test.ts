@@ -338,8 +338,16 @@ describe("the report site", { timeout: 120_000 }, () => {
       }
       if (e.slug === "maps")
         expect(await page.locator("p.note").textContent()).toMatch(/^Best here: maps \d\.$/);
-      if (e.slug === "epochs")
+      if (e.slug === "epochs") {
         expect(await page.locator("figure.chart[data-kind=curves-loss]").count()).toBe(1);
+        // The legend tells train from test by their lines: one dash pattern each, drawn visibly.
+        const dashes = await page
+          .locator("figure.chart[data-kind=curves-loss] .role-legend-symbol path[stroke-dasharray]")
+          .evaluateAll((ps) => ps.map((p) => [p.getAttribute("stroke-dasharray"), p.getAttribute("stroke")]));
+        expect(dashes.length).toBeGreaterThanOrEqual(2);
+        expect(new Set(dashes.map((d) => d[0])).size).toBe(dashes.length);
+        for (const [, stroke] of dashes) expect(stroke === null || stroke === "transparent").toBe(false);
+      }
       // The answers: the ones `cnnp results --json` gives, and right by the result files.
       const answers = await answersOn(page);
       const reported = report.experiments.find((x) => x.slug === e.slug)?.answers;
