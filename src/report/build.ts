@@ -259,7 +259,8 @@ export async function buildStudy(
       definition: definitionOf(e, source),
       line: e.span.line,
       varied: e.axes.flatMap((a) =>
-        a.names.map((name, i) => ({ name, values: a.values.map((v) => String(v[i])) })),
+        // A tuple sweep repeats a name's values across its configurations: each value once.
+        a.names.map((name, i) => ({ name, values: [...new Set(a.values.map((v) => String(v[i])))] })),
       ),
       fixed: e.fixed,
       repeat: e.repeat,

@@ -119,6 +119,18 @@ async function curveChart(r: ExperimentDraft, what: "loss" | "accuracy"): Promis
       ...(e.val ? [{ configuration: c.label, split: "validation", epoch: e.epoch, value: e.val[what] }] : []),
     ]),
   );
+  // Solid, long dashes, short dashes; only the splits the curves have (a legend entry for
+  // validation data where there is none would mislead).
+  const splits = [
+    { split: "train", dash: [1, 0] },
+    { split: "test", dash: [8, 4] },
+    { split: "validation", dash: [2, 2] },
+  ].filter((x) => values.some((v) => v.split === x.split));
+  const styleOf: Record<string, string> = {
+    train: "solid line",
+    test: "long dashes",
+    validation: "short dashes",
+  };
   // The lines carry the split's dash; the points, when few, are a layer of their own: on the
   // line mark itself they turn the dash legend into three identical dots.
   const spec: vl.TopLevelSpec = {
@@ -133,25 +145,18 @@ async function curveChart(r: ExperimentDraft, what: "loss" | "accuracy"): Promis
         type: "nominal",
         title: "configuration",
         sort: curves.map((c) => c.label),
+        legend: { labelLimit: 320 },
       },
     },
     layer: [
       {
         mark: { type: "line" },
         encoding: {
-          // Solid, long dashes, short dashes.
           strokeDash: {
             field: "split",
             type: "nominal",
             title: "data",
-            scale: {
-              domain: ["train", "test", "validation"],
-              range: [
-                [1, 0],
-                [8, 4],
-                [2, 2],
-              ],
-            },
+            scale: { domain: splits.map((x) => x.split), range: splits.map((x) => x.dash) },
             legend: {
               symbolType: "stroke",
               symbolStrokeColor: "#444",
@@ -180,7 +185,7 @@ async function curveChart(r: ExperimentDraft, what: "loss" | "accuracy"): Promis
   return {
     kind: `curves-${what}`,
     title: `Learning curves: ${what} per epoch (mean over repeats)`,
-    description: `${what} per epoch: train (solid line), test (long dashes), validation (short dashes). ${last.join("; ")}.`,
+    description: `${what} per epoch: ${splits.map((x) => `${x.split} (${styleOf[x.split]})`).join(", ")}. ${last.join("; ")}.`,
     svg: await svgOf(spec),
   };
 }

@@ -23,6 +23,12 @@ describe("the study's report before anything ran", () => {
     const final = s.experiments.find((e) => e.title === "7. Final model");
     expect(final?.status).toMatchObject({ jobs: 10, waiting: 5 });
     expect(final?.rows.map((r) => r.waiting)).toEqual([false, true, false]);
+    // Its sweep is of (model, epochs) pairs: each model named once in what varied (it said
+    // main, final, final); the epoch count 6.2 finds is named by where it comes from.
+    expect(final?.varied).toEqual([
+      { name: "model", values: ["main", "final"] },
+      { name: "epochs", values: ["5", 'from "6.2 Early stopping on held-out validation data"', "25"] },
+    ]);
     expect(final?.uses[0]?.text).toBe(
       'epochs from "6.2 Early stopping on held-out validation data" (find best epoch by val.loss): no answer yet (no validation loss recorded per epoch yet); its configurations wait',
     );

@@ -347,6 +347,12 @@ describe("the report site", { timeout: 120_000 }, () => {
         expect(dashes.length).toBeGreaterThanOrEqual(2);
         expect(new Set(dashes.map((d) => d[0])).size).toBe(dashes.length);
         for (const [, stroke] of dashes) expect(stroke === null || stroke === "transparent").toBe(false);
+        // Only the data the curves have: no validation split here, so no legend entry for one.
+        const legend = await page
+          .locator("figure.chart[data-kind=curves-loss] .role-legend-label text")
+          .allTextContents();
+        expect(legend).toContain("test");
+        expect(legend).not.toContain("validation");
       }
       // The answers: the ones `cnnp results --json` gives, and right by the result files.
       const answers = await answersOn(page);
