@@ -1,3 +1,4 @@
+import { showSweepValue } from "../check/axes.js";
 import { namedSets } from "../check/datasets.js";
 import { formatSummary } from "../check/shapes.js";
 import type { CheckedExperiment, DataSpec } from "../check/types.js";
@@ -260,7 +261,7 @@ export async function buildStudy(
       line: e.span.line,
       varied: e.axes.flatMap((a) =>
         // A tuple sweep repeats a name's values across its configurations: each value once.
-        a.names.map((name, i) => ({ name, values: [...new Set(a.values.map((v) => String(v[i])))] })),
+        a.names.map((name, i) => ({ name, values: [...new Set(a.values.map((v) => showSweepValue(v[i])))] })),
       ),
       fixed: e.fixed,
       repeat: e.repeat,

@@ -1,5 +1,6 @@
 import * as vega from "vega";
 import * as vl from "vega-lite";
+import { showSweepValue } from "../check/axes.js";
 import { metricNames } from "./format.js";
 import type { Chart, ExperimentDraft } from "./schema.js";
 
@@ -41,14 +42,16 @@ async function sweepChart(r: ExperimentDraft): Promise<Chart | null> {
     const s = row.metrics["test.accuracy"];
     const v = row.values[name];
     return s && v !== undefined
-      ? [{ x: v, label: String(v), mean: s.mean, lo: s.mean - s.sd, hi: s.mean + s.sd, n: s.n }]
+      ? [{ x: v, label: showSweepValue(v), mean: s.mean, lo: s.mean - s.sd, hi: s.mean + s.sd, n: s.n }]
       : [];
   });
   if (points.length < 2) return null;
   // Published test accuracies, beside the reproduced ones.
   const published = r.figures.flatMap((f) => {
     const v = r.rows[f.configuration]?.values[name];
-    return f.metric === "test.accuracy" && v !== undefined ? [{ x: v, label: String(v), mean: f.value }] : [];
+    return f.metric === "test.accuracy" && v !== undefined
+      ? [{ x: v, label: showSweepValue(v), mean: f.value }]
+      : [];
   });
   const numeric = points.every((p) => typeof p.x === "number");
   const x = numeric

@@ -32,6 +32,10 @@ describe("the study's report before anything ran", () => {
     expect(final?.uses[0]?.text).toBe(
       'epochs from "6.2 Early stopping on held-out validation data" (find best epoch by val.loss): no answer yet (no validation loss recorded per epoch yet); its configurations wait',
     );
+    // A boolean sweep in the pipeline's words: on and off, as the rows' labels have them.
+    const repeatability = s.experiments.find((e) => e.title === "2. Repeatability");
+    expect(repeatability?.varied).toEqual([{ name: "shuffle", values: ["on", "off"] }]);
+    expect(repeatability?.rows.map((r) => r.label)).toEqual(["shuffle on", "shuffle off"]);
     expect(new Set(s.experiments.map((e) => e.kind))).toEqual(
       new Set(["platforms", "repeatability", "sweep", "ablation", "epochs", "early-stopping"]),
     );
