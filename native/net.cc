@@ -67,14 +67,29 @@ Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batc
   invStd_.resize(layers_.size());
   for (int64_t s : sizes_) velocity_.emplace_back(s, 0.f);
   masks_.resize(layers_.size());
+  // In slices, a dense kernel of a million bytes or more has its gradient computed by the update,
+  // block by block: the slices' gradients of it would be written whole and read back.
+  deferred_.assign(layers_.size(), false);
+  std::vector<bool> kept(sizes_.size(), true);
+  for (size_t i = 0; i < layers_.size(); i++) {
+    const Layer& l = layers_[i];
+    if (slices_ > 1 && l.kind == Kind::Dense && l.in * l.out >= (1 << 18)) {
+      deferred_[i] = true;
+      kept[l.weights] = false;
+    }
+  }
   parts_.resize(slices_);
   for (auto& part : parts_) {
     part.layers = layers_;
     part.acts.resize(layers_.size());
     part.outs.resize(layers_.size());
+    part.denseIn.assign(layers_.size(), nullptr);
+    part.denseDy.resize(layers_.size());
+    part.denseRows.assign(layers_.size(), 0);
     // Each slice writes its own gradients; several are summed as the update reads them.
-    for (int64_t s : sizes_) part.grads.emplace_back(s);
+    for (size_t j = 0; j < sizes_.size(); j++) part.grads.emplace_back(kept[j] ? sizes_[j] : 0);
   }
+  blocks_.resize(slices_);
   sliceGrads_.resize(sizes_.size());
   for (size_t j = 0; j < sizes_.size(); j++)
     for (auto& part : parts_) sliceGrads_[j].push_back(part.grads[j].data());
@@ -100,6 +115,33 @@ void Net::update(size_t j, int64_t from, int64_t to, const float* g, float* w, f
     momentumUpdate(g + from, velocity_[j].data() + from, w + from, c, momentum, size);
   else
     sgdUpdate(g + from, w + from, c, size);
+}
+
+int Net::deferredLayer(size_t j) const {
+  for (size_t i = 0; i < layers_.size(); i++)
+    if (deferred_[i] && layers_[i].weights == static_cast<int>(j)) return static_cast<int>(i);
+  return -1;
+}
+
+void Net::denseUpdate(size_t layer, int parts, int64_t from, int64_t to, float* w, float c, float momentum,
+                      std::vector<float>& block) {
+  const Layer& l = layers_[layer];
+  // Rows of the kernel [in, out] per block: 256 KB, so that the block is still in the core's
+  // cache when its step reads it.
+  const int64_t out = l.out, rows = std::max<int64_t>(1, 65536 / out);
+  ensure(block, static_cast<size_t>(rows * out));
+  float* v = momentum > 0 ? velocity_[l.weights].data() : nullptr;
+  for (int64_t r = from; r < to; r += rows) {
+    const int64_t m = std::min(rows, to - r);
+    // The slices' sum in slice order, as sumAndUpdate has it: the first written, the others added.
+    for (int p = 0; p < parts; p++) {
+      const Part& part = parts_[p];
+      if (!sgemm(true, false, m, out, part.denseRows[layer], part.denseIn[layer] + r, l.in, part.denseDy[layer].data(),
+                 out, p > 0 ? 1.f : 0.f, block.data(), out))
+        throw std::runtime_error("oneDNN sgemm failed");
+    }
+    stepFrom(block.data(), v ? v + r * out : nullptr, w + r * out, c, momentum, static_cast<size_t>(m * out));
+  }
 }
 
 void Net::drawMasks(int64_t n, uint32_t* rng) {
@@ -305,8 +347,15 @@ void Net::lossAndBackward(Part& part, int64_t first, int64_t n, int64_t batch, c
       }
       case Kind::Dense: {
         if (l.relu) reluGrad(g, part.acts[i].data(), g, n * l.out);
-        if (!sgemm(true, false, l.in, l.out, n, in, g, grads[l.weights].data()))
+        if (deferred_[i]) {
+          // The update computes the kernel gradient from these (see denseUpdate).
+          ensure(part.denseDy[i], n * l.out);
+          std::copy(g, g + n * l.out, part.denseDy[i].data());
+          part.denseIn[i] = in;
+          part.denseRows[i] = n;
+        } else if (!sgemm(true, false, l.in, l.out, n, in, g, grads[l.weights].data())) {
           throw std::runtime_error("oneDNN sgemm failed");
+        }
         sumRows(g, grads[l.weights + 1].data(), n * l.out, l.out);
         if (l.inputGrad) {
           if (!sgemm(false, true, n, l.in, l.out, g, w[l.weights], other))
@@ -350,7 +399,13 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
     lossAndBackward(parts_[0], 0, n, n, labels, items, w);
     clock = Clock(seconds_);
     // One slice (or a batch too small for more): its gradients are the batch's.
-    for (size_t j = 0; j < sizes_.size(); j++) update(j, 0, sizes_[j], parts_[0].grads[j].data(), w[j], c, momentum);
+    for (size_t j = 0; j < sizes_.size(); j++) {
+      const int layer = deferredLayer(j);
+      if (layer >= 0)
+        denseUpdate(layer, 1, 0, layers_[layer].in, w[j], c, momentum, blocks_[0]);
+      else
+        update(j, 0, sizes_[j], parts_[0].grads[j].data(), w[j], c, momentum);
+    }
   } else {
     std::exception_ptr failure;
 #pragma omp parallel num_threads(parts)
@@ -371,10 +426,24 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
       // slice order as the step reads them, chunk by chunk.
       if (!failure) {
         Clock mine(me < parts ? parts_[me].seconds : nullptr);
-        for (size_t j = 0; j < sizes_.size(); j++) {
-          const int64_t size = sizes_[j], from = size * me / got, to = size * (me + 1) / got;
-          float* v = momentum > 0 ? velocity_[j].data() + from : nullptr;
-          sumAndUpdate(sliceGrads_[j].data(), parts, from, v, w[j] + from, c, momentum, static_cast<size_t>(to - from));
+        try {
+          for (size_t j = 0; j < sizes_.size(); j++) {
+            const int layer = deferredLayer(j);
+            if (layer >= 0) {
+              // This thread's rows of the kernel: their gradient, then their step.
+              const int64_t rows = layers_[layer].in;
+              mine.mark(UpdatePhase);
+              denseUpdate(layer, parts, rows * me / got, rows * (me + 1) / got, w[j], c, momentum, blocks_[me]);
+              mine.mark(DensePhase);
+              continue;
+            }
+            const int64_t size = sizes_[j], from = size * me / got, to = size * (me + 1) / got;
+            float* v = momentum > 0 ? velocity_[j].data() + from : nullptr;
+            sumAndUpdate(sliceGrads_[j].data(), parts, from, v, w[j] + from, c, momentum, static_cast<size_t>(to - from));
+          }
+        } catch (...) {
+#pragma omp critical
+          failure = std::current_exception();
         }
         mine.mark(UpdatePhase);
       }

@@ -82,6 +82,11 @@ class Net {
     std::vector<const float*> outs;  // each layer's output (flatten and rate-0 dropout alias)
     std::vector<float> g0, g1, shifted;
     std::vector<std::vector<float>> grads;
+    // A large dense layer's kernel gradient, left to the update in slices: its input and output
+    // gradient per layer (the input is the layer before's output, kept until the next step).
+    std::vector<const float*> denseIn;
+    std::vector<std::vector<float>> denseDy;
+    std::vector<int64_t> denseRows;
     double seconds[Phases] = {};
     double loss = 0;
     int64_t correct = 0;
@@ -104,6 +109,18 @@ class Net {
   std::vector<std::vector<float>> velocity_;
   /** Per trained array, each slice's gradient of it (parts_[p].grads[j]), for the update's sum. */
   std::vector<std::vector<const float*>> sliceGrads_;
+  /**
+   * Per layer: a dense layer whose kernel gradient the sliced update computes itself, block by
+   * block from the slices' inputs and output gradients, then steps while the block is in cache
+   * (its slices' gradients are never written whole). Only in slices, for large kernels.
+   */
+  std::vector<bool> deferred_;
+  /** The deferred dense layer whose kernel is trained array j, or -1. */
+  int deferredLayer(size_t j) const;
+  void denseUpdate(size_t layer, int parts, int64_t from, int64_t to, float* w, float c, float momentum,
+                   std::vector<float>& block);
+  /** Each thread's block for denseUpdate. */
+  std::vector<std::vector<float>> blocks_;
   double seconds_[Phases] = {};
 };
 

@@ -202,6 +202,11 @@ void conv2dBackwardFilter(const Geometry& g, const float* x, const float* dy, fl
 std::string convImplementation(const Geometry& g) { return forwardPd(g, true, true).impl_info_str(); }
 
 bool sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
+  return sgemm(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, 0.f, c, n);
+}
+
+bool sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+           float beta, float* c, int64_t ldc) {
   // oneDNN's sgemm runs parts of its work with the stack pointer in a heap buffer of its own
   // (valgrind shows the switch). A signal handled meanwhile (a profiler's SIGPROF, say) would push
   // its frame below that buffer, into the heap, and corrupt it: signals wait until it returns.
@@ -209,7 +214,7 @@ bool sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, co
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &before);
   const bool ok =
-      dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, a, ta ? m : k, b, tb ? k : n, 0.f, c, n) ==
+      dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc) ==
       dnnl_success;
   pthread_sigmask(SIG_SETMASK, &before, nullptr);
   return ok;
@@ -449,6 +454,13 @@ void sgdUpdate(const float* g, float* w, float c, size_t n) {
 
 void momentumUpdate(const float* g, float* v, float* w, float c, float momentum, size_t n) {
   chunked(n, 262144, [&](size_t at, size_t len) { momentumChunk(g + at, v + at, w + at, c, momentum, len); });
+}
+
+void stepFrom(const float* g, float* v, float* w, float c, float momentum, size_t n) {
+  if (v)
+    momentumChunk(g, v, w, c, momentum, n);
+  else
+    sgdChunk(g, w, c, n);
 }
 
 void sumAndUpdate(const float* const* gs, int parts, int64_t at, float* v, float* w, float c, float momentum, size_t n) {

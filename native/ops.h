@@ -37,6 +37,9 @@ std::string convImplementation(const Geometry& g);
 
 /** Row-major c = op(a) op(b), a: m x k after op, b: k x n after op. False when oneDNN fails. */
 bool sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c);
+/** The same with leading dimensions and c = op(a) op(b) + beta c. */
+bool sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+           float beta, float* c, int64_t ldc);
 
 void maxPool(const Pool& p, const float* x, float* y);
 /**
@@ -59,6 +62,8 @@ void momentumUpdate(const float* g, float* v, float* w, float c, float momentum,
  * order, for n values: SGD (v null) or momentum, as above. On the calling thread; the sum lives in
  * a chunk-sized buffer, so no summed array is written.
  */
+/** The step from gradient g for n values, on the calling thread: SGD (v null) or momentum. */
+void stepFrom(const float* g, float* v, float* w, float c, float momentum, size_t n);
 void sumAndUpdate(const float* const* gs, int parts, int64_t at, float* v, float* w, float c, float momentum, size_t n);
 
 dnnl::engine& eng();

@@ -152,6 +152,13 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
       const sliced = train(drop, drop.model, "on", 3);
       expect(sliced.steps.slices).toBe(3);
       expect(largestDifference(sliced, train(drop, drop.model, "on", 1)).curve).toBeLessThanOrEqual(1e-4);
+      // A dense kernel of a million bytes or more (26*26*8 by 256 here) has its gradient computed
+      // by the sliced update, block by block: with momentum, a short last batch and 3 slices.
+      const wide = runOf("momentum 0.9\nvalidation_split 0.1", "conv8 dense256 dense10");
+      const brief = { ...wide, epochs: 1, evaluateAt: [1], data: { ...wide.data, train: 100 } };
+      const three = train(brief, wide.model, "on", 3);
+      expect(three.steps.slices).toBe(3);
+      expect(largestDifference(three, train(brief, wide.model, "on", 1)).weights).toBeLessThanOrEqual(1e-6);
     });
 
     it("updates the weights from a last batch of one image in two slices as one slice does", () => {
@@ -159,11 +166,15 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
       // in one; its gradient must still reach the update (it used to read a gradient never written).
       const run = runOf("");
       const brief = { ...run, epochs: 1, evaluateAt: [1], data: { ...run.data, train: 33 } };
-      const whole = train(brief, run.model, "on", 1);
-      const sliced = train(brief, run.model, "on", 2);
-      expect(sliced.steps.slices).toBe(2);
-      // With the one-image step lost, the weights were 8e-3 apart.
-      expect(largestDifference(sliced, whole).weights).toBeLessThanOrEqual(1e-6);
+      for (const model of ["conv8 pool dense10", "conv8 dense256 dense10"]) {
+        const m = runOf("", model).model;
+        const whole = train(brief, m, "on", 1);
+        const sliced = train(brief, m, "on", 2);
+        expect(sliced.steps.slices).toBe(2);
+        // With the one-image step lost, the weights were 8e-3 apart. The second model's large
+        // dense kernel takes the sliced update's own path (its gradient computed block by block).
+        expect(largestDifference(sliced, whole).weights, model).toBeLessThanOrEqual(1e-6);
+      }
     });
 
     it("runs a network with batchnorm whole, since its statistics are the whole batch's", () => {
