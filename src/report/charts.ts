@@ -53,6 +53,12 @@ async function sweepChart(r: ExperimentDraft): Promise<Chart | null> {
       ? [{ x: v, label: showSweepValue(v), mean: f.value }]
       : [];
   });
+  // A question's bar on test accuracy (`find min maps where test.accuracy >= 0.80`), as a rule.
+  const bars = r.answers.flatMap((a) => {
+    const m = /\bwhere test\.accuracy (>=|<=|>|<) (\d+(?:\.\d+)?)$/.exec(a.question);
+    const sign = { ">=": "≥", "<=": "≤", ">": ">", "<": "<" }[m?.[1] ?? ""];
+    return m ? [{ bar: Number(m[2]), text: `${sign} ${m[2]}` }] : [];
+  });
   const numeric = points.every((p) => typeof p.x === "number");
   const x = numeric
     ? {
@@ -86,6 +92,22 @@ async function sweepChart(r: ExperimentDraft): Promise<Chart | null> {
         mark: numeric ? { type: "line", point: true } : { type: "point", filled: true, size: 60 },
         encoding: { x, y },
       },
+      ...bars.flatMap((b) => [
+        {
+          data: { values: [b] },
+          mark: { type: "rule" as const, strokeDash: [6, 3], color: "#5b6068" },
+          encoding: { y: { field: "bar", type: "quantitative" as const } },
+        },
+        {
+          data: { values: [b] },
+          mark: { type: "text" as const, align: "right" as const, dx: -4, dy: -6, color: "#5b6068" },
+          encoding: {
+            y: { field: "bar", type: "quantitative" as const },
+            x: { value: "width" as const },
+            text: { field: "text" },
+          },
+        },
+      ]),
       ...(published.length > 0
         ? [
             {
@@ -101,7 +123,10 @@ async function sweepChart(r: ExperimentDraft): Promise<Chart | null> {
     published.length > 0
       ? ` Published (red diamonds): ${published.map((p) => `${p.label} ${p.mean.toFixed(4)}`).join(", ")}.`
       : "";
-  const desc = `Test accuracy against ${name}: ${points.map((p) => `${p.label} ${p.mean.toFixed(4)}`).join(", ")}.${shownFigures}`;
+  const shownBars = bars
+    .map((b) => ` The dashed line is the question's bar, test accuracy ${b.text}.`)
+    .join("");
+  const desc = `Test accuracy against ${name}: ${points.map((p) => `${p.label} ${p.mean.toFixed(4)}`).join(", ")}.${shownFigures}${shownBars}`;
   return { kind: "sweep", title: `Test accuracy against ${name}`, description: desc, svg: await svgOf(spec) };
 }
 

@@ -336,8 +336,15 @@ describe("the report site", { timeout: 120_000 }, () => {
         expect(rows[0]?.at(-1)).toMatch(/^test accuracy 0\.9900 \((reproduced|not reproduced)\)$/);
         expect(rows[1]?.at(-1)).toBe("");
       }
-      if (e.slug === "maps")
+      if (e.slug === "maps") {
         expect(await page.locator("p.note").textContent()).toMatch(/^Best here: maps \d\.$/);
+        // The question's bar (find min maps where test.accuracy >= 0.2) is drawn on the sweep chart.
+        const sweep = page.locator("figure.chart[data-kind=sweep]");
+        expect(await sweep.locator("figcaption").textContent()).toContain(
+          "The dashed line is the question's bar, test accuracy ≥ 0.2.",
+        );
+        expect(await sweep.locator("g.mark-rule.role-mark [stroke-dasharray='6,3']").count()).toBe(1);
+      }
       if (e.slug === "epochs") {
         expect(await page.locator("figure.chart[data-kind=curves-loss]").count()).toBe(1);
         // The legend tells train from test by their lines: one dash pattern each, drawn visibly.
