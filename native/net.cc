@@ -70,12 +70,12 @@ Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batc
   // In slices, a dense kernel of a million bytes or more has its gradient computed by the update,
   // block by block: the slices' gradients of it would be written whole and read back.
   deferred_.assign(layers_.size(), false);
-  std::vector<bool> kept(sizes_.size(), true);
+  deferredOf_.assign(sizes_.size(), -1);
   for (size_t i = 0; i < layers_.size(); i++) {
     const Layer& l = layers_[i];
     if (slices_ > 1 && l.kind == Kind::Dense && l.in * l.out >= (1 << 18)) {
       deferred_[i] = true;
-      kept[l.weights] = false;
+      deferredOf_[l.weights] = static_cast<int>(i);
     }
   }
   parts_.resize(slices_);
@@ -87,7 +87,7 @@ Net::Net(std::vector<Layer> layers, int64_t input, int64_t classes, int64_t batc
     part.denseDy.resize(layers_.size());
     part.denseRows.assign(layers_.size(), 0);
     // Each slice writes its own gradients; several are summed as the update reads them.
-    for (size_t j = 0; j < sizes_.size(); j++) part.grads.emplace_back(kept[j] ? sizes_[j] : 0);
+    for (size_t j = 0; j < sizes_.size(); j++) part.grads.emplace_back(deferredOf_[j] < 0 ? sizes_[j] : 0);
   }
   blocks_.resize(slices_);
   sliceGrads_.resize(sizes_.size());
@@ -115,12 +115,6 @@ void Net::update(size_t j, int64_t from, int64_t to, const float* g, float* w, f
     momentumUpdate(g + from, velocity_[j].data() + from, w + from, c, momentum, size);
   else
     sgdUpdate(g + from, w + from, c, size);
-}
-
-int Net::deferredLayer(size_t j) const {
-  for (size_t i = 0; i < layers_.size(); i++)
-    if (deferred_[i] && layers_[i].weights == static_cast<int>(j)) return static_cast<int>(i);
-  return -1;
 }
 
 void Net::denseUpdate(size_t layer, int parts, int64_t from, int64_t to, float* w, float c, float momentum,
@@ -400,7 +394,7 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
     clock = Clock(seconds_);
     // One slice (or a batch too small for more): its gradients are the batch's.
     for (size_t j = 0; j < sizes_.size(); j++) {
-      const int layer = deferredLayer(j);
+      const int layer = deferredOf_[j];
       if (layer >= 0)
         denseUpdate(layer, 1, 0, layers_[layer].in, w[j], c, momentum, blocks_[0]);
       else
@@ -428,7 +422,7 @@ StepResult Net::step(const uint8_t* images, const uint8_t* labels, const int32_t
         Clock mine(me < parts ? parts_[me].seconds : nullptr);
         try {
           for (size_t j = 0; j < sizes_.size(); j++) {
-            const int layer = deferredLayer(j);
+            const int layer = deferredOf_[j];
             if (layer >= 0) {
               // This thread's rows of the kernel: their gradient, then their step.
               const int64_t rows = layers_[layer].in;

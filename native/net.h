@@ -115,8 +115,8 @@ class Net {
    * (its slices' gradients are never written whole). Only in slices, for large kernels.
    */
   std::vector<bool> deferred_;
-  /** The deferred dense layer whose kernel is trained array j, or -1. */
-  int deferredLayer(size_t j) const;
+  /** Per trained array: the deferred dense layer whose kernel it is, or -1. */
+  std::vector<int> deferredOf_;
   void denseUpdate(size_t layer, int parts, int64_t from, int64_t to, float* w, float c, float momentum,
                    std::vector<float>& block);
   /** Each thread's block for denseUpdate. */

@@ -470,10 +470,7 @@ void sumAndUpdate(const float* const* gs, int parts, int64_t at, float* v, float
     const size_t len = std::min(kSum, n - from);
     const size_t offset = static_cast<size_t>(at) + from;
     sumChunk(gs, parts, offset, sum, len);
-    if (v)
-      momentumChunk(sum, v + from, w + from, c, momentum, len);
-    else
-      sgdChunk(sum, w + from, c, len);
+    stepFrom(sum, v ? v + from : nullptr, w + from, c, momentum, len);
   }
 }
 

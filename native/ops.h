@@ -57,13 +57,13 @@ void sumRows(const float* x, float* out, size_t n, size_t c);
 void sgdUpdate(const float* g, float* w, float c, size_t n);
 /** TensorFlow.js' momentum step on n values: v = v m + g, then w = c v + w. */
 void momentumUpdate(const float* g, float* v, float* w, float c, float momentum, size_t n);
+/** The step from gradient g for n values, on the calling thread: SGD (v null) or momentum. */
+void stepFrom(const float* g, float* v, float* w, float c, float momentum, size_t n);
 /**
  * The step from the sum of `parts` slices' gradients, gs[0][at + k] + gs[1][at + k] + ... in that
  * order, for n values: SGD (v null) or momentum, as above. On the calling thread; the sum lives in
  * a chunk-sized buffer, so no summed array is written.
  */
-/** The step from gradient g for n values, on the calling thread: SGD (v null) or momentum. */
-void stepFrom(const float* g, float* v, float* w, float c, float momentum, size_t n);
 void sumAndUpdate(const float* const* gs, int parts, int64_t at, float* v, float* w, float c, float momentum, size_t n);
 
 dnnl::engine& eng();

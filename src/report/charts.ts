@@ -55,9 +55,9 @@ async function sweepChart(r: ExperimentDraft): Promise<Chart | null> {
   });
   // A question's bar on test accuracy (`find min maps where test.accuracy >= 0.80`), as a rule.
   const bars = r.answers.flatMap((a) => {
-    const m = /\bwhere test\.accuracy (>=|<=|>|<) (\d+(?:\.\d+)?)$/.exec(a.question);
-    const sign = { ">=": "≥", "<=": "≤", ">": ">", "<": "<" }[m?.[1] ?? ""];
-    return m ? [{ bar: Number(m[2]), text: `${sign} ${m[2]}` }] : [];
+    const [, op = "", bar = ""] =
+      /\bwhere test\.accuracy (>=|<=|>|<) (\d+(?:\.\d+)?)$/.exec(a.question) ?? [];
+    return bar ? [{ bar: Number(bar), text: `${op.replace(">=", "≥").replace("<=", "≤")} ${bar}` }] : [];
   });
   const numeric = points.every((p) => typeof p.x === "number");
   const x = numeric
@@ -150,15 +150,10 @@ async function curveChart(r: ExperimentDraft, what: "loss" | "accuracy"): Promis
   // Solid, long dashes, short dashes; only the splits the curves have (a legend entry for
   // validation data where there is none would mislead).
   const splits = [
-    { split: "train", dash: [1, 0] },
-    { split: "test", dash: [8, 4] },
-    { split: "validation", dash: [2, 2] },
+    { split: "train", dash: [1, 0], style: "solid line" },
+    { split: "test", dash: [8, 4], style: "long dashes" },
+    { split: "validation", dash: [2, 2], style: "short dashes" },
   ].filter((x) => values.some((v) => v.split === x.split));
-  const styleOf: Record<string, string> = {
-    train: "solid line",
-    test: "long dashes",
-    validation: "short dashes",
-  };
   // The lines carry the split's dash; the points, when few, are a layer of their own: on the
   // line mark itself they turn the dash legend into three identical dots.
   const spec: vl.TopLevelSpec = {
@@ -213,7 +208,7 @@ async function curveChart(r: ExperimentDraft, what: "loss" | "accuracy"): Promis
   return {
     kind: `curves-${what}`,
     title: `Learning curves: ${what} per epoch (mean over repeats)`,
-    description: `${what} per epoch: ${splits.map((x) => `${x.split} (${styleOf[x.split]})`).join(", ")}. ${last.join("; ")}.`,
+    description: `${what} per epoch: ${splits.map((x) => `${x.split} (${x.style})`).join(", ")}. ${last.join("; ")}.`,
     svg: await svgOf(spec),
   };
 }
