@@ -265,6 +265,10 @@ describe("the report site", { timeout: 120_000 }, () => {
       /site: 5 pages in .*site\/ \(3 experiments; 10 of 12 jobs finished, 2 missing\)/,
     );
     expect(existsSync(join(out, "index.html"))).toBe(true);
+    // The marker that lets the next build replace this folder, and only it, lists every page.
+    const marker = JSON.parse(readFileSync(join(out, ".cnnp-site.json"), "utf8"));
+    expect(marker.files).toContain("index.html");
+    expect(marker.files).toContain("experiments/maps/index.html");
   });
 
   it("lists every experiment on the index, with its headline conclusion", async () => {

@@ -1,8 +1,9 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { study as studySchema } from "../../report/schema.js";
+import { checkOwned, OwnedFolderError, replaceOwned } from "../../util/owned-folder.js";
 import type { Io } from "../io.js";
 import { loadStudy, type ReportOptions } from "./report-input.js";
 
@@ -36,9 +37,24 @@ export async function siteCommand(file: string, opts: SiteOptions, io: Io): Prom
     return 2;
   }
   const base = `/${(opts.base ?? "/").replace(/^\/+|\/+$/g, "")}${opts.base && opts.base !== "/" ? "/" : ""}`;
+  const out = resolve(opts.out ?? "site-out");
+  // What --out may never be nor hold: cnnp replaces the whole folder.
+  const keep = [
+    { path: dirname(resolve(file)), what: "the pipeline's folder" },
+    { path: opts.results ?? "results", what: "the results folder" },
+    { path: siteRoot, what: "cnnp's own site project" },
+    ...(opts.data ? [{ path: opts.data, what: "the data folder" }] : []),
+    ...(opts.templates ? [{ path: opts.templates, what: "the templates folder" }] : []),
+  ];
+  try {
+    checkOwned(opts.out ?? "site-out", keep);
+  } catch (e) {
+    if (!(e instanceof OwnedFolderError)) throw e;
+    io.err(`error: ${e.message}`);
+    return 2;
+  }
   const study = await loadStudy(file, { ...opts, images: true }, io);
   if (typeof study === "number") return study;
-  const out = resolve(opts.out ?? "site-out");
   const work = mkdtempSync(join(tmpdir(), "cnnp-site-"));
   const studyPath = join(work, "study.json");
   writeFileSync(studyPath, JSON.stringify(studySchema.parse(study)));
@@ -60,10 +76,14 @@ export async function siteCommand(file: string, opts: SiteOptions, io: Io): Prom
     rmSync(staging, { recursive: true, force: true });
     process.chdir(siteRoot);
     await astro.build(config);
-    rmSync(out, { recursive: true, force: true });
-    mkdirSync(dirname(out), { recursive: true });
-    cpSync(staging, out, { recursive: true });
+    // Checked again: the folder may have gained a file while the site was building.
+    checkOwned(opts.out ?? "site-out", keep);
+    replaceOwned(staging, out, `the report site of ${file}`);
   } catch (e) {
+    if (e instanceof OwnedFolderError) {
+      io.err(`error: ${e.message}`);
+      return 2;
+    }
     io.err(`error: the site did not build: ${(e as Error).message}`);
     if (process.env.CNNP_DEBUG) console.error(e);
     return 1;
