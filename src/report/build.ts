@@ -223,6 +223,8 @@ export interface BuildOptions {
   now?: Date;
   /** Render what the models learned (filters, feature maps, misclassified images) from their saved weights. */
   images?: { resultsDir: string; data: Dataset };
+  /** Told of what the report shows other than asked (a note whose live numbers failed). */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -235,7 +237,7 @@ export async function buildStudy(
   results: Map<string, Stored>,
   opts: BuildOptions = {},
 ): Promise<Study> {
-  const writer: Conclusions = await writeConclusions(opts.templates);
+  const writer: Conclusions = await writeConclusions(opts.templates, opts.warn);
   const experiments: ExperimentReport[] = [];
   const models = modelsOf(p);
   for (const e of p.experiments) {

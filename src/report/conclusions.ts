@@ -164,6 +164,8 @@ export interface Conclusions {
   write(r: ExperimentDraft, notes: string[], accuracies: number[][]): { conclusion: string; notes: string[] };
 }
 
+const firstLine = (text: string) => text.split("\n")[0] ?? text;
+
 /** Collapses a rendered template's whitespace into plain sentences. */
 function tidy(text: string): string {
   return text
@@ -176,7 +178,10 @@ function tidy(text: string): string {
  * Loads the conclusion templates (`<kind>.hbs`) and partials (`_<name>.hbs`): the built-in ones,
  * each replaced by a file of the same name in `overrides` when there is one.
  */
-export async function writeConclusions(overrides?: string): Promise<Conclusions> {
+export async function writeConclusions(
+  overrides?: string,
+  warn?: (line: string) => void,
+): Promise<Conclusions> {
   const hb = Handlebars.create();
   const files = new Map<string, string>();
   for (const dir of [builtInTemplates, overrides]) {
@@ -204,9 +209,19 @@ export async function writeConclusions(overrides?: string): Promise<Conclusions>
       if (!t) throw new Error(`no conclusion template for ${r.kind} in ${builtInTemplates}`);
       return {
         conclusion: render(t, ctx, `${files.get(`${r.kind}.hbs`) ?? r.kind}`),
-        notes: notes.map((n, i) =>
-          render(hb.compile(n, { noEscape: true }), ctx, `note ${i + 1} of experiment "${r.title}"`),
-        ),
+        notes: notes.map((n, i) => {
+          // A note is the author's text first: one whose live numbers cannot be filled in (a
+          // partial that does not exist, a helper misused) is shown as written, with a warning,
+          // and never stops the report. `cnnp check` already refused notes that do not parse.
+          try {
+            return tidy(hb.compile(n, { noEscape: true, strict: false })(ctx));
+          } catch (e) {
+            warn?.(
+              `note ${i + 1} of experiment "${r.title}" is shown as written: its {{...}} could not be filled in (${firstLine((e as Error).message)})`,
+            );
+            return tidy(n);
+          }
+        }),
       };
     },
   };

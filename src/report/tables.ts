@@ -68,9 +68,14 @@ export function tableOf(e: ExperimentReport): Table {
   };
 }
 
+/** A text that a spreadsheet would run as a formula (OWASP's list), unless it is a plain number. */
+const formulaLike = (s: string) => /^[=+\-@\t\r]/.test(s) && !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s);
+
 const csvCell = (x: string | number | null | undefined) => {
-  const s = x === null || x === undefined ? "" : String(x);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  let s = x === null || x === undefined ? "" : String(x);
+  // A title such as `=HYPERLINK(...)` must reach a spreadsheet as text: a leading quote keeps it so.
+  if (typeof x === "string" && formulaLike(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 /** The columns of a CSV: swept names and metrics, those of one experiment or of several. */

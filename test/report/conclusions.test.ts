@@ -265,4 +265,33 @@ describe("conclusions", () => {
     );
     expect(csv[2]).toMatch(/^Maps,maps 64,64,113386,4,0,0,4,,,,/);
   });
+
+  it("shows a note whose live numbers cannot be filled in as written, warns, and still writes the report", async () => {
+    const warnings: string[] = [];
+    const w = await writeConclusions(undefined, (line) => warnings.push(line));
+    const rows = [row(0, "maps 32", base, null)];
+    const out = w.write(experiment(rows), ["See {{> appendix}} for more.", "Best: {{best.label}}."], []);
+    expect(out.notes).toEqual(["See {{> appendix}} for more.", "Best: maps 32."]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/note 1 of experiment "Maps" is shown as written: .*appendix/);
+  });
+
+  it("writes titles and labels that a spreadsheet would run as formulas as text in the CSV", () => {
+    const rows = [row(0, "maps 32", base, null)];
+    const e = { ...experiment(rows), charts: [], conclusion: "", headline: "", details: [], notes: [] };
+    for (const title of ["=HYPERLINK(A1)", "@SUM(A1)", "+1+1", "-2+3", "\tcmd"]) {
+      const cells =
+        csvOf({ ...e, title })
+          .trim()
+          .split("\n")[1] ?? "";
+      expect(cells.startsWith(`'${title}`) || cells.startsWith(`"'${title}`)).toBe(true);
+    }
+    // Numbers stay numbers: a negative difference is not a formula.
+    const negative =
+      csvOf({ ...e, title: "Maps" })
+        .trim()
+        .split("\n")[1] ?? "";
+    expect(negative).toMatch(/^Maps,maps 32,32,113386,/);
+    expect(negative).not.toContain("'");
+  });
 });

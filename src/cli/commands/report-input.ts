@@ -41,6 +41,7 @@ export async function loadStudy(file: string, opts: ReportOptions, io: Io): Prom
   try {
     return await buildStudy(p, planned.source, results, {
       templates: opts.templates,
+      warn: (line) => io.err(`warning: ${line}`),
       ...(images ? { images } : {}),
     });
   } catch (e) {
