@@ -188,6 +188,15 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   const shape: [number, number, number] = [data.height, data.width, data.channels];
   const pixels = data.height * data.width * data.channels;
   const { nTrainAll, splitAt } = trainSplit(req.data, t, data.trainCount);
+  // `cnnp run` refuses such data before training; a worker's payload is checked here too.
+  if (req.data.train > data.trainCount || req.data.test > data.testCount)
+    throw new Error(
+      `the run asks for ${req.data.train} training and ${req.data.test} test images; the data hold ${data.trainCount} and ${data.testCount}`,
+    );
+  if (splitAt < 1 || Math.min(req.data.test, data.testCount) < 1)
+    throw new Error(
+      `the run has no ${splitAt < 1 ? "training" : "test"} images (${nTrainAll} training images, validation split ${t.validationSplit})`,
+    );
   const train = new Slice(data.trainImages, data.trainLabels, 0, splitAt, pixels);
   const val =
     t.validationSplit > 0

@@ -103,6 +103,11 @@ async function prepare(file: string, opts: RunOptions, io: Io, again = false): P
   };
   const data = await loadData(spec, opts, io);
   if (!data) return 2;
+  const short = tooFewImages(c.pipeline, data);
+  if (short) {
+    io.err(`error: ${file}: ${short}`);
+    return 2;
+  }
   // Job ids cover the data actually read and the back end asked for; the folder records both.
   const context = {
     backend: opts.backend ?? null,
@@ -133,6 +138,25 @@ async function prepare(file: string, opts: RunOptions, io: Io, again = false): P
   for (const s of work.stored.values())
     if (s.kind === "invalid") io.err(`${s.path}: not a valid result (${s.why}); running the job again`);
   return { p, store, data, context, work, total, selection, again };
+}
+
+/**
+ * Whether the data read hold fewer images than the pipeline asks for (a run would train on fewer
+ * than its report says), or none: the counts, and what to do.
+ */
+export function tooFewImages(pipeline: CheckedPipeline, data: Dataset): string | undefined {
+  const n = (x: number) => x.toLocaleString("en-US");
+  if (data.trainCount === 0 || data.testCount === 0)
+    return `${data.dir} holds ${n(data.trainCount)} training and ${n(data.testCount)} test images: a run needs at least one of each; check the files or give another folder with --data`;
+  const specs = pipeline.experiments.flatMap((e) => e.configurations.map((c) => c.data));
+  const train = Math.max(0, ...specs.map((d) => d.train));
+  const test = Math.max(0, ...specs.map((d) => d.test));
+  if (train <= data.trainCount && test <= data.testCount) return undefined;
+  const asked = [
+    train > data.trainCount ? `${n(train)} training images` : "",
+    test > data.testCount ? `${n(test)} test images` : "",
+  ].filter(Boolean);
+  return `the pipeline asks for ${asked.join(" and ")}, but ${data.dir} holds ${n(data.trainCount)} training and ${n(data.testCount)} test images: lower train and test in the data statement to at most those, or give the full data set with --data DIR`;
 }
 
 /** How messages name a data set: `Fashion-MNIST`, `CIFAR-10`, `the image folder images/`. */
