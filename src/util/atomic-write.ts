@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { isAlive } from "./process.js";
+import { writeErrorOf } from "./write-error.js";
 
 /** The temporary name a write goes through: `<target>.<pid>.<time>.tmp`, so a sweep can tell whose it is. */
 const temporaryName = /\.(\d+)\.\d+\.tmp$/;
@@ -47,8 +48,12 @@ export function sweepTemporaries(dir: string): number {
     } catch {
       continue; // Renamed or removed by its writer meanwhile.
     }
-    rmSync(join(dir, f), { force: true });
-    removed++;
+    try {
+      rmSync(join(dir, f), { force: true });
+      removed++;
+    } catch {
+      // A read-only folder keeps its leftovers; they are never read as results all the same.
+    }
   }
   return removed;
 }
@@ -59,7 +64,11 @@ export function sweepTemporaries(dir: string): number {
  */
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
   const folder = dirname(target);
-  mkdirSync(folder, { recursive: true });
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (e) {
+    throw writeErrorOf(folder, e) ?? e;
+  }
   const tmp = temporaryFor(target);
   try {
     const fd = openSync(tmp, "w");
@@ -71,8 +80,12 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
     }
     renameSync(tmp, target);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new Error(`cannot write ${target}: ${(e as Error).message}`);
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // On a read-only file system there is nothing to remove.
+    }
+    throw writeErrorOf(target, e) ?? new Error(`cannot write ${target}: ${(e as Error).message}`);
   }
   try {
     const fd = openSync(folder, "r");

@@ -20,6 +20,7 @@ import { parseQueueUrl, type QueueTarget } from "../../queue/url.js";
 import { compileWithAnswers } from "../../report/resolve.js";
 import { defaultLayout } from "../../runner/threads.js";
 import { ResultStore } from "../../store/store.js";
+import { WriteError } from "../../util/write-error.js";
 import { LiveDisplay, PlainDisplay, Tracker } from "../display.js";
 import { wholeNumber } from "../flags.js";
 import type { Io } from "../io.js";
@@ -226,7 +227,7 @@ async function train(
   } catch (e) {
     // Redis went away for good mid-run: what was collected is written; say so and how to go on.
     const queue = o.flags.queue;
-    if (!queue || e instanceof Undeliverable) throw e;
+    if (!queue || e instanceof Undeliverable || e instanceof WriteError) throw e;
     io.err(
       `error: ${describeRedisError(queue.target, e)}. ${o.session.done} of ${x.total} jobs done; run the same command again to go on; results in ${x.store.jobsDir}`,
     );
@@ -329,7 +330,9 @@ async function trainPass(
     display.note(
       `training ${plural(left, "job")} in ${plural(work.units.length, "run")} (${plural(steps, "step")}) ${where}${opts.json ? "" : "; results are printed as jobs finish"}${work.deferred.length > 0 ? `; ${plural(work.deferred.length, "run")} kept back until the answers that jobs sharing them wait for are known` : ""}`,
     );
-  recordContext(store, x.context);
+  // Only a pass that trains writes to the results folder: one with nothing to train works on a
+  // read-only folder.
+  if (work.units.length > 0) recordContext(store, x.context);
   const run =
     work.units.length === 0
       ? { value: { interrupted: false } }
