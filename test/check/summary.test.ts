@@ -10,7 +10,7 @@ function models(source: string) {
 }
 
 describe("model summaries follow Keras' shape rules", () => {
-  it("the main model has 113,386 parameters, layer by layer as in EXPERIMENTS.md", () => {
+  it("the main model has 113,386 parameters, layer by layer as the study describes it", () => {
     const [m] = models("model main = conv32 pool conv32 pool dense128 dense10");
     expect(m?.layers.map((l) => [l.type, l.outputShape, l.params])).toEqual([
       ["Conv2D", [26, 26, 32], 320],

@@ -21,7 +21,7 @@ describe("the project's own pipelines", () => {
     });
   }
 
-  it("the study expresses every experiment of EXPERIMENTS.md", () => {
+  it("the study expresses every experiment of studies/fashion-mnist/README.md", () => {
     const c = compile(readFileSync("pipelines/fashion-mnist-study.cnnp", "utf8"), "study.cnnp");
     if (!c.pipeline) throw new Error("no pipeline");
     const p = plan(c.pipeline);
