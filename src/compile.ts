@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { bounds } from "./check/bounds.js";
 import { check } from "./check/check.js";
 import type { Answers, CheckedPipeline } from "./check/types.js";
 import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.js";
@@ -17,7 +18,7 @@ export interface Compiled {
  * mistake; statements that did not parse are left out of the checks. Never throws.
  */
 export function compile(source: string, file: string, answers: Answers = new Map()): Compiled {
-  const parsed = parse(source, file);
+  const parsed = parse(source, file, { maxNesting: bounds.nesting });
   const checked = check(parsed.ast, source, answers);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort(byPosition);
   const unique = diagnostics.filter(

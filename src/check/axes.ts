@@ -1,8 +1,9 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { AnswerUse, Statement, SweepItem, Value } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
+import { bounds } from "./bounds.js";
 import type { ModelRegistry, Template } from "./models.js";
-import { isDiagnostic, type SweepName, scalarReaders, sweepable } from "./settings.js";
+import { finite, grouped, isDiagnostic, type SweepName, scalarReaders, sweepable } from "./settings.js";
 import type { SweepValue } from "./types.js";
 
 /** One value of a sweep: what the checker uses, what the report shows, and where it was written. */
@@ -22,8 +23,8 @@ export interface ReadAxis {
   span: Span;
 }
 
-/** Most values one range may produce; more is almost surely a typo (and would never finish). */
-export const maxRangeValues = 10_000;
+/** Most values one sweep may list or its ranges produce; more is almost surely a typo (and would never finish). */
+export const maxRangeValues = bounds.sweepValues;
 
 const integerNames = new Set<SweepName>(["epochs", "maps", "batch"]);
 const numericNames = new Set<SweepName>([
@@ -59,7 +60,7 @@ function readValueOf(name: SweepName, v: Value, models: ModelRegistry): AxisEntr
   if (name === "model") {
     if (v.kind !== "word") return error("E103", v.span, "a model sweep lists model names");
     if (!models.has(v.value))
-      return error("E107", v.span, `model '${v.value}' is not defined`, didYouMean(v.value, models.names()));
+      return error("E107", v.span, `model '${v.value}' is not defined`, models.suggest(v.value));
     const t: Template | null = models.get(v.value, v.span);
     // A model that could not be built was reported where it is defined.
     if (!t) return { value: null, shown: v.value, span: v.span };
@@ -77,6 +78,10 @@ function rangeValues(name: SweepName, item: Extract<SweepItem, { kind: "range" }
   for (const v of [from, to, step]) {
     if (v && v.kind !== "number") return error("E103", v.span, "range ends and steps are numbers");
   }
+  for (const v of [from, to, step]) {
+    const bad = v?.kind === "number" ? finite(v, "a range end") : undefined;
+    if (bad) return bad;
+  }
   const a = from.kind === "number" ? from.value : 0;
   const b = to.kind === "number" ? to.value : 0;
   const s = step?.kind === "number" ? step.value : 1;
@@ -90,7 +95,11 @@ function rangeValues(name: SweepName, item: Extract<SweepItem, { kind: "range" }
   if (b < a) return error("E105", item.span, `the range runs backwards (${a} > ${b})`);
   const count = Math.floor((b - a) / s + 1e-9) + 1;
   if (count > maxRangeValues) {
-    return error("E119", item.span, `this range has ${count} values; at most ${maxRangeValues} are allowed`);
+    return error(
+      "E119",
+      item.span,
+      `this range has ${grouped(count)} values; a sweep may have at most ${grouped(maxRangeValues)}`,
+    );
   }
   const out: Value[] = [];
   for (let i = 0; i < count; i++) {
@@ -121,7 +130,19 @@ export function readAxis(
     return null;
   }
   const rows: AxisEntry[][] = [];
+  let listed = 0;
   for (const item of s.items) {
+    if (rows.length > maxRangeValues || listed > maxRangeValues) {
+      diagnostics.push(
+        error(
+          "E119",
+          s.span,
+          `this sweep has more than ${grouped(maxRangeValues)} values; a sweep may have at most ${grouped(maxRangeValues)}`,
+        ),
+      );
+      return null;
+    }
+    listed++;
     if (names.length > 1 || item.kind === "tuple") {
       const values = item.kind === "tuple" ? item.values : [];
       if (values.length !== names.length) {
@@ -155,8 +176,20 @@ export function readAxis(
       if (isDiagnostic(e)) {
         diagnostics.push(e);
         ok = false;
+        // A range's values share its place: its first bad one says enough.
+        if (item.kind === "range") break;
       } else rows.push([e]);
     }
+  }
+  if (rows.length > maxRangeValues) {
+    diagnostics.push(
+      error(
+        "E119",
+        s.span,
+        `this sweep has ${grouped(rows.length)} values; a sweep may have at most ${grouped(maxRangeValues)}`,
+      ),
+    );
+    return null;
   }
   return ok ? { names, nameSpans: s.names.map((n) => n.span), rows, span: s.span } : null;
 }

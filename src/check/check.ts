@@ -1,11 +1,12 @@
 import { basename, extname } from "node:path";
-import { type Diagnostic, error, startOfFile } from "../diagnostics/diagnostic.js";
+import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { Pipeline, Statement } from "../dsl/ast.js";
+import { bounds } from "./bounds.js";
 import { dataSource, oneDataSet } from "./data.js";
 import { checkExperiment, checkUnusedModels, newContext } from "./experiment.js";
 import { ModelRegistry } from "./models.js";
 import { resolveReferences } from "./references.js";
-import { readScope } from "./scope.js";
+import { readScope, tooLong } from "./scope.js";
 import type { Answers, CheckedExperiment, CheckedPipeline } from "./types.js";
 
 export interface CheckResult {
@@ -21,6 +22,28 @@ function registerModels(statements: Statement[], models: ModelRegistry): void {
       models.define(s as Of<"model"> & { name: NonNullable<Of<"model">["name"]> });
     if (s.kind === "experiment") registerModels(s.body, models);
   }
+}
+
+/**
+ * Whether a diagnostic lies inside one of `spans` (spans that do not overlap): a binary search, so
+ * filtering many diagnostics against many spans stays fast.
+ */
+function within(spans: Span[]): (d: Diagnostic) => boolean {
+  const sorted = [...spans].sort((a, b) => a.offset - b.offset);
+  return (d) => {
+    let lo = 0;
+    let hi = sorted.length - 1;
+    let found: Span | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = sorted[mid] as Span;
+      if (s.offset <= d.span.offset) {
+        found = s;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found !== undefined && d.span.endOffset <= found.endOffset;
+  };
 }
 
 /**
@@ -65,6 +88,8 @@ export function check(ast: Pipeline, source: string, answers: Answers = new Map(
         return;
       }
       titles.set(b.title.value, b);
+      const long = tooLong(b.title.value, bounds.titleLength, "an experiment's title", b.title.span);
+      if (long) diagnostics.push(long);
       const scope = readScope(b.body, b.span, models, diagnostics, b.title);
       const e = checkExperiment(scope, file, i + 1, b.title.value, ctx);
       if (e) experiments.push(e);
@@ -94,8 +119,7 @@ export function check(ast: Pipeline, source: string, answers: Answers = new Map(
     if (n > 1) e.slug = `${e.slug}-${n}`;
   }
   // The stand-ins of references already reported would only draw the same complaint again.
-  const inside = (d: Diagnostic) =>
-    refs.silenced.some((s) => d.span.offset >= s.offset && d.span.endOffset <= s.endOffset);
+  const inside = within(refs.silenced);
   return {
     pipeline: { file: ast.file, source, experiments, dependencies: refs.dependencies },
     diagnostics: [...refs.diagnostics, ...diagnostics.filter((d) => !inside(d))],

@@ -1,7 +1,9 @@
 import { dirname, resolve } from "node:path";
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
+import { bounds } from "./bounds.js";
 import { namedSets } from "./datasets.js";
 import { type FolderScan, scanFolder } from "./folder.js";
+import { grouped } from "./settings.js";
 import type { DataSpec, ModelSpec } from "./types.js";
 
 /** A data statement read against the data: the spec as trained, and what the models see. */
@@ -10,6 +12,8 @@ export interface ResolvedData {
   input: ModelSpec["input"];
   classes: number;
   classNames: readonly string[];
+  /** Images the data set loads into memory for a job (all of each split, whatever the slice). */
+  loaded: number;
 }
 
 /** Folders already read by this check, by their resolved path and split. */
@@ -29,7 +33,13 @@ export function resolveData(
 ): ResolvedData | Diagnostic {
   if (spec.name !== "folder") {
     const set = namedSets[spec.name];
-    return { spec, input: set.input, classes: set.classNames.length, classNames: set.classNames };
+    return {
+      spec,
+      input: set.input,
+      classes: set.classNames.length,
+      classNames: set.classNames,
+      loaded: set.train + set.test,
+    };
   }
   const f = spec.folder;
   const at = span ?? startOfFile;
@@ -49,6 +59,21 @@ export function resolveData(
       "Give a folder with one subfolder of PNG or JPEG images per class; a relative path starts at the pipeline's folder.",
     );
   const size: [number, number] = f.size[0] > 0 ? f.size : [scan.first.height, scan.first.width];
+  if (Math.max(...size) > bounds.imageSide || Math.min(...size) < 1)
+    return error(
+      "E104",
+      at,
+      `the images in ${f.path} are ${size[1]}x${size[0]} (${scan.first.file}); at most ${grouped(bounds.imageSide)} pixels a side can be trained`,
+      `Give a size to resize them to: 'data folder "${f.path}" size 64'.`,
+    );
+  for (const split of ["train", "test"] as const)
+    if (scan[split].length > bounds.images)
+      return error(
+        "E104",
+        at,
+        `${f.path} has ${grouped(scan[split].length)} ${split} images; at most ${grouped(bounds.images)} per split can be loaded`,
+        "Use a folder with fewer images.",
+      );
   const channels = f.channels || scan.first.channels;
   for (const split of ["train", "test"] as const) {
     const has = scan[split].length;
@@ -66,6 +91,7 @@ export function resolveData(
     input: [size[0], size[1], channels],
     classes: scan.classes.length,
     classNames: scan.classes,
+    loaded: scan.train.length + scan.test.length,
   };
 }
 

@@ -1,6 +1,8 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { AnswerUse } from "../dsl/ast.js";
 import { type AxisEntry, type ReadAxis, readAxis, showSweepValue as show, shownValue } from "./axes.js";
+import { bounds } from "./bounds.js";
+import { largestLayer, tooMuchMemory } from "./cost.js";
 import { type FolderScans, type ResolvedData, resolveData } from "./data.js";
 import { readFigures } from "./figures.js";
 import {
@@ -13,7 +15,7 @@ import {
 import { readQuestion } from "./questions.js";
 import type { Scope } from "./scope.js";
 import { findConfiguration } from "./select.js";
-import { defaults, isDiagnostic, type Settings, type SweepName } from "./settings.js";
+import { defaults, grouped, isDiagnostic, type Settings, type SweepName } from "./settings.js";
 import { type CheckedExperiment, type Configuration, defaultLearningRate, type SweepValue } from "./types.js";
 
 /** Most jobs one experiment may plan (configurations x repeats). */
@@ -31,6 +33,12 @@ interface Context {
   /** The pipeline's path: a data folder's relative path starts at its folder. */
   file: string;
   scans: FolderScans;
+  /** Data statements' problems already reported (offset and message). */
+  dataProblems: Set<string>;
+  /** Jobs of the experiments checked so far (see bounds.pipelineJobs). */
+  jobs: number;
+  /** Whether each model variant fits in a job's memory, by batch size (see fitsMemory). */
+  memory: WeakMap<Materialized, Map<number, boolean>>;
   /** The file-wide data statement's data, which models no experiment uses are checked against. */
   fileData?: ResolvedData | null;
 }
@@ -50,6 +58,9 @@ export function newContext(
     source,
     file,
     scans: new Map(),
+    dataProblems: new Set(),
+    memory: new WeakMap(),
+    jobs: 0,
   };
 }
 
@@ -68,8 +79,53 @@ function slugify(title: string): string {
     .toLowerCase()
     .normalize("NFKD")
     .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
+    .replace(/^-+|-+$/g, "")
+    // A page's file name: well under any file system's 255 bytes, whatever the title's length.
+    .slice(0, 80)
+    .replace(/-+$/, "");
   return s || "experiment";
+}
+
+/**
+ * Whether one job of a configuration fits the memory a job may use (estimated); reports it, once
+ * per model variant and batch, when it does not.
+ */
+function fitsMemory(
+  m: Materialized,
+  s: Settings,
+  data: ResolvedData,
+  batchAt: Span | undefined,
+  ctx: Context,
+): boolean {
+  let checked = ctx.memory.get(m);
+  if (!checked) {
+    checked = new Map();
+    ctx.memory.set(m, checked);
+  }
+  const known = checked.get(s.batch);
+  if (known !== undefined) return known;
+  const job = { batch: Math.min(s.batch, Math.max(1, s.data.train)), test: s.data.test, loaded: data.loaded };
+  const at = batchAt ?? m.origins[largestLayer(m.summary)] ?? m.origins[0] ?? startOfFile;
+  const problem = tooMuchMemory(m.model, m.summary, job, at, s.batch);
+  if (problem) ctx.diagnostics.push(problem);
+  checked.set(s.batch, problem === null);
+  return problem === null;
+}
+
+/** Repeat r uses seed + r: the last repeat's seed must be a seed too. */
+function checkSeeds(settings: Settings, spans: Map<string, Span>, diagnostics: Diagnostic[]): void {
+  const last = settings.seed + settings.repeat - 1;
+  if (last <= bounds.seed.max) return;
+  const at = spans.get("seed") ?? spans.get("repeat");
+  if (!at) return;
+  diagnostics.push(
+    error(
+      "E104",
+      at,
+      `seed ${settings.seed} with repeat ${settings.repeat} gives the last repeat seed ${grouped(last)}, above the largest seed ${grouped(bounds.seed.max)}`,
+      `Use a seed of at most ${grouped(bounds.seed.max - settings.repeat + 1)}, or fewer repeats.`,
+    ),
+  );
 }
 
 function templateId(t: Template, ctx: Context): number {
@@ -218,8 +274,9 @@ export function checkExperiment(
   const data = resolveData(settings.data, spans.get("data"), ctx.file, ctx.scans);
   if (isDiagnostic(data)) {
     // A file-wide data statement at fault is reported once, not once per experiment.
-    const seen = diagnostics.some((d) => d.span.offset === data.span.offset && d.message === data.message);
-    if (!seen) diagnostics.push(data);
+    const key = `${data.span.offset}\n${data.message}`;
+    if (!ctx.dataProblems.has(key)) diagnostics.push(data);
+    ctx.dataProblems.add(key);
     return null;
   }
   settings.data = data.spec;
@@ -247,13 +304,32 @@ export function checkExperiment(
   if (base === undefined && !sweptAt.has("model")) {
     diagnostics.push(error("E122", exp.title?.span ?? exp.span, `experiment '${title}' has no model`));
   }
-  const count = axes.reduce((n, a) => n * a.rows.length, 1) * settings.repeat;
-  if (count > maxJobs) {
-    const at = exp.sweeps[0]?.span ?? exp.title?.span ?? exp.span;
+  const configs = axes.reduce((n, a) => n * a.rows.length, 1);
+  const count = configs * settings.repeat;
+  const at = exp.sweeps[0]?.span ?? exp.title?.span ?? exp.span;
+  if (configs > bounds.configurations) {
+    diagnostics.push(
+      error(
+        "E119",
+        at,
+        `experiment '${title}' would have ${grouped(configs)} configurations; at most ${grouped(bounds.configurations)} are allowed`,
+      ),
+    );
+  } else if (count > maxJobs) {
     diagnostics.push(
       error("E119", at, `experiment '${title}' would run ${count} jobs; at most ${maxJobs} are allowed`),
     );
-  }
+  } else if (ctx.jobs + count > bounds.pipelineJobs) {
+    diagnostics.push(
+      error(
+        "E119",
+        at,
+        `experiment '${title}' would bring the pipeline to ${grouped(ctx.jobs + count)} jobs; a pipeline may run at most ${grouped(bounds.pipelineJobs)}`,
+        "Narrow the sweeps or the repeats, or split the study into several pipelines.",
+      ),
+    );
+  } else if (ctx.diagnostics.length === before) ctx.jobs += count;
+  checkSeeds(settings, spans, diagnostics);
   if (ctx.diagnostics.length > before) return null;
 
   const configurations: Configuration[] = [];
@@ -273,10 +349,12 @@ export function checkExperiment(
       value: shownValue((settings as unknown as Record<string, unknown>)[name]),
       from,
     }));
+    let batchAt = spans.get("batch");
     combo.forEach((row, k) => {
       row.forEach((entry, j) => {
         const name = axes[k]?.names[j];
         if (!name) return;
+        if (name === "batch") batchAt = entry.span;
         withEntry(s, name, entry, o, model);
         values[name] = entry.shown;
         if (entry.from) uses.push({ name, value: entry.shown, from: entry.from });
@@ -284,7 +362,7 @@ export function checkExperiment(
     });
     if (!model.t) continue;
     const m = build(model.t, o, data, ctx);
-    if (!m) continue;
+    if (!m || !fitsMemory(m, s, data, batchAt, ctx)) continue;
     const waiting = uses.some((u) => !u.from.resolved);
     // A value still waiting for its answer is shown as where it will come from.
     const shownOf = (k: string, v: SweepValue) => {

@@ -3,6 +3,7 @@ import type { Statement } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
 import type { ReadAxis } from "./axes.js";
 import { findConfiguration } from "./select.js";
+import { finite } from "./settings.js";
 import { type Configuration, type Metric, metrics, type PublishedFigure } from "./types.js";
 
 type Expect = Extract<Statement, { kind: "expect" }>;
@@ -42,7 +43,7 @@ export function readFigures(
     for (const { key, value } of x.pairs) {
       if (key.value === "n" || key.value === "sd") {
         const v = value.kind === "number" ? value.value : Number.NaN;
-        const valid = key.value === "n" ? Number.isInteger(v) && v >= 1 : v >= 0;
+        const valid = key.value === "n" ? Number.isSafeInteger(v) && v >= 1 : v >= 0 && Number.isFinite(v);
         if (!valid) {
           diagnostics.push(
             error(
@@ -55,6 +56,11 @@ export function readFigures(
         } else if (key.value === "n") n = v;
         else sd = v;
       } else selectors.push({ name: key.value, value });
+    }
+    const huge = finite(x.figure, "the figure");
+    if (huge) {
+      diagnostics.push(huge);
+      ok = false;
     }
     if (!ok) continue;
     let configuration: number | null = 0;

@@ -1,6 +1,8 @@
 import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
 import { type LayerArg, type LayerRef, type Value, valueText } from "../dsl/ast.js";
 import { closest, didYouMean } from "../util/suggest.js";
+import { bounds } from "./bounds.js";
+import { grouped } from "./settings.js";
 import { type Activation, activations, type LayerSpec, type Padding } from "./types.js";
 
 /** A layer as written: like a LayerSpec, but a dense layer's activation may be left to its place. */
@@ -39,6 +41,20 @@ function countError(ref: LayerRef, what: string): Parsed {
 function positiveInt(v: Value): number | undefined {
   return v.kind === "number" && Number.isInteger(v.value) && v.value >= 1 ? v.value : undefined;
 }
+
+/** A count or size written into a layer's name (`conv32x5`) past its largest value. */
+function tooLarge(ref: LayerRef, what: string, n: number, max: number, hint: string): Parsed {
+  return fail(
+    error(
+      "E104",
+      ref.name.span,
+      `'${ref.name.value}' asks for ${grouped(n)} ${what}; at most ${grouped(max)} are allowed`,
+      hint,
+    ),
+  );
+}
+
+const windowHint = `Use windows and strides of 1 to ${grouped(bounds.window.max)} pixels.`;
 
 interface Options {
   activation?: Activation;
@@ -110,6 +126,13 @@ function readArg(arg: LayerArg, allowed: (keyof Options)[], out: Options): Diagn
   } else if (key === "stride" || key === "kernel") {
     const n = positiveInt(v);
     if (n === undefined) return error("E104", v.span, `${key} must be a whole number of at least 1`);
+    if (n > bounds.window.max)
+      return error(
+        "E104",
+        v.span,
+        `${key} must be at most ${grouped(bounds.window.max)}, not ${n}`,
+        windowHint,
+      );
     out[key] = n;
   } else if (key === "rate") {
     if (v.kind !== "number") return error("E103", v.span, "a dropout rate is a number");
@@ -119,7 +142,7 @@ function readArg(arg: LayerArg, allowed: (keyof Options)[], out: Options): Diagn
       return error("E104", v.span, `batchnorm's momentum is a number in [0, 1), not '${spanText(v)}'`);
     out.momentum = v.value;
   } else if (key === "epsilon") {
-    if (v.kind !== "number" || !(v.value > 0))
+    if (v.kind !== "number" || !(v.value > 0) || !Number.isFinite(v.value))
       return error("E104", v.span, `batchnorm's epsilon is a number above 0, not '${spanText(v)}'`);
     out.epsilon = v.value;
   } else if (key === "flip") {
@@ -127,8 +150,12 @@ function readArg(arg: LayerArg, allowed: (keyof Options)[], out: Options): Diagn
       return error("E103", v.span, `flip is on or off, not '${spanText(v)}'`);
     out.flip = v.value === "on";
   } else if (key === "shift") {
-    if (v.kind !== "number" || !Number.isInteger(v.value) || v.value < 0)
-      return error("E104", v.span, `shift is a whole number of pixels, at least 0, not '${spanText(v)}'`);
+    if (v.kind !== "number" || !Number.isInteger(v.value) || v.value < 0 || v.value > bounds.window.max)
+      return error(
+        "E104",
+        v.span,
+        `shift is a whole number of pixels from 0 to ${bounds.window.max}, not '${spanText(v)}'`,
+      );
     out.shift = v.value;
   }
   return undefined;
@@ -143,11 +170,21 @@ export function parseLayer(ref: LayerRef): Parsed {
   if (m) {
     const filters = Number(m[1]);
     if (filters < 1) return countError(ref, "filter");
+    if (filters > bounds.maps.max)
+      return tooLarge(
+        ref,
+        "filters",
+        filters,
+        bounds.maps.max,
+        `Write e.g. conv32: 1 to ${grouped(bounds.maps.max)} filters.`,
+      );
     const opts = readArgs(ref, ["activation", "padding", "stride", "kernel"]);
     if ("code" in opts) return fail(opts);
     const kh = m[2] !== undefined ? Number(m[2]) : (opts.kernel ?? 3);
     const kw = m[3] !== undefined ? Number(m[3]) : kh;
     if (kh < 1 || kw < 1) return fail(error("E104", ref.name.span, "a kernel is at least 1x1"));
+    if (Math.max(kh, kw) > bounds.window.max)
+      return tooLarge(ref, "pixels of kernel", Math.max(kh, kw), bounds.window.max, windowHint);
     const s = opts.stride ?? 1;
     return {
       ok: true,
@@ -165,6 +202,7 @@ export function parseLayer(ref: LayerRef): Parsed {
   if (m) {
     const k = m[2] !== undefined ? Number(m[2]) : 2;
     if (k < 1) return fail(error("E104", ref.name.span, "a pooling window is at least 1x1"));
+    if (k > bounds.window.max) return tooLarge(ref, "pixels of window", k, bounds.window.max, windowHint);
     const opts = readArgs(ref, ["padding", "stride"]);
     if ("code" in opts) return fail(opts);
     const s = opts.stride ?? k;
@@ -203,6 +241,14 @@ export function parseLayer(ref: LayerRef): Parsed {
   if (m) {
     const units = Number(m[1]);
     if (units < 1) return countError(ref, "unit");
+    if (units > bounds.units.max)
+      return tooLarge(
+        ref,
+        "units",
+        units,
+        bounds.units.max,
+        `Write e.g. dense128: 1 to ${grouped(bounds.units.max)} units.`,
+      );
     const opts = readArgs(ref, ["activation"]);
     if ("code" in opts) return fail(opts);
     return { ok: true, layer: { type: "dense", units, activation: opts.activation } };
@@ -235,6 +281,17 @@ export function parseLayer(ref: LayerRef): Parsed {
   }
   if (/^(conv|dense|pool)-\d/.test(word))
     return countError(ref, word.startsWith("dense") ? "unit" : "filter");
+  if (/^(conv|dense)\d+(\.\d+)?[eE]\d/.test(word)) {
+    const dense = word.startsWith("dense");
+    return fail(
+      error(
+        "E104",
+        ref.name.span,
+        `'${word}': a layer's ${dense ? "units" : "filters"} are a whole number in digits, from 1 to ${grouped(dense ? bounds.units.max : bounds.maps.max)}`,
+        dense ? "Write e.g. dense128." : "Write e.g. conv32.",
+      ),
+    );
+  }
   const prefix = /^[A-Za-z_]+/.exec(word)?.[0] ?? word;
   const near = closest(prefix, layerKinds);
   const hint = near ? `did you mean '${near}${word.slice(prefix.length)}'?` : undefined;

@@ -1,6 +1,7 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import { type LayerRef, type ModelExpr, type Statement, valueText } from "../dsl/ast.js";
-import { closest, didYouMean } from "../util/suggest.js";
+import { closest } from "../util/suggest.js";
+import { tooManyParameters } from "./cost.js";
 import { type LayerDraft, layerKinds, parseLayer } from "./layers.js";
 import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
 import { isProblem, type Summary, summarize } from "./shapes.js";
@@ -38,8 +39,23 @@ export class ModelRegistry {
   private readonly defs = new Map<string, ModelDef>();
   private readonly resolved = new Map<string, Template | null>();
   private readonly resolving = new Set<string>();
+  private nameList: string[] | undefined;
+  /** Names compared in "did you mean" suggestions so far may not pass this: a file of many models and many typos stays linear. */
+  private suggestionBudget = 200_000;
 
   constructor(private readonly diagnostics: Diagnostic[]) {}
+
+  /** `did you mean 'x'?` among the defined models, or a short list of them. */
+  suggest(word: string): string {
+    const names = this.names();
+    const near = names.length <= this.suggestionBudget ? closest(word, names) : undefined;
+    this.suggestionBudget = Math.max(0, this.suggestionBudget - names.length);
+    if (near !== undefined) return `did you mean '${near}'?`;
+    const shown = names.slice(0, 12).join(", ");
+    return names.length > 12
+      ? `defined models include: ${shown} (${names.length} in all)`
+      : `expected one of: ${shown}`;
+  }
 
   /** Registers a definition; reports a duplicate with a pointer to the first. */
   define(stmt: ModelDef): void {
@@ -53,14 +69,16 @@ export class ModelRegistry {
       return;
     }
     this.defs.set(stmt.name.value, stmt);
+    this.nameList = undefined;
   }
 
   has(name: string): boolean {
     return this.defs.has(name);
   }
 
-  names(): string[] {
-    return [...this.defs.keys()];
+  names(): readonly string[] {
+    this.nameList ??= [...this.defs.keys()];
+    return this.nameList;
   }
 
   /** The template of a named model, or null when it is undefined or broken (already reported). */
@@ -106,7 +124,7 @@ export class ModelRegistry {
             "E107",
             first.name.span,
             `model '${first.name.value}' is not defined`,
-            didYouMean(first.name.value, this.names()),
+            this.suggest(first.name.value),
           ),
         );
         return null;
@@ -126,7 +144,7 @@ export class ModelRegistry {
         } else base.mask = { value: v, span: m.mask.span };
         described.push(`mask ${m.mask.kind === "mask" ? m.mask.value : ""}`);
       } else if (m.kind === "maps") {
-        const v = wholeNumber(m.value, 1, "feature maps");
+        const v = scalarReaders.maps(m.value);
         if (isDiagnostic(v)) {
           this.diagnostics.push(v);
           ok = false;
@@ -211,6 +229,8 @@ export function featureLayers(t: Template): number[] {
 export interface Materialized {
   model: ModelSpec;
   summary: Summary;
+  /** Where each layer of `model` was written. */
+  origins: Span[];
 }
 
 /**
@@ -287,5 +307,5 @@ export function materialize(
     if (!at) return error(summary.code, startOfFile, summary.message);
     return error(summary.code, at, `${summary.message} (in '${model.name}')`);
   }
-  return { model, summary };
+  return tooManyParameters(model, summary, origins) ?? { model, summary, origins };
 }

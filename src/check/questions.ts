@@ -1,11 +1,38 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { Statement } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
+import { finite } from "./settings.js";
 import { type Configuration, higherIsBetter, type Metric, metrics, type Question } from "./types.js";
 
 const modes = ["min", "max", "best"] as const;
 const ops = [">=", ">", "<=", "<", "==", "!="] as const;
 const directions: Record<string, boolean> = { highest: true, max: true, lowest: false, min: false };
+
+/** What the questions ask of an experiment's configurations, found in one pass and kept. */
+interface Facts {
+  someWithoutValidation: boolean;
+  someWithoutEarlyStopping: boolean;
+  someNotEvaluatedEachEpoch: boolean;
+  /** Swept names whose values are numbers in every configuration. */
+  numeric: Set<string>;
+}
+
+const known = new WeakMap<Configuration[], Facts>();
+
+/** The facts of `configs`, worked out once however many questions an experiment asks. */
+function factsOf(configs: Configuration[]): Facts {
+  let f = known.get(configs);
+  if (f) return f;
+  const names = new Set(configs.flatMap((c, i) => (i === 0 ? Object.keys(c.values) : [])));
+  f = {
+    someWithoutValidation: configs.some((c) => c.training.validationSplit === 0),
+    someWithoutEarlyStopping: configs.some((c) => c.training.earlyStopping === null),
+    someNotEvaluatedEachEpoch: configs.some((c) => c.training.evaluateEvery !== 1),
+    numeric: new Set([...names].filter((n) => configs.every((c) => typeof c.values[n] === "number"))),
+  };
+  known.set(configs, f);
+  return f;
+}
 
 function readMetric(
   name: { value: string; span: Span },
@@ -19,13 +46,13 @@ function readMetric(
     return null;
   }
   const metric = name.value as Metric;
-  if (metric.startsWith("val.") && configs.some((c) => c.training.validationSplit === 0)) {
+  if (metric.startsWith("val.") && factsOf(configs).someWithoutValidation) {
     diagnostics.push(
       error("E120", name.span, `'${metric}' needs validation data, which this experiment does not hold out`),
     );
     return null;
   }
-  if (metric === "stopped_epoch" && configs.some((c) => c.training.earlyStopping === null)) {
+  if (metric === "stopped_epoch" && factsOf(configs).someWithoutEarlyStopping) {
     diagnostics.push(
       error(
         "E115",
@@ -110,7 +137,12 @@ export function readQuestion(
     diagnostics.push(error("E103", v.span, "the condition compares with a number"));
     return null;
   }
-  if (!configs.every((c) => typeof c.values[target] === "number")) {
+  const huge = finite(v, "the condition's value");
+  if (huge) {
+    diagnostics.push(huge);
+    return null;
+  }
+  if (configs.length > 0 && !factsOf(configs).numeric.has(target)) {
     diagnostics.push(
       error("E103", f.target.span, `'${mode}' needs a numeric sweep; use 'best' for '${target}'`),
     );
@@ -141,7 +173,7 @@ function readEpochQuestion(
     diagnostics.push(error("E115", f.by.metric.span, `'${metric}' is not recorded per epoch`));
     return null;
   }
-  if (metric.startsWith("test.") && configs.some((c) => c.training.evaluateEvery !== 1)) {
+  if (metric.startsWith("test.") && factsOf(configs).someNotEvaluatedEachEpoch) {
     diagnostics.push(
       error(
         "E115",

@@ -1,6 +1,7 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { AnswerUse, Pipeline, Statement, Value } from "../dsl/ast.js";
 import { closest } from "../util/suggest.js";
+import { cycles } from "./cycles.js";
 import type { Answers, Dependency, SweepValue } from "./types.js";
 
 type Of<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
@@ -40,13 +41,51 @@ function referencesIn(statements: Statement[]): Found[] {
 const answersFor = (target: string, name: string) =>
   target === name || (target === "epoch" && name === "epochs");
 
-/** The experiment a reference names: its exact title, or the number it starts with (`"6.2"`). */
-function findBlock(title: string, blocks: Of<"experiment">[]): Of<"experiment"> | undefined {
-  const exact = blocks.find((b) => b.title.value === title);
-  if (exact) return exact;
-  const numbered = blocks.filter((b) => b.title.value.startsWith(`${title} `));
-  return numbered.length === 1 ? numbered[0] : undefined;
+/**
+ * Finds the experiment a reference names: its exact title (the first experiment of that title), or
+ * the one title that starts with it and a space (`"6.2"`). Each look-up is a map's or a binary
+ * search's, so many references cost no more than reading them.
+ */
+class Titles {
+  private readonly exact = new Map<string, Of<"experiment">>();
+  /** Every block, by title (ties in file order). */
+  private readonly sorted: Of<"experiment">[];
+
+  constructor(blocks: Of<"experiment">[]) {
+    for (const b of blocks) if (!this.exact.has(b.title.value)) this.exact.set(b.title.value, b);
+    this.sorted = [...blocks].sort((a, b) =>
+      a.title.value < b.title.value ? -1 : a.title.value > b.title.value ? 1 : 0,
+    );
+  }
+
+  /** The first index whose title is not below `key`. */
+  private lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.sorted[mid]?.title.value ?? "") < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  find(title: string): Of<"experiment"> | undefined {
+    const exact = this.exact.get(title);
+    if (exact) return exact;
+    const prefix = `${title} `;
+    const first = this.lowerBound(prefix);
+    const one = this.sorted[first];
+    if (!one?.title.value.startsWith(prefix)) return undefined;
+    const second = this.sorted[first + 1];
+    return second?.title.value.startsWith(prefix) ? undefined : one;
+  }
 }
+
+/** Titles an E124 hint lists, at most. */
+const listedTitles = 10;
+/** References past this many unknown ones get no "did you mean" (each suggestion reads every title). */
+const suggestedReferences = 20;
 
 /** A value of the answer's kind, with where it stands. */
 function answerValue(v: SweepValue, span: Span, from: AnswerUse): Value {
@@ -97,7 +136,14 @@ export function resolveReferences(
     silenced.push(f.ref.span);
   };
   const blocks = ast.statements.filter((s): s is Of<"experiment"> => s.kind === "experiment");
-  const titles = blocks.map((b) => b.title.value);
+  const byTitle = new Titles(blocks);
+  const distinct = [...new Set(blocks.map((b) => b.title.value))];
+  const listed =
+    distinct
+      .slice(0, listedTitles)
+      .map((t) => `"${t}"`)
+      .join(", ") + (distinct.length > listedTitles ? ` and ${distinct.length - listedTitles} more` : "");
+  let unknown = 0;
   for (const f of referencesIn(ast.statements)) {
     diagnostics.push(
       error(
@@ -113,18 +159,19 @@ export function resolveReferences(
   for (const block of blocks)
     for (const found of referencesIn(block.body)) {
       const { ref, name } = found;
-      const target = findBlock(ref.experiment.value, blocks);
+      const target = byTitle.find(ref.experiment.value);
       if (!target) {
         // A short name is near everything: suggest only for real titles.
-        const near = ref.experiment.value.length > 3 ? closest(ref.experiment.value, titles) : undefined;
+        const near =
+          ref.experiment.value.length > 3 && unknown++ < suggestedReferences
+            ? closest(ref.experiment.value, distinct)
+            : undefined;
         diagnostics.push(
           error(
             "E124",
             ref.experiment.span,
             `no experiment is called "${ref.experiment.value}"`,
-            near
-              ? `Did you mean "${near}"?`
-              : `The experiments are: ${[...new Set(titles)].map((t) => `"${t}"`).join(", ")}.`,
+            near ? `Did you mean "${near}"?` : `The experiments are: ${listed}.`,
           ),
         );
         broken(found);
@@ -200,43 +247,4 @@ export function answerSources(dependencies: readonly Dependency[], title: string
 
 function unresolved(experiment: string, question: string, detail: string): AnswerUse {
   return { experiment, question, resolved: false, detail };
-}
-
-/** Experiments that wait, through their references, on their own answers. */
-function cycles(deps: Dependency[]): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const next = new Map<string, Dependency[]>();
-  for (const d of deps) next.set(d.from, [...(next.get(d.from) ?? []), d]);
-  const reported = new Set<Dependency>();
-  for (const start of deps) {
-    // Depth-first from the reference's target: a path back to its own experiment is a cycle.
-    const path: Dependency[] = [start];
-    const seen = new Set<string>();
-    const walk = (title: string): boolean => {
-      if (title === start.from) return true;
-      if (seen.has(title)) return false;
-      seen.add(title);
-      for (const d of next.get(title) ?? []) {
-        path.push(d);
-        if (walk(d.to)) return true;
-        path.pop();
-      }
-      return false;
-    };
-    if (reported.has(start) || !walk(start.to)) continue;
-    for (const d of path) reported.add(d);
-    const chain = [start.from, ...path.map((d) => d.to)].map((t) => `"${t}"`).join(" -> ");
-    out.push(
-      error(
-        "E126",
-        start.span,
-        start.from === start.to
-          ? `"${start.from}" cannot use its own answer`
-          : `these experiments wait on each other's answers: ${chain}`,
-        "Break the cycle: give one of them a value of its own.",
-        path.slice(1).map((d) => ({ span: d.span, message: `"${d.from}" uses "${d.to}" here` })),
-      ),
-    );
-  }
-  return out;
 }

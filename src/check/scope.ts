@@ -1,8 +1,17 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { AnswerUse, Name, Statement } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
+import { bounds } from "./bounds.js";
 import type { ModelRegistry, Template } from "./models.js";
-import { isDiagnostic, isSettingName, readSetting, type SettingName, settingNames } from "./settings.js";
+import { noteTemplate } from "./notes.js";
+import {
+  grouped,
+  isDiagnostic,
+  isSettingName,
+  readSetting,
+  type SettingName,
+  settingNames,
+} from "./settings.js";
 
 type Of<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
 
@@ -28,6 +37,14 @@ export interface Scope {
   notes: Of<"note">[];
   /** Published figures to reproduce. */
   expects: Of<"expect">[];
+}
+
+/** Text longer than `max` characters, as an error at its place (E134). */
+export function tooLong(text: string, max: number, what: string, span: Span): Diagnostic | null {
+  if (text.length <= max) return null;
+  const n = [...text].length;
+  if (n <= max) return null;
+  return error("E134", span, `${what} may be at most ${grouped(max)} characters; this one has ${grouped(n)}`);
 }
 
 const statementWords = ["model", "sweep", "find", "note", "expect", "experiment"];
@@ -79,9 +96,12 @@ export function readScope(
       case "find":
         scope.finds.push(s);
         break;
-      case "note":
-        scope.notes.push(s);
+      case "note": {
+        const bad = tooLong(s.text, bounds.noteLength, "a note", s.span) ?? noteTemplate(s.text, s.span);
+        if (bad) diagnostics.push(bad);
+        else scope.notes.push(s);
         break;
+      }
       case "expect":
         scope.expects.push(s);
         break;

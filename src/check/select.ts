@@ -4,6 +4,33 @@ import { type ReadAxis, showSweepValue as show, shownValue } from "./axes.js";
 import { isDiagnostic, type SweepName, scalarReaders } from "./settings.js";
 import type { Configuration, SweepValue } from "./types.js";
 
+/** For each set of names asked about: the first configuration with each combination of their values. */
+const indexes = new WeakMap<Configuration[], Map<string, Map<string, number>>>();
+
+/**
+ * The first configuration with the values of `target` (-1 when none), by an index built once per
+ * set of names: an experiment with many configurations and many selections stays linear.
+ */
+function indexOf(configs: Configuration[], target: Record<string, SweepValue>): number {
+  const names = Object.keys(target).sort();
+  const signature = JSON.stringify(names);
+  let bySignature = indexes.get(configs);
+  if (!bySignature) {
+    bySignature = new Map();
+    indexes.set(configs, bySignature);
+  }
+  let index = bySignature.get(signature);
+  if (!index) {
+    index = new Map();
+    for (const [i, c] of configs.entries()) {
+      const key = JSON.stringify(names.map((n) => c.values[n] ?? null));
+      if (!index.has(key)) index.set(key, i);
+    }
+    bySignature.set(signature, index);
+  }
+  return index.get(JSON.stringify(names.map((n) => target[n]))) ?? -1;
+}
+
 /**
  * The configuration whose swept values are `wanted` (`maps 32`, `model final, epochs 25`), or null
  * after a diagnostic (`code`) that says what is wrong: a name not swept, a value of the wrong kind,
@@ -36,7 +63,7 @@ export function findConfiguration(
     }
     target[name] = shownValue(read);
   }
-  const i = configs.findIndex((c) => Object.entries(target).every(([k, v]) => c.values[k] === v));
+  const i = indexOf(configs, target);
   if (i < 0) {
     const wantedText = Object.entries(target)
       .map(([k, v]) => `${k} ${show(v)}`)

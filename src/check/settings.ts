@@ -1,6 +1,7 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import { type Value, valueText } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
+import { bounds } from "./bounds.js";
 import { namedSets } from "./datasets.js";
 import {
   type Backend,
@@ -79,12 +80,49 @@ function onOrOff(v: Value, name: string): Read<boolean> {
   );
 }
 
-export function wholeNumber(v: Value, min: number, what: string): Read<number> {
+/** A number as messages write it: 10,000. */
+export const grouped = (n: number): string => n.toLocaleString("en-US");
+
+/** The smallest and largest values a setting takes (see bounds.ts). */
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Past its largest value, a number is out of range with a hint that gives the range. */
+function tooLarge(v: Extract<Value, { kind: "number" }>, range: Range, what: string, hint?: string) {
+  return error(
+    "E104",
+    v.span,
+    `${what} must be at most ${grouped(range.max)}, not ${v.raw}`,
+    hint ?? `Use a whole number from ${grouped(range.min)} to ${grouped(range.max)}.`,
+  );
+}
+
+/**
+ * A whole number in `range` (a bare number is the smallest value, and the largest is then the
+ * largest safe integer), or a diagnostic at the value.
+ */
+export function wholeNumber(v: Value, range: number | Range, what: string, hint?: string): Read<number> {
+  const r = typeof range === "number" ? { min: range, max: Number.MAX_SAFE_INTEGER } : range;
   if (v.kind !== "number") return error("E103", v.span, `${what} must be a whole number, not '${shown(v)}'`);
+  if (v.value > r.max) return tooLarge(v, r, what, hint);
   if (!Number.isInteger(v.value))
     return error("E103", v.span, `${what} must be a whole number, not ${v.raw}`);
-  if (v.value < min) return error("E104", v.span, `${what} must be at least ${min}, not ${v.raw}`);
+  if (v.value < r.min) return error("E104", v.span, `${what} must be at least ${r.min}, not ${v.raw}`);
   return v.value;
+}
+
+/** A number that is finite (`1e999` is not), or a diagnostic at it. */
+export function finite(v: Extract<Value, { kind: "number" }>, what: string): Diagnostic | undefined {
+  return Number.isFinite(v.value)
+    ? undefined
+    : error(
+        "E104",
+        v.span,
+        `${what} ${v.raw} is too large to be a number`,
+        "Write a number of ordinary size.",
+      );
 }
 
 function fraction(v: Value, what: string, lowOpen = false): Read<number> {
@@ -110,14 +148,22 @@ const onOff: Record<string, boolean> = {
 
 /** Readers of one value, for settings that take one and for sweeps. */
 export const scalarReaders = {
-  epochs: (v: Value) => wholeNumber(v, 1, "epochs"),
-  batch: (v: Value) => wholeNumber(v, 1, "batch size"),
+  epochs: (v: Value) =>
+    wholeNumber(v, bounds.epochs, "epochs", `Train for 1 to ${grouped(bounds.epochs.max)} epochs.`),
+  batch: (v: Value) =>
+    wholeNumber(v, bounds.batch, "batch size", `Use a batch of 1 to ${grouped(bounds.batch.max)} images.`),
   optimizer: (v: Value) => oneOf(v, optimizers, "optimizer"),
   learning_rate: (v: Value): Read<number> => {
     if (v.kind !== "number")
       return error("E103", v.span, `learning rate must be a number, not '${shown(v)}'`);
-    if (!(v.value > 0) || !Number.isFinite(v.value))
-      return error("E104", v.span, `learning rate must be above 0, not ${v.raw}`);
+    if (!(v.value > 0)) return error("E104", v.span, `learning rate must be above 0, not ${v.raw}`);
+    if (!(v.value <= bounds.learningRate.max))
+      return error(
+        "E104",
+        v.span,
+        `learning rate must be at most ${grouped(bounds.learningRate.max)}, not ${v.raw}`,
+        "Use a learning rate above 0; Keras' defaults are 0.01 (sgd) and 0.001 (adam, rmsprop).",
+      );
     return v.value;
   },
   momentum: (v: Value) => fraction(v, "momentum"),
@@ -135,8 +181,20 @@ export const scalarReaders = {
     );
   },
   validation_split: (v: Value) => fraction(v, "validation split"),
-  seed: (v: Value) => wholeNumber(v, 0, "seed"),
-  repeat: (v: Value) => wholeNumber(v, 1, "repeat count"),
+  seed: (v: Value) =>
+    wholeNumber(
+      v,
+      bounds.seed,
+      "seed",
+      `Use a seed from 0 to ${grouped(bounds.seed.max)} (seeds are 32-bit; repeat r uses seed + r).`,
+    ),
+  repeat: (v: Value) =>
+    wholeNumber(
+      v,
+      bounds.repeat,
+      "repeat count",
+      `Repeat each configuration 1 to ${grouped(bounds.repeat.max)} times.`,
+    ),
   backend: (v: Value) => oneOf(v, backends, "back end"),
   mask: (v: Value): Read<string> => {
     if (v.kind !== "mask") return error("E103", v.span, `a mask looks like 1-0-1-1, not '${shown(v)}'`);
@@ -144,9 +202,21 @@ export const scalarReaders = {
       return error("E110", v.span, `mask ${v.value} has digits other than 0 and 1`);
     return v.value;
   },
-  maps: (v: Value) => wholeNumber(v, 1, "feature maps"),
+  maps: (v: Value) =>
+    wholeNumber(
+      v,
+      bounds.maps,
+      "feature maps",
+      `Give a conv layer 1 to ${grouped(bounds.maps.max)} feature maps.`,
+    ),
   dropout: (v: Value) => fraction(v, "dropout rate"),
-  evaluate_every: (v: Value) => wholeNumber(v, 0, "evaluate_every"),
+  evaluate_every: (v: Value) =>
+    wholeNumber(
+      v,
+      bounds.evaluateEvery,
+      "evaluate_every",
+      `Evaluate every 1 to ${grouped(bounds.evaluateEvery.max)} epochs, or 0 for only the epochs asked for.`,
+    ),
 } satisfies Partial<Record<SettingName, (v: Value) => unknown>>;
 
 /** What a sweep can vary: one-value settings, and the model itself. */
@@ -204,13 +274,13 @@ function readEarlyStopping(args: Value[], nameSpan: Span): Read<EarlyStopping | 
   }
   const patience = pairs.get("patience");
   if (patience) {
-    const p = wholeNumber(patience, 0, "patience");
+    const p = wholeNumber(patience, bounds.patience, "patience");
     if (isDiagnostic(p)) return p;
     es.patience = p;
   }
   const delta = pairs.get("min_delta");
   if (delta) {
-    if (delta.kind !== "number" || delta.value < 0)
+    if (delta.kind !== "number" || !(delta.value >= 0) || !Number.isFinite(delta.value))
       return error("E104", delta.span, "min_delta is a number of at least 0");
     es.minDelta = delta.value;
   }
@@ -252,7 +322,7 @@ function readData(args: Value[], nameSpan: Span): Read<DataSpec> {
   for (const split of ["train", "test"] as const) {
     const v = pairs.get(split);
     if (!v) continue;
-    const n = wholeNumber(v, 1, `${split} size`);
+    const n = wholeNumber(v, { min: 1, max: bounds.images }, `${split} size`);
     if (isDiagnostic(n)) return n;
     if (name !== "folder" && n > namedSets[name][split])
       return error("E104", v.span, `${name} has ${namedSets[name][split]} ${split} images, not ${n}`);
@@ -260,10 +330,19 @@ function readData(args: Value[], nameSpan: Span): Read<DataSpec> {
   }
   if (path?.kind === "string") {
     const size = pairs.get("size");
-    const side = size ? wholeNumber(size, 1, "image size") : 0;
+    const side = size
+      ? wholeNumber(
+          size,
+          { min: 1, max: bounds.imageSide },
+          "image size",
+          `Give a side of 1 to ${grouped(bounds.imageSide)} pixels: images are resized to it.`,
+        )
+      : 0;
     if (isDiagnostic(side)) return side;
     const channels = pairs.get("channels");
-    const c = channels ? wholeNumber(channels, 1, "channels") : 0;
+    const c = channels
+      ? wholeNumber(channels, { min: 1, max: 3 }, "channels", "channels is 1 (greyscale) or 3 (colour).")
+      : 0;
     if (isDiagnostic(c)) return c;
     if (channels && c !== 1 && c !== 3)
       return error("E104", channels.span, `channels is 1 (greyscale) or 3 (colour), not ${c}`);

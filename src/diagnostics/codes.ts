@@ -109,6 +109,22 @@ export const codes = {
     title: "layer out of place",
     hint: "augment works on the input images: make it the model's first layer.",
   },
+  E132: {
+    title: "model too large for one job",
+    hint: "Use fewer feature maps or dense units, pool before the dense layers, or a smaller batch or image size.",
+  },
+  E133: {
+    title: "blocks nested too deeply",
+    hint: "Experiments cannot nest: close each experiment's block with '}' before the next one begins.",
+  },
+  E134: {
+    title: "text too long",
+    hint: "Shorten it: a title names the experiment; split a long note into several.",
+  },
+  E135: {
+    title: "note template does not parse",
+    hint: "Live numbers are written {{best.label}}, {{#each rows}}...{{/each}}; for literal braces write \\{{.",
+  },
   E201: { title: "cannot read file", hint: "Check the path and the file's permissions." },
 } as const;
 

@@ -1,4 +1,10 @@
-import { CstParser, type IParserErrorMessageProvider, type TokenType, tokenLabel } from "chevrotain";
+import {
+  CstParser,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+  tokenLabel,
+} from "chevrotain";
 import * as T from "./tokens.js";
 
 /** Names that may also be written where a keyword token would otherwise be read. */
@@ -8,7 +14,7 @@ const settingNameTokens = [T.Identifier, T.MaskKw, T.MapsKw];
 
 function describeFound(image: string): string {
   if (image === "") return "the end of the file";
-  if (image === "\n") return "the end of the line";
+  if (image === "\n" || image === "\r\n" || image === "\r") return "the end of the line";
   return `'${image}'`;
 }
 
@@ -59,8 +65,34 @@ const messages: IParserErrorMessageProvider = {
  *
  * Inside brackets and parentheses new lines are ignored (the parse step drops them), so long
  * sweeps may span lines.
+ *
+ * Experiments are the grammar's only recursion. The parse step drops blocks nested deeper than
+ * `maxNesting` before parsing, and the parser itself never enters an experiment deeper than that
+ * (error recovery can open one without its '{'): the offending `experiment` tokens are noted in
+ * `tooDeep`, so no input can exhaust the stack.
  */
 export class CnnpParser extends CstParser {
+  /** Experiments may nest this deep; set by the parse step before each parse. */
+  maxNesting = 32;
+  /** `experiment` tokens the parser declined to enter, being too deep already. */
+  tooDeep: IToken[] = [];
+  private depth = 0;
+
+  /** Clears the nesting state: call before each parse. */
+  resetNesting(maxNesting: number): void {
+    this.maxNesting = maxNesting;
+    this.tooDeep = [];
+    this.depth = 0;
+  }
+
+  /** Whether an experiment may start here; notes the token when it may not. */
+  private mayNest(): boolean {
+    if (this.depth < this.maxNesting) return true;
+    const t = this.LA(1);
+    if (t.tokenType === T.Experiment && this.tooDeep.at(-1) !== t) this.tooDeep.push(t);
+    return false;
+  }
+
   constructor() {
     super(T.allTokens, {
       recoveryEnabled: true,
@@ -92,7 +124,7 @@ export class CnnpParser extends CstParser {
 
   private statement = this.RULE("statement", () => {
     this.OR([
-      { ALT: () => this.SUBRULE(this.experiment) },
+      { GATE: () => this.mayNest(), ALT: () => this.SUBRULE(this.experiment) },
       { ALT: () => this.SUBRULE(this.modelStmt) },
       { ALT: () => this.SUBRULE(this.sweep) },
       { ALT: () => this.SUBRULE(this.find) },
@@ -106,7 +138,12 @@ export class CnnpParser extends CstParser {
     this.CONSUME(T.Experiment);
     this.CONSUME(T.StringLiteral);
     this.CONSUME(T.LBrace);
-    this.SUBRULE(this.statements);
+    this.depth++;
+    try {
+      this.SUBRULE(this.statements);
+    } finally {
+      this.depth--;
+    }
     this.CONSUME(T.RBrace);
   });
 

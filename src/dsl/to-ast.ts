@@ -57,9 +57,12 @@ function unquote(image: string): string {
   }
 }
 
-/** Triple-quoted text loses its quotes, its first and last blank lines, and common indentation. */
+/**
+ * Triple-quoted text loses its quotes, its first and last blank lines, and common indentation; its
+ * line breaks (`\r\n`, `\n` or `\r`) become `\n`.
+ */
 export function dedentText(image: string): string {
-  const lines = image.slice(3, -3).split("\n");
+  const lines = image.slice(3, -3).split(/\r\n?|\n/);
   while (lines.length > 0 && lines[0]?.trim() === "") lines.shift();
   while (lines.length > 0 && lines.at(-1)?.trim() === "") lines.pop();
   const indents = lines.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length);

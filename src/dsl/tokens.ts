@@ -35,13 +35,18 @@ export const For = keyword("for");
 
 export const WhiteSpace = createToken({
   name: "WhiteSpace",
-  pattern: /[ \t\r\uFEFF]+/,
+  pattern: /[ \t\uFEFF]+/,
   group: Lexer.SKIPPED,
 });
-export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
+/**
+ * A line ends at `\r\n`, `\n` or a lone `\r`, as the lexer counts lines (its default line
+ * terminators) and as diagnostics number them (diagnostics/lines.ts): no other token holds a line
+ * break but triple-quoted text, whose breaks the lexer counts the same way.
+ */
 export const Newline = createToken({
   name: "Newline",
-  pattern: /\n/,
+  pattern: /\r\n?|\n/,
   label: "a new line",
   line_breaks: true,
 });
@@ -61,10 +66,10 @@ export const UnterminatedTriple = createToken({
 });
 export const StringLiteral = createToken({
   name: "StringLiteral",
-  pattern: /"(?:[^"\\\n]|\\.)*"/,
+  pattern: /"(?:[^"\\\r\n]|\\.)*"/,
   label: 'a "string"',
 });
-export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"[^"\n]*/ });
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"[^"\r\n]*/ });
 
 /** `1-0-1-1`: digits joined by dashes; the checker insists on 0 and 1. */
 export const MaskLiteral = createToken({
