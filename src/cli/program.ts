@@ -65,6 +65,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     )
     .option("--attempts <n>", "with --queue: tries per training run before it is recorded as failed", "3")
     .option(
+      "--redis-password-file <file>",
+      "with --queue: a file whose first line is the Redis password (else CNNP_REDIS_PASSWORD, or the URL's)",
+    )
+    .option(
       "--progress <seconds>",
       "when not on a terminal, print a progress line (jobs, steps, ETA, each run's epoch) this often; 0: never",
       "60",
@@ -86,6 +90,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       new Option("--backend <name>", "back end for runs that leave it to the machine (auto)").choices([
         ...backends,
       ]),
+    )
+    .option(
+      "--redis-password-file <file>",
+      "a file whose first line is the Redis password (else CNNP_REDIS_PASSWORD, or the URL's)",
     )
     .option("--concurrency <n>", "runs trained at once, each on a process of its own", "1")
     .addOption(

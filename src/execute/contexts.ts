@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import type { CheckedPipeline, DatasetName } from "../check/types.js";
@@ -7,7 +7,7 @@ import { officialChecksumOf } from "../data/official.js";
 import { contentHash } from "../plan/hash.js";
 import { type PlanOptions, plan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
-import type { ResultStore, Stored } from "../store/store.js";
+import { type ResultStore, readSmallFile, type Stored } from "../store/store.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 
 /**
@@ -51,7 +51,10 @@ export function recordedContexts(store: ResultStore): RunContext[] {
   const found: RunContext[] = [];
   for (const n of names) {
     try {
-      const parsed = context.safeParse(JSON.parse(readFileSync(join(folder(store), n), "utf8")));
+      // Never a FIFO, a link or a huge file: a context file is a few hundred bytes.
+      const read = readSmallFile(join(folder(store), n), 64 * 1024);
+      if (!("text" in read)) continue;
+      const parsed = context.safeParse(JSON.parse(read.text));
       if (parsed.success) found.push(parsed.data);
     } catch {
       // A context file that cannot be read only means its results are not looked for.

@@ -1,9 +1,10 @@
 import type { Job, Run, Unit } from "../plan/types.js";
+import { printable } from "../store/printable.js";
 import { type FailedResult, okResult, type ResultFile, schemaVersion } from "../store/schema.js";
 import { type ResultStore, weightsFolder } from "../store/store.js";
 import { host } from "../train/environment.js";
 import { weightsFile } from "../train/export.js";
-import { jobIdentity } from "../train/job-results.js";
+import { type JobResult, jobIdentity } from "../train/job-results.js";
 import type { SourceInfo } from "./source.js";
 import type { DataInfo, Trained } from "./types.js";
 
@@ -36,10 +37,27 @@ export function resultFiles(unit: Unit, outcome: Trained, ctx: ResultContext): R
   if (outcome.type === "failed")
     return unit.jobs.map((j) => failed(j, unit.run, outcome.error, ctx, finishedAt));
   const who = outcome.queue ? `the worker ${outcome.queue.worker}` : "the training process";
-  const byJob = new Map(outcome.results.map((r) => [r.job, r]));
+  const byJob = new Map<string, JobResult[]>();
+  for (const r of Array.isArray(outcome.results) ? outcome.results : []) {
+    // Whatever a worker sent: only objects that name a job of this unit are looked at.
+    if (typeof r !== "object" || r === null || typeof r.job !== "string") continue;
+    byJob.set(r.job, [...(byJob.get(r.job) ?? []), r]);
+  }
   return unit.jobs.map((job): ResultFile => {
-    const r = byJob.get(job.id);
+    const all = byJob.get(job.id) ?? [];
+    const r = all[0];
     if (!r) return failed(job, unit.run, `${who} returned no result for it`, ctx, finishedAt);
+    const invalid = (why: string) =>
+      failed(
+        job,
+        unit.run,
+        `${who} returned a result that is not valid (${why}); the job runs again next time`,
+        ctx,
+        finishedAt,
+      );
+    if (all.length > 1) return invalid(`${all.length} results for the one job`);
+    const claim = claimProblem(r, job, unit.run);
+    if (claim) return invalid(claim);
     const { weights, ...result } = r;
     const parsed = okResult.safeParse({
       ...result,
@@ -54,15 +72,33 @@ export function resultFiles(unit: Unit, outcome: Trained, ctx: ResultContext): R
     });
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
-    const where = issue?.path.join(".") || "result";
-    return failed(
-      job,
-      unit.run,
-      `${who} returned a result that is not valid (${where}: ${issue?.message ?? "invalid"}); the job runs again next time`,
-      ctx,
-      finishedAt,
-    );
+    return invalid(`${issue?.path.join(".") || "result"}: ${issue?.message ?? "invalid"}`);
   });
+}
+
+/**
+ * Whether a result is the one its job asked for: the job's run, seed and epochs (the identity the
+ * result file is written under is the plan's, so a result for another job must not pass as this
+ * one), a confusion matrix of the model's classes, and no more images than the job's data slice.
+ * The result-file schema checks the rest (ranges, and the numbers against one another).
+ */
+function claimProblem(r: JobResult, job: Job, run: Run): string | null {
+  const want = jobIdentity(job, run);
+  for (const key of ["run", "seed", "epochs", "experiment", "configuration", "repeat"] as const)
+    if (r[key] !== want[key])
+      return `${key}: ${printable(String(r[key]), 40)}, but the job's is ${want[key]}`;
+  const classes = r.test?.confusion?.length;
+  if (classes !== undefined && classes !== run.model.classes)
+    return `test.confusion: ${classes} classes, but the model has ${run.model.classes}`;
+  const samples = r.samples;
+  if (samples && typeof samples.test === "number" && samples.test > run.data.test)
+    return `samples.test: ${samples.test} test images, but the job tests on at most ${run.data.test}`;
+  if (samples && typeof samples.train === "number" && typeof samples.val === "number") {
+    const used = samples.train + samples.val;
+    if (used > run.data.train)
+      return `samples: ${used} training and validation images, but the job has at most ${run.data.train}`;
+  }
+  return null;
 }
 
 /**

@@ -2,8 +2,11 @@ import { type Job as BullJob, Queue, QueueEvents } from "bullmq";
 import type { Backend } from "../check/types.js";
 import type { ExecEvent, Executor, Trained } from "../execute/types.js";
 import type { Unit } from "../plan/types.js";
+import { printable } from "../store/printable.js";
+import type { Progress } from "../train/types.js";
 import { outageReporter } from "./connect.js";
 import {
+  isWorkerName,
   protocol,
   type QueuedProgress,
   type QueuedRun,
@@ -26,6 +29,26 @@ export interface CoordinatorOptions {
 
 /** Kept in Redis so a coordinator that was away can still collect them (two weeks). */
 const keepSeconds = 14 * 24 * 3600;
+
+/**
+ * How long a stopping coordinator waits for Redis to let its connections go: with Redis gone,
+ * BullMQ's close would wait for ever.
+ */
+const closeGraceMs = 2000;
+
+/** A worker's progress report, if it is one (anyone who can write to the queue can send one). */
+function isProgress(p: unknown): p is Progress {
+  if (typeof p !== "object" || p === null) return false;
+  const { epoch, epochs, batch, batches } = p as Record<string, unknown>;
+  const whole = (n: unknown, max: number) =>
+    Number.isInteger(n) && (n as number) >= 0 && (n as number) <= max;
+  return (
+    whole(epochs, 1e6) &&
+    whole(epoch, epochs as number) &&
+    whole(batches, 1e9) &&
+    whole(batch, batches as number)
+  );
+}
 
 /** The orchestrator could not take a result (say, a full disk): not a queue problem, and fatal. */
 export class Undeliverable extends Error {}
@@ -62,6 +85,10 @@ async function coordinate(
   /** Failed tries already reported, per run. */
   const triesSeen = new Map<string, number>();
   const notice = (text: string) => emit({ type: "notice", text });
+  /** Why a try failed, as a worker told Redis: without credentials or control characters. */
+  const reasonOf = (job: BullJob<QueuedRun>, none: string) =>
+    printable(opts.target.redact(job.failedReason || none));
+  const shownWorker = (name: string | undefined) => (isWorkerName(name) ? name : null);
   const onError = outageReporter(opts.target, notice);
   queue.on("error", onError);
   queueEvents.on("error", onError);
@@ -92,7 +119,7 @@ async function coordinate(
   const collect = (id: string, queued: BullJob<QueuedRun>, away: boolean) => {
     const r = readResult(queued.returnvalue);
     if (typeof r === "string")
-      return settle(id, { type: "failed", error: r }, { worker: queued.processedBy ?? null, away });
+      return settle(id, { type: "failed", error: r }, { worker: shownWorker(queued.processedBy), away });
     settle(
       id,
       { type: "done", results: r.results, queue: { worker: r.worker, attempts: queued.attemptsMade } },
@@ -119,6 +146,8 @@ async function coordinate(
             backoff: { type: "exponential", delay: 2000 },
             removeOnComplete: { age: keepSeconds },
             removeOnFail: { age: keepSeconds },
+            // No worker's stack trace (its paths) is kept in Redis.
+            stackTraceLimit: 0,
           },
         };
       }),
@@ -140,24 +169,26 @@ async function coordinate(
       if (first) {
         // A new `cnnp run` tries failed runs again, as it does locally.
         notice(
-          `run ${id.slice(0, 12)} failed on the queue before (${opts.target.redact(job.failedReason ?? "no reason")}); trying it again`,
+          `run ${id.slice(0, 12)} failed on the queue before (${reasonOf(job, "no reason")}); trying it again`,
         );
         await job.retry("failed");
       } else {
-        const who = job.processedBy ? ` on ${job.processedBy}` : "";
-        const reason = opts.target.redact(job.failedReason ?? "no reason given");
+        const worker = shownWorker(job.processedBy);
+        const who = worker ? ` on ${worker}` : "";
+        const reason = reasonOf(job, "no reason given");
         settle(
           id,
           { type: "failed", error: `${reason} (${tries} ${tries === 1 ? "try" : "tries"}, the last${who})` },
-          { worker: job.processedBy ?? null, away: false },
+          { worker, away: false },
         );
       }
     } else if (tries > (triesSeen.get(id) ?? 0) && job.failedReason) {
       // A try failed and BullMQ will try again after its back-off.
       triesSeen.set(id, tries);
+      const worker = shownWorker(job.processedBy);
       requeue(
         id,
-        `run ${id.slice(0, 12)}: try ${tries} of ${opts.attempts} failed${job.processedBy ? ` on ${job.processedBy}` : ""} (${opts.target.redact(job.failedReason)}); trying again`,
+        `run ${id.slice(0, 12)}: try ${tries} of ${opts.attempts} failed${worker ? ` on ${worker}` : ""} (${reasonOf(job, "no reason")}); trying again`,
       );
     }
   };
@@ -174,13 +205,13 @@ async function coordinate(
   queueEvents.on("progress", ({ jobId, data }) => {
     const unit = outstanding.get(jobId);
     const d = data as unknown as QueuedProgress;
-    if (!unit || stopped || !d || typeof d !== "object" || typeof d.worker !== "string") return;
+    if (!unit || stopped || !d || typeof d !== "object" || !isWorkerName(d.worker)) return;
     if (workerOf.get(jobId) !== d.worker) {
       workerOf.set(jobId, d.worker);
       seen(d.worker);
       emit({ type: "started", slot: jobId, unit, worker: d.worker });
     }
-    if (d.progress) emit({ type: "progress", slot: jobId, unit, progress: d.progress });
+    if (isProgress(d.progress)) emit({ type: "progress", slot: jobId, unit, progress: d.progress });
   });
   const requeue = (jobId: string, why: string) => {
     const unit = outstanding.get(jobId);
@@ -213,7 +244,8 @@ async function coordinate(
     for (const c of clients) {
       const raw = c.rawname ?? "";
       const at = raw.indexOf(":w:");
-      if (at >= 0) seen(raw.slice(at + 3));
+      const name = raw.slice(at + 3);
+      if (at >= 0 && isWorkerName(name)) seen(name);
     }
   };
 
@@ -224,19 +256,42 @@ async function coordinate(
     if (!stopped) timer = setTimeout(() => void poll(), opts.pollMs ?? 5000);
   };
 
-  try {
+  // Nothing below waits on Redis unbounded once the signal aborts: the start (which waits for
+  // Redis) runs beside `over`, and the close after it gets a few seconds.
+  if (signal.aborted) done(true);
+  const start = async () => {
     await queueEvents.waitUntilReady();
     await queue.waitUntilReady();
     // Events first, then the look at what is there: nothing can finish unseen in between.
     await checkAll(true);
+    if (stopped) return;
     if (outstanding.size === 0) done(false);
     else timer = setTimeout(() => void poll(), opts.pollMs ?? 5000);
     void safely(lookForWorkers());
+  };
+  try {
+    start().catch(fail);
     return { interrupted: await over };
   } finally {
     stopped = true;
     if (timer) clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
-    await Promise.allSettled([queueEvents.close(), queue.close()]);
+    await closeWithin([queueEvents, queue], closeGraceMs);
   }
+}
+
+/**
+ * Closes BullMQ's clients, waiting at most `ms` for Redis; then drops their connections whatever
+ * the close got to, so no reconnect timer keeps the process alive.
+ */
+async function closeWithin(clients: (Queue | QueueEvents)[], ms: number): Promise<void> {
+  let late: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(clients.map((c) => c.close())),
+    new Promise<void>((r) => {
+      late = setTimeout(r, ms);
+    }),
+  ]);
+  clearTimeout(late);
+  for (const c of clients) c.disconnect().catch(() => {});
 }

@@ -1,6 +1,7 @@
 import type { Backend } from "../check/types.js";
 import { contentHash } from "../plan/hash.js";
 import type { Unit } from "../plan/types.js";
+import { isPrintable } from "../store/printable.js";
 import type { JobResult } from "../train/job-results.js";
 import type { Progress } from "../train/types.js";
 
@@ -56,7 +57,13 @@ export function readResult(value: unknown): QueuedResult | string {
   if (v.protocol !== protocol)
     return `the worker speaks queue protocol ${String(v.protocol)}, this cnnp ${protocol}: run the same cnnp version everywhere`;
   if (!Array.isArray(v.results) || typeof v.worker !== "string") return "the worker's result is malformed";
+  if (!isWorkerName(v.worker)) return "the worker's result is malformed (its name is not a worker's)";
   return v as QueuedResult;
+}
+
+/** A worker's name as it may be shown and kept: `HOST:PID`, printable, not too long. */
+export function isWorkerName(name: unknown): name is string {
+  return typeof name === "string" && name.length > 0 && name.length <= 300 && isPrintable(name);
 }
 
 function safeJson(s: string): unknown {

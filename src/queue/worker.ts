@@ -1,10 +1,19 @@
-import { hostname } from "node:os";
+import { homedir, hostname, tmpdir } from "node:os";
 import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
 import type { Backend } from "../check/types.js";
 import { Trainer } from "../runner/trainer.js";
-import { outageReporter } from "./connect.js";
-import { protocol, type QueuedProgress, type QueuedResult, type QueuedRun, queueName } from "./payload.js";
+import { printable } from "../store/printable.js";
+import { outageReporter, probe } from "./connect.js";
+import {
+  protocol,
+  type QueuedProgress,
+  type QueuedResult,
+  type QueuedRun,
+  queueJobId,
+  queueName,
+} from "./payload.js";
 import type { QueueTarget } from "./url.js";
+import { validateQueuedRun } from "./validate.js";
 
 export interface WorkerOptions {
   target: QueueTarget;
@@ -25,9 +34,40 @@ export interface RunningWorker {
 
 /** How long a stopping worker waits for Redis once its runs in flight are over. */
 const closeGraceMs = 3000;
+/** How long a stopping worker with runs in flight waits for Redis to answer, to know it is there. */
+const pingMs = 2000;
 
 /** This worker's name in the queue, in results and in the coordinator's display. */
 export const workerName = `${hostname()}:${process.pid}`;
+
+/**
+ * A reason as it may go into Redis, where anyone who can read the queue sees it: without this
+ * machine's paths. The folders given (the data's, say), the working folder, the home folder and
+ * the temporary folder become `<path>`, and so does anything else that looks like an absolute path
+ * or a file URL. The worker's own log keeps the whole message.
+ */
+export function withoutPaths(text: string, folders: string[] = []): string {
+  let out = text;
+  const known = [...folders, process.cwd(), homedir(), tmpdir()]
+    .filter((f) => f.length > 1)
+    .sort((a, b) => b.length - a.length);
+  for (const f of known) out = out.split(f).join("<path>");
+  return out
+    .replace(/file:\/\/[^\s'"`()<>,;:]+/g, "<path>")
+    .replace(/(^|[\s'"`(=[,])~?\/[^\s'"`()<>,;:]+/g, "$1<path>")
+    .replace(/<path>[^\s'"`()<>,;:]*/g, "<path>");
+}
+
+/**
+ * An error as BullMQ stores it in Redis: the message without paths, and no stack trace (BullMQ
+ * keeps `stack` in the job, and a stack names the files of this machine's cnnp).
+ */
+function forRedis(e: unknown, folders: string[]): Error {
+  const message = withoutPaths(e instanceof Error ? e.message : String(e), folders);
+  const out = e instanceof UnrecoverableError ? new UnrecoverableError(message) : new Error(message);
+  out.stack = "";
+  return out;
+}
 
 /**
  * `cnnp worker`: takes training runs off the queue, trains each on a training process of its own
@@ -60,21 +100,38 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
     inFlight++;
     try {
       return await train(job);
+    } catch (e) {
+      throw forRedis(e, [opts.data.dir]);
     } finally {
       if (--inFlight === 0) for (const r of waitingForIdle.splice(0)) r();
     }
   };
 
   const train = async (job: BullJob<QueuedRun>): Promise<QueuedResult> => {
-    const run = job.data;
-    if (run?.protocol !== protocol)
+    const short = printable(job.id ?? "?", 64).slice(0, 12);
+    const sent = job.data as unknown;
+    const version =
+      typeof sent === "object" && sent !== null ? (sent as { protocol?: unknown }).protocol : undefined;
+    if (version !== protocol)
       throw new UnrecoverableError(
-        `${workerName} speaks queue protocol ${protocol}, the run was queued with ${String(run?.protocol)}: run the same cnnp version on the coordinator and every worker`,
+        `${workerName} speaks queue protocol ${protocol}, the run was queued with ${typeof version === "number" ? version : "none"}: run the same cnnp version on the coordinator and every worker`,
       );
-    const short = job.id?.slice(0, 12) ?? "?";
+    // Anyone who can write to the Redis can queue a run: nothing is trained that `cnnp check`
+    // would not pass, and a refused run is not tried again.
+    const checked = validateQueuedRun(sent);
+    const refuse = (why: string) => {
+      opts.log(`error: refused run ${short}: ${why}`);
+      return new UnrecoverableError(`${workerName} refused run ${short}: ${why}`);
+    };
+    if (typeof checked === "string") throw refuse(`not a run this cnnp would queue (${checked})`);
+    if (job.id !== queueJobId(checked.unit)) throw refuse("its queue id is not the content hash of the run");
+    const run = checked;
     if (run.dataChecksum !== opts.data.checksum) {
-      const why = `${workerName} refused run ${short}: its ${opts.data.title} in ${opts.data.dir} has checksum ${opts.data.checksum}, the coordinator's ${run.dataChecksum}. Give every machine the same data set (--dataset NAME) and files (--data DIR)`;
-      opts.log(`error: ${why}; this worker stops`);
+      const why = `${workerName} refused run ${short}: its ${opts.data.title} has checksum ${opts.data.checksum}, the coordinator's ${run.dataChecksum}. Give every machine the same data set (--dataset NAME) and files (--data DIR)`;
+      // The folder is named here, in this machine's log, and not in Redis.
+      opts.log(
+        `error: ${why.replace(`its ${opts.data.title} has`, `its ${opts.data.title} in ${opts.data.dir} has`)}; this worker stops`,
+      );
       code = 2;
       setImmediate(() => stop(false));
       throw new Error(why);
@@ -128,10 +185,36 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
   });
   let stopping = false;
   let forced = false;
-  /** Takes no more runs, waits for the runs in flight, then gives close a few seconds. */
+  /** Whether Redis answers a PING within `ms`. */
+  const answers = async (ms: number): Promise<boolean> => {
+    let late: NodeJS.Timeout | undefined;
+    const ping = probe(opts.target).then(
+      () => true,
+      () => false,
+    );
+    const ok = await Promise.race([
+      ping,
+      new Promise<boolean>((r) => {
+        late = setTimeout(() => r(false), ms);
+      }),
+    ]);
+    clearTimeout(late);
+    return ok;
+  };
+  /**
+   * Takes no more runs, waits for the runs in flight, then gives close a few seconds. With Redis
+   * away, the runs in flight are stopped at once: their results could not be handed in (the run
+   * goes to another worker once Redis is back), and a stop must not wait minutes for them.
+   */
   const stopGently = async () => {
     // Resolves once the runs in flight are handed back and Redis let go.
     const closed = worker.close().catch(() => {});
+    if (inFlight > 0 && !(await answers(pingMs)) && !forced) {
+      opts.log(
+        `the queue did not answer within ${pingMs / 1000} s: stopping the runs in flight now (each goes to another worker once Redis is back)`,
+      );
+      for (const t of trainers) t.kill();
+    }
     await whenIdle();
     let late: NodeJS.Timeout | undefined;
     const gaveUp = await Promise.race([

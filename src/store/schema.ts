@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { bounds } from "../check/bounds.js";
 
 /**
  * The result file of one job: the single definition shared by the runner, the reports and the
@@ -6,15 +7,27 @@ import { z } from "zod";
  */
 export const schemaVersion = 1;
 
-const evaluation = z.object({ loss: z.number(), accuracy: z.number(), seconds: z.number().nonnegative() });
+/**
+ * The numbers a result can hold. Zod's numbers are finite (no NaN, no Infinity); on top of that an
+ * accuracy is a fraction, a loss (cross-entropy) and a time are never negative.
+ */
+const accuracy = z.number().min(0).max(1);
+/** Classes of a data set: a folder's subfolders, a named set's ten. */
+const maxClasses = 10_000;
+const loss = z.number().nonnegative();
+const seconds = z.number().nonnegative();
+const count = z.number().int().nonnegative().max(bounds.images);
+const epochs = z.number().int().min(bounds.epochs.min).max(bounds.epochs.max);
+
+const evaluation = z.object({ loss, accuracy, seconds });
 
 const epochRecord = z.object({
-  epoch: z.number().int().positive(),
-  loss: z.number(),
-  accuracy: z.number(),
+  epoch: epochs,
+  loss,
+  accuracy,
   val: evaluation.nullable(),
   test: evaluation.nullable(),
-  seconds: z.number().nonnegative(),
+  seconds,
 });
 
 const backendInfo = z.object({
@@ -42,8 +55,8 @@ const common = {
   experiment: z.number().int().positive(),
   configuration: z.number().int().nonnegative(),
   repeat: z.number().int().nonnegative(),
-  seed: z.number().int(),
-  epochs: z.number().int().positive(),
+  seed: z.number().int().nonnegative(),
+  epochs,
   finishedAt: z.string(),
   /** The data the job saw: where from and the checksum of the four files. */
   data: z.object({ dir: z.string(), checksum: z.string(), official: z.boolean() }),
@@ -54,31 +67,23 @@ const common = {
   }),
 };
 
-export const okResult = z.object({
+const okFields = z.object({
   ...common,
   status: z.literal("ok"),
-  epochsTrained: z.number().int().positive(),
-  stoppedEpoch: z.number().int().positive().nullable(),
-  history: z.array(epochRecord).min(1),
+  epochsTrained: epochs,
+  stoppedEpoch: epochs.nullable(),
+  history: z.array(epochRecord).min(1).max(bounds.epochs.max),
   /** The test set at the job's epoch count; result files written before cnnp kept class detail lack it. */
   test: evaluation.extend({
     /** `confusion[t][p]`: test images of true class t predicted as class p. */
-    confusion: z.array(z.array(z.number().int().nonnegative())).optional(),
+    confusion: z.array(z.array(count).max(maxClasses)).max(maxClasses).optional(),
     /** Accuracy on each class's test images, by label. */
-    perClass: z.array(z.number().min(0).max(1)).optional(),
+    perClass: z.array(accuracy).max(maxClasses).optional(),
   }),
-  train: z.object({ loss: z.number(), accuracy: z.number() }),
+  train: z.object({ loss, accuracy }),
   val: evaluation.nullable(),
-  time: z.object({
-    train: z.number().nonnegative(),
-    perEpoch: z.number().nonnegative(),
-    perSample: z.number().nonnegative(),
-  }),
-  samples: z.object({
-    train: z.number().int().nonnegative(),
-    val: z.number().int().nonnegative(),
-    test: z.number().int().nonnegative(),
-  }),
+  time: z.object({ train: seconds, perEpoch: seconds, perSample: seconds }),
+  samples: z.object({ train: count, val: count, test: count }),
   backend: backendInfo,
   host,
   /**
@@ -96,6 +101,101 @@ export const okResult = z.object({
     })
     .optional(),
 });
+
+/** How far a fraction computed twice may differ (the two are the same division in practice). */
+const tolerance = 1e-9;
+
+type Problem = { path: (string | number)[]; message: string } | null;
+type OkFields = z.infer<typeof okFields>;
+
+/** The epochs trained within the job's, and the history in order up to them. */
+function epochProblem(r: OkFields): Problem {
+  if (r.epochsTrained > r.epochs)
+    return {
+      path: ["epochsTrained"],
+      message: `${r.epochsTrained} epochs trained, more than the job's ${r.epochs}`,
+    };
+  if (r.stoppedEpoch !== null && r.stoppedEpoch > r.epochsTrained)
+    return {
+      path: ["stoppedEpoch"],
+      message: `stopped at epoch ${r.stoppedEpoch}, after the ${r.epochsTrained} trained`,
+    };
+  let previous = 0;
+  for (const [i, h] of r.history.entries()) {
+    if (h.epoch <= previous || h.epoch > r.epochsTrained)
+      return {
+        path: ["history", i, "epoch"],
+        message: `epoch ${h.epoch} out of order or outside 1..${r.epochsTrained} (the epochs trained)`,
+      };
+    previous = h.epoch;
+  }
+  if (previous !== r.epochsTrained)
+    return { path: ["history"], message: `ends at epoch ${previous}, not at the ${r.epochsTrained} trained` };
+  const last = r.history[r.history.length - 1];
+  if (last?.test && (last.test.accuracy !== r.test.accuracy || last.test.loss !== r.test.loss))
+    return { path: ["test"], message: "differs from the test evaluation of the last epoch in history" };
+  return null;
+}
+
+/**
+ * The test set's confusion matrix: classes x classes, counting the images tested, and giving the
+ * test accuracy and each class's.
+ */
+function confusionProblem(r: OkFields): Problem {
+  const { confusion, perClass } = r.test;
+  if ((confusion === undefined) !== (perClass === undefined))
+    return { path: ["test"], message: "has one of confusion and perClass without the other" };
+  if (!confusion || !perClass) return null;
+  const classes = confusion.length;
+  if (classes < 2)
+    return { path: ["test", "confusion"], message: `${classes} classes: a classifier has at least 2` };
+  for (const [t, row] of confusion.entries())
+    if (row.length !== classes)
+      return {
+        path: ["test", "confusion", t],
+        message: `row of ${row.length}, not ${classes} (one per class)`,
+      };
+  if (perClass.length !== classes)
+    return { path: ["test", "perClass"], message: `${perClass.length} values for ${classes} classes` };
+  const total = confusion.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0);
+  if (total !== r.samples.test)
+    return {
+      path: ["test", "confusion"],
+      message: `counts ${total} test images, not the ${r.samples.test} tested`,
+    };
+  const right = confusion.reduce((n, row, t) => n + (row[t] ?? 0), 0);
+  if (Math.abs(right / total - r.test.accuracy) > tolerance)
+    return {
+      path: ["test", "accuracy"],
+      message: `${r.test.accuracy}, but the confusion matrix gives ${right / total}`,
+    };
+  for (const [t, row] of confusion.entries()) {
+    const n = row.reduce((a, b) => a + b, 0);
+    const own = n > 0 ? (row[t] ?? 0) / n : 0;
+    if (Math.abs(own - (perClass[t] ?? 0)) > tolerance)
+      return {
+        path: ["test", "perClass", t],
+        message: `${perClass[t]}, but the confusion matrix gives ${own}`,
+      };
+  }
+  return null;
+}
+
+/**
+ * What the numbers of one result must agree on, beyond each one's range: see epochProblem and
+ * confusionProblem; and an ok result trained and tested on at least one image.
+ */
+function consistent(r: OkFields, ctx: z.RefinementCtx): void {
+  const problems: Problem[] = [
+    epochProblem(r),
+    r.samples.train < 1 ? { path: ["samples", "train"], message: "no training images" } : null,
+    r.samples.test < 1 ? { path: ["samples", "test"], message: "no test images" } : null,
+    r.samples.test >= 1 ? confusionProblem(r) : null,
+  ];
+  for (const p of problems) if (p) ctx.addIssue({ code: "custom", ...p });
+}
+
+export const okResult = okFields.superRefine(consistent);
 
 export const failedResult = z.object({
   ...common,

@@ -1,10 +1,78 @@
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { sweepTemporaries, writeFileAtomic } from "../util/atomic-write.js";
 import { type ResultFile, resultFile } from "./schema.js";
 
 /** The folder of a job's trained model (model.json and its weights), relative to the store's. */
 export const weightsFolder = (jobId: string) => join("weights", jobId);
+
+/**
+ * The largest result file read (a result is a few KB; with its confusion matrix and a long history,
+ * tens of KB): anything bigger is invalid, and is not read past this.
+ */
+export const maxResultBytes = 4 * 1024 * 1024;
+
+/** What a folder entry is, in words, when it is not a regular file. */
+function kindOf(st: Stats): string {
+  if (st.isSymbolicLink()) return "a symbolic link";
+  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  if (st.isDirectory()) return "a folder";
+  return "not a regular file";
+}
+
+/**
+ * Reads a small file that cnnp wrote, trusting nothing about what is there now: an entry that is
+ * not a regular file (a FIFO, which would block for ever; a symbolic link, to /dev/zero say; a
+ * socket, a device, a folder) is never opened for reading, and a file over `maxBytes` is not read
+ * past that. `why` says what was found instead (without reading it).
+ */
+export function readSmallFile(
+  path: string,
+  maxBytes: number,
+): { text: string } | { missing: true } | { why: string } {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { missing: true };
+    return { why: (e as Error).message };
+  }
+  if (!st.isFile()) return { why: `${kindOf(st)}, not a regular file: skipped, never read` };
+  let fd: number;
+  try {
+    // No following a link, and no waiting on a FIFO swapped in since the look above.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { missing: true };
+    if (code === "ELOOP") return { why: "a symbolic link, not a regular file: skipped, never read" };
+    return { why: (e as Error).message };
+  }
+  try {
+    const now = fstatSync(fd);
+    if (!now.isFile()) return { why: `${kindOf(now)}, not a regular file: skipped, never read` };
+    if (now.size > maxBytes)
+      return { why: `${now.size} bytes, more than cnnp writes there (at most ${maxBytes}): not read` };
+    // Never more than maxBytes + 1 bytes, whatever the size said (a file still growing).
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - total));
+      const got = readSync(fd, chunk, 0, chunk.length, null);
+      if (got === 0) break;
+      chunks.push(chunk.subarray(0, got));
+      total += got;
+      if (total > maxBytes) return { why: `over ${maxBytes} bytes, more than cnnp writes there: not read` };
+    }
+    return { text: Buffer.concat(chunks, total).toString("utf8") };
+  } catch (e) {
+    return { why: (e as Error).message };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** What the store holds for a job: a valid result, a file that failed the schema, or nothing. */
 export type Stored =
@@ -29,13 +97,10 @@ export class ResultStore {
 
   read(jobId: string): Stored {
     const path = this.path(jobId);
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
-      return { kind: "invalid", path, why: (e as Error).message };
-    }
+    const read = readSmallFile(path, maxResultBytes);
+    if ("missing" in read) return { kind: "missing" };
+    if ("why" in read) return { kind: "invalid", path, why: read.why };
+    const { text } = read;
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -37,6 +37,8 @@ export interface RunOptions {
   workers?: string;
   queue?: string;
   attempts?: string;
+  /** With --queue: a file whose first line is the Redis password. */
+  redisPasswordFile?: string;
   progress?: string;
   dryRun?: boolean;
 }
@@ -54,7 +56,7 @@ function parseFlags(opts: RunOptions): Flags | string {
   const progressSeconds = wholeNumber("--progress", opts.progress ?? "60", 0, 86_400);
   if (typeof progressSeconds === "string") return progressSeconds;
   if (opts.queue === undefined) return { workers, progressSeconds };
-  const target = parseQueueUrl(opts.queue);
+  const target = parseQueueUrl(opts.queue, { passwordFile: opts.redisPasswordFile });
   if (typeof target === "string") return target;
   const attempts = wholeNumber("--attempts", opts.attempts ?? "3", 1, 100);
   if (typeof attempts === "string") return attempts;
@@ -188,24 +190,35 @@ function executorOf(flags: Flags, x: Prepared, backend: Backend | undefined): Ex
   });
 }
 
-/** Runs `fn` with Ctrl-C and SIGTERM turned into an abort; says which signal came. */
+/**
+ * Runs `fn` with Ctrl-C and SIGTERM turned into an abort; says which signal came. A second signal
+ * stops the process at once (the training processes end with it; queued runs stay queued). After
+ * an abort, whatever a client of Redis left running (a reconnect timer, with Redis gone) cannot
+ * keep the process alive: it ends half a second after the command returns.
+ */
 async function interruptible<T>(
   fn: (signal: AbortSignal) => Promise<T>,
+  io: Io,
 ): Promise<{ value: T; signal?: NodeJS.Signals }> {
   const abort = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
+    if (signalled) {
+      io.err(`${s} again: stopping now`);
+      process.exit(s === "SIGTERM" ? 143 : 130);
+    }
     signalled = s;
     abort.abort();
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     const value = await fn(abort.signal);
     return signalled ? { value, signal: signalled } : { value };
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
+    if (signalled) setTimeout(() => process.exit(), 500).unref();
   }
 }
 
@@ -336,8 +349,9 @@ async function trainPass(
   const run =
     work.units.length === 0
       ? { value: { interrupted: false } }
-      : await interruptible((signal) =>
-          train(x, { file, flags, backend: opts.backend, session, signal }, io),
+      : await interruptible(
+          (signal) => train(x, { file, flags, backend: opts.backend, session, signal }, io),
+          io,
         );
   display.stop();
   if (run.value === null) return { code: 1, failed: false };

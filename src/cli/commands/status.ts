@@ -39,6 +39,9 @@ export async function statusCommand(
   if (typeof planned === "number") return planned;
   const { plan: p, store } = planned;
   const { stored } = pendingWork(p, planned.lookup);
+  // Which files are counted as invalid, and why (a FIFO or a link in jobs/ is never read).
+  for (const s of stored.values())
+    if (s.kind === "invalid") io.err(`${s.path}: not a valid result (${s.why})`);
   const failures = new Map<string, Failure>();
   const unique = new Map<string, keyof Omit<ExperimentStatus, "number" | "title" | "jobs" | "waiting">>();
   const rows: ExperimentStatus[] = p.experiments.map((e) => {

@@ -14,6 +14,8 @@ export interface WorkerCommandOptions {
   data?: string;
   dataset?: Exclude<DatasetName, "folder">;
   stallTimeout?: string;
+  /** A file whose first line is the Redis password (kept out of the URL, and so out of `ps`). */
+  redisPasswordFile?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface WorkerCommandOptions {
  * flags, missing data, an unreachable Redis, or data that differ from a coordinator's.
  */
 export async function workerCommand(opts: WorkerCommandOptions, io: Io): Promise<number> {
-  const target = parseQueueUrl(opts.queue);
+  const target = parseQueueUrl(opts.queue, { passwordFile: opts.redisPasswordFile });
   const concurrency = wholeNumber("--concurrency", opts.concurrency ?? "1", 1, 64);
   const stall = wholeNumber("--stall-timeout", opts.stallTimeout ?? "30", 2, 3600);
   for (const problem of [target, concurrency, stall])
