@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { bounds } from "./check/bounds.js";
+import { bounds } from "./bounds.js";
 import { check } from "./check/check.js";
-import type { Answers, CheckedPipeline } from "./check/types.js";
 import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { parse } from "./dsl/parse.js";
+import type { Answers, CheckedPipeline } from "./model/index.js";
 
 export interface Compiled {
   file: string;

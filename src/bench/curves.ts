@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ModelSpec } from "../check/types.js";
 import { compile } from "../compile.js";
 import { loadFashionMnist } from "../data/idx-sets.js";
+import type { ModelSpec } from "../model/index.js";
 import { plan } from "../plan/plan.js";
 import { selectBackend } from "../train/backends/select.js";
 import { fitRun } from "../train/fit.js";

@@ -3,9 +3,10 @@
  * OpenMP settings are its own: trains a model on `train` images for one epoch (after a short
  * warm-up) on the native back end, evaluates `test` images, and prints seconds per image as JSON.
  */
-import type { ModelSpec } from "../check/types.js";
+
 import { compile } from "../compile.js";
 import { loadFashionMnist } from "../data/idx-sets.js";
+import type { ModelSpec } from "../model/index.js";
 import { plan } from "../plan/plan.js";
 import { selectBackend } from "../train/backends/select.js";
 import { fitRun } from "../train/fit.js";

@@ -1,10 +1,10 @@
+import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { AnswerUse, Statement, SweepItem, Value } from "../dsl/ast.js";
+import type { SweepValue } from "../model/index.js";
 import { didYouMean } from "../util/suggest.js";
-import { bounds } from "./bounds.js";
 import type { ModelRegistry, Template } from "./models.js";
 import { finite, grouped, isDiagnostic, type SweepName, scalarReaders, sweepable } from "./settings.js";
-import type { SweepValue } from "./types.js";
 
 /** One value of a sweep: what the checker uses, what the report shows, and where it was written. */
 export interface AxisEntry {

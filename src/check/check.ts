@@ -1,13 +1,13 @@
 import { basename, extname } from "node:path";
+import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { Pipeline, Statement } from "../dsl/ast.js";
-import { bounds } from "./bounds.js";
+import type { Answers, CheckedExperiment, CheckedPipeline } from "../model/index.js";
 import { dataSource, oneDataSet } from "./data.js";
 import { checkExperiment, checkUnusedModels, newContext } from "./experiment.js";
 import { ModelRegistry } from "./models.js";
 import { resolveReferences } from "./references.js";
 import { readScope, tooLong } from "./scope.js";
-import type { Answers, CheckedExperiment, CheckedPipeline } from "./types.js";
 
 export interface CheckResult {
   pipeline: CheckedPipeline;

@@ -1,5 +1,5 @@
 import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
-import type { Dependency } from "./types.js";
+import type { Dependency } from "../model/index.js";
 
 /** Most edges the searches for cycles may step through, all together, before they stop naming the chain. */
 const searchBudget = 2_000_000;

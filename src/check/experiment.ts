@@ -1,7 +1,13 @@
+import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { AnswerUse } from "../dsl/ast.js";
+import {
+  type CheckedExperiment,
+  type Configuration,
+  defaultLearningRate,
+  type SweepValue,
+} from "../model/index.js";
 import { type AxisEntry, type ReadAxis, readAxis, showSweepValue as show, shownValue } from "./axes.js";
-import { bounds } from "./bounds.js";
 import { largestLayer, tooMuchMemory } from "./cost.js";
 import { type FolderScans, type ResolvedData, resolveData } from "./data.js";
 import { readFigures } from "./figures.js";
@@ -16,7 +22,6 @@ import { readQuestion } from "./questions.js";
 import type { Scope } from "./scope.js";
 import { findConfiguration } from "./select.js";
 import { defaults, grouped, isDiagnostic, type Settings, type SweepName } from "./settings.js";
-import { type CheckedExperiment, type Configuration, defaultLearningRate, type SweepValue } from "./types.js";
 
 /** Most jobs one experiment may plan (configurations x repeats). */
 export const maxJobs = 100_000;

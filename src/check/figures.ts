@@ -1,10 +1,10 @@
 import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
 import type { Statement } from "../dsl/ast.js";
+import { type Configuration, type Metric, metrics, type PublishedFigure } from "../model/index.js";
 import { didYouMean } from "../util/suggest.js";
 import type { ReadAxis } from "./axes.js";
 import { findConfiguration } from "./select.js";
 import { finite } from "./settings.js";
-import { type Configuration, type Metric, metrics, type PublishedFigure } from "./types.js";
 
 type Expect = Extract<Statement, { kind: "expect" }>;
 

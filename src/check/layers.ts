@@ -1,9 +1,9 @@
+import { bounds } from "../bounds.js";
 import { type Diagnostic, error } from "../diagnostics/diagnostic.js";
 import { type LayerArg, type LayerRef, type Value, valueText } from "../dsl/ast.js";
+import { type Activation, activations, type LayerSpec, type Padding } from "../model/index.js";
 import { closest, didYouMean } from "../util/suggest.js";
-import { bounds } from "./bounds.js";
 import { grouped } from "./settings.js";
-import { type Activation, activations, type LayerSpec, type Padding } from "./types.js";
 
 /** A layer as written: like a LayerSpec, but a dense layer's activation may be left to its place. */
 export type LayerDraft =

@@ -1,11 +1,11 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import { type LayerRef, type ModelExpr, type Statement, valueText } from "../dsl/ast.js";
+import type { LayerSpec, ModelSpec } from "../model/index.js";
 import { closest } from "../util/suggest.js";
 import { tooManyParameters } from "./cost.js";
 import { type LayerDraft, layerKinds, parseLayer } from "./layers.js";
 import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
 import { isProblem, type Summary, summarize } from "./shapes.js";
-import type { LayerSpec, ModelSpec } from "./types.js";
 
 /** A layer as written, remembering where. */
 export interface PlacedLayer {

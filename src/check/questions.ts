@@ -1,8 +1,8 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { Statement } from "../dsl/ast.js";
+import { type Configuration, higherIsBetter, type Metric, metrics, type Question } from "../model/index.js";
 import { didYouMean } from "../util/suggest.js";
 import { finite } from "./settings.js";
-import { type Configuration, higherIsBetter, type Metric, metrics, type Question } from "./types.js";
 
 const modes = ["min", "max", "best"] as const;
 const ops = [">=", ">", "<=", "<", "==", "!="] as const;

@@ -1,8 +1,8 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { AnswerUse, Pipeline, Statement, Value } from "../dsl/ast.js";
+import type { Answers, Dependency, SweepValue } from "../model/index.js";
 import { closest } from "../util/suggest.js";
 import { cycles } from "./cycles.js";
-import type { Answers, Dependency, SweepValue } from "./types.js";
 
 type Of<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
 type Reference = Extract<Value, { kind: "reference" }>;

@@ -1,7 +1,7 @@
+import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { AnswerUse, Name, Statement } from "../dsl/ast.js";
 import { didYouMean } from "../util/suggest.js";
-import { bounds } from "./bounds.js";
 import type { ModelRegistry, Template } from "./models.js";
 import { noteTemplate } from "./notes.js";
 import {

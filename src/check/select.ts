@@ -1,8 +1,8 @@
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { Value } from "../dsl/ast.js";
+import type { Configuration, SweepValue } from "../model/index.js";
 import { type ReadAxis, showSweepValue as show, shownValue } from "./axes.js";
 import { isDiagnostic, type SweepName, scalarReaders } from "./settings.js";
-import type { Configuration, SweepValue } from "./types.js";
 
 /** For each set of names asked about: the first configuration with each combination of their values. */
 const indexes = new WeakMap<Configuration[], Map<string, Map<string, number>>>();

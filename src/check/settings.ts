@@ -1,8 +1,6 @@
+import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import { type Value, valueText } from "../dsl/ast.js";
-import { didYouMean } from "../util/suggest.js";
-import { bounds } from "./bounds.js";
-import { namedSets } from "./datasets.js";
 import {
   type Backend,
   backends,
@@ -16,7 +14,9 @@ import {
   optimizers,
   type SaveWeights,
   saveWeightsValues,
-} from "./types.js";
+} from "../model/index.js";
+import { didYouMean } from "../util/suggest.js";
+import { namedSets } from "./datasets.js";
 
 /** Every setting a pipeline can state, with its value once read. */
 export interface Settings {

@@ -1,4 +1,4 @@
-import type { LayerSpec, ModelSpec } from "./types.js";
+import type { LayerSpec, ModelSpec } from "../model/index.js";
 
 /** One row of a Keras-style model summary. */
 export interface SummaryRow {

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
-import { type Backend, backends, datasets } from "../check/types.js";
 import { FileError } from "../compile.js";
+import { type Backend, backends, datasets } from "../model/index.js";
 import { version } from "../version.js";
 import { checkCommand } from "./commands/check.js";
 import { planCommand } from "./commands/plan.js";

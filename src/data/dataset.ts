@@ -1,4 +1,4 @@
-import type { DatasetName } from "../check/types.js";
+import type { DatasetName } from "../model/index.js";
 
 /** A data set in memory: uint8 images in height x width x channels order, one label byte each. */
 export interface Dataset {

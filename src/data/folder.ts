@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { type FolderItem, scanFolder } from "../check/folder.js";
-import type { DataSpec } from "../check/types.js";
+import type { DataSpec } from "../model/index.js";
 import { datasetChecksum } from "./checksums.js";
 import type { Dataset } from "./dataset.js";
 import { DataError } from "./idx.js";

@@ -1,4 +1,4 @@
-import type { DataSpec } from "../check/types.js";
+import type { DataSpec } from "../model/index.js";
 import { loadCifar10 } from "./cifar10.js";
 import type { Dataset, LocateOptions } from "./dataset.js";
 import { loadFolder } from "./folder.js";

@@ -1,4 +1,4 @@
-import type { DatasetName } from "../check/types.js";
+import type { DatasetName } from "../model/index.js";
 import { officialCifarChecksum } from "./cifar10.js";
 import { idxSets, officialIdxChecksum } from "./idx-sets.js";
 

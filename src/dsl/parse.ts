@@ -10,7 +10,7 @@ import * as T from "./tokens.js";
 const maxRounds = 200;
 
 /**
- * How deep experiment blocks may nest before the parser refuses them: check/bounds.ts's `nesting`,
+ * How deep experiment blocks may nest before the parser refuses them: src/bounds.ts's `nesting`,
  * which compile passes in (the parse stage cannot import the checker's bounds).
  */
 export const defaultMaxNesting = 32;

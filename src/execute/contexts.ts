@@ -1,9 +1,9 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import type { CheckedPipeline, DatasetName } from "../check/types.js";
-import { backends } from "../check/types.js";
 import { officialChecksumOf } from "../data/official.js";
+import type { CheckedPipeline, DatasetName } from "../model/index.js";
+import { backends } from "../model/index.js";
 import { contentHash } from "../plan/hash.js";
 import { type PlanOptions, plan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";

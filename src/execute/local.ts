@@ -1,4 +1,4 @@
-import type { Backend } from "../check/types.js";
+import type { Backend } from "../model/index.js";
 import type { Unit } from "../plan/types.js";
 import { Trainer } from "../runner/trainer.js";
 import type { ResultStore } from "../store/store.js";

@@ -1,6 +1,6 @@
 import { showSweepValue as show } from "../check/axes.js";
 import { formatSummary } from "../check/shapes.js";
-import type { SweepValue } from "../check/types.js";
+import type { SweepValue } from "../model/index.js";
 import type { Plan, PlannedExperiment } from "./types.js";
 
 const fmt = new Intl.NumberFormat("en-US");

@@ -1,7 +1,7 @@
 import { answerSources } from "../check/references.js";
 import { isProblem, summarize } from "../check/shapes.js";
-import type { Backend, CheckedPipeline, Configuration, ModelSpec } from "../check/types.js";
 import { officialChecksumOf } from "../data/official.js";
+import type { Backend, CheckedPipeline, Configuration, ModelSpec } from "../model/index.js";
 import { contentHash } from "./hash.js";
 import type { Job, Plan, PlannedExperiment, PlannedModel, Run } from "./types.js";
 

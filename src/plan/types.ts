@@ -6,7 +6,7 @@ import type {
   LayerSpec,
   ModelSpec,
   TrainingSpec,
-} from "../check/types.js";
+} from "../model/index.js";
 
 /** One training and evaluation of one configuration with one seed. */
 export interface Job {

@@ -1,6 +1,6 @@
 import { type Job as BullJob, Queue, QueueEvents } from "bullmq";
-import type { Backend } from "../check/types.js";
 import type { ExecEvent, Executor, Trained } from "../execute/types.js";
+import type { Backend } from "../model/index.js";
 import type { Unit } from "../plan/types.js";
 import { printable } from "../store/printable.js";
 import type { Progress } from "../train/types.js";

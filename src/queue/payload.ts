@@ -1,4 +1,4 @@
-import type { Backend } from "../check/types.js";
+import type { Backend } from "../model/index.js";
 import { contentHash } from "../plan/hash.js";
 import type { Unit } from "../plan/types.js";
 import { isPrintable } from "../store/printable.js";

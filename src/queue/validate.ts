@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bounds } from "../check/bounds.js";
+import { bounds } from "../bounds.js";
 import { bytesText, jobMemory } from "../check/cost.js";
 import { namedSets } from "../check/datasets.js";
 import { isProblem, summarize } from "../check/shapes.js";
@@ -10,13 +10,13 @@ import {
   monitors,
   optimizers,
   saveWeightsValues,
-} from "../check/types.js";
+} from "../model/index.js";
 import { isPrintable, printable } from "../store/printable.js";
 import type { QueuedRun } from "./payload.js";
 
 /**
  * What a worker accepts off the queue. Anyone who can write to the Redis can queue a run, so a
- * payload is checked as strictly as a pipeline: the same bounds as `cnnp check` (src/check/bounds.ts),
+ * payload is checked as strictly as a pipeline: the same bounds as `cnnp check` (src/bounds.ts),
  * a known back end, one of the named data sets (never a folder: a worker reads no path it is sent)
  * with no more images than the set has, a model that builds for that set within the parameter and
  * memory limits, and a run whose jobs, epochs and evaluation points agree. Objects are strict: a

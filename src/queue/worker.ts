@@ -1,6 +1,6 @@
 import { homedir, hostname, tmpdir } from "node:os";
 import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
-import type { Backend } from "../check/types.js";
+import type { Backend } from "../model/index.js";
 import { Trainer } from "../runner/trainer.js";
 import { printable } from "../store/printable.js";
 import { outageReporter, probe } from "./connect.js";

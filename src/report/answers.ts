@@ -1,4 +1,4 @@
-import type { Question, SweepValue } from "../check/types.js";
+import type { Question, SweepValue } from "../model/index.js";
 import type { PlannedExperiment } from "../plan/types.js";
 import type { OkResult } from "../store/schema.js";
 import { metricKey, metricNames, pmn, show, showP } from "./format.js";

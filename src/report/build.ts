@@ -1,8 +1,8 @@
 import { showSweepValue } from "../check/axes.js";
 import { namedSets } from "../check/datasets.js";
 import { formatSummary } from "../check/shapes.js";
-import type { CheckedExperiment, DataSpec } from "../check/types.js";
 import type { Dataset } from "../data/dataset.js";
+import type { CheckedExperiment, DataSpec } from "../model/index.js";
 import { modelKey } from "../plan/plan.js";
 import type { Plan, PlannedExperiment, PlannedModel } from "../plan/types.js";
 import type { OkResult, ResultFile } from "../store/schema.js";

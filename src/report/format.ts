@@ -1,3 +1,4 @@
+import { columnOf, type Metric } from "../model/index.js";
 import type { MetricKey, Summary } from "./schema.js";
 
 /** How each metric is named in tables and sentences, and its unit. */
@@ -44,6 +45,5 @@ export function showP(p: number): string {
 
 /** The metric a `.cnnp` question names, as the report keys it. */
 export function metricKey(m: string): MetricKey {
-  if (m === "stopped_epoch") return "epochs_trained";
-  return m as MetricKey;
+  return columnOf(m as Metric);
 }

@@ -1,5 +1,5 @@
-import type { Answers, CheckedPipeline } from "../check/types.js";
 import { type Compiled, compile } from "../compile.js";
+import type { Answers, CheckedPipeline } from "../model/index.js";
 import type { Plan } from "../plan/types.js";
 import type { Stored } from "../store/store.js";
 import { answersFromResults } from "./build.js";

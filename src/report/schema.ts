@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type MetricColumn, metricColumns } from "../model/index.js";
 
 /**
  * The report: what `cnnp site` hands the Astro site and `cnnp results --json` prints. It is the
@@ -34,20 +35,9 @@ export const comparison = z.object({
   untestable: z.string().nullable(),
 });
 
-/** The metrics a table can show, in the order it shows them. */
-export const metricKeys = [
-  "time.total",
-  "time.per_epoch",
-  "time.per_sample",
-  "test.loss",
-  "test.accuracy",
-  "train.loss",
-  "train.accuracy",
-  "val.loss",
-  "val.accuracy",
-  "epochs_trained",
-] as const;
-export type MetricKey = (typeof metricKeys)[number];
+/** The metrics a table can show, in the order it shows them (the one list is src/model/metrics.ts). */
+export const metricKeys = metricColumns;
+export type MetricKey = MetricColumn;
 
 /** What the models learned, as PNG images (data URIs) rendered from the saved weights at build time. */
 export const experimentImages = z.object({

@@ -2,8 +2,9 @@
  * A worker process: trains the units its parent sends, one at a time, with a TensorFlow.js of its
  * own, and sends back progress and results. It writes no files: the parent does.
  */
-import type { Backend } from "../check/types.js";
+
 import { type Dataset, loadDataset } from "../data/load.js";
+import type { Backend } from "../model/index.js";
 import type { Job, Run } from "../plan/types.js";
 import { type BackendInfo, BackendUnavailable, selectBackend } from "../train/backends/select.js";
 import { host } from "../train/environment.js";

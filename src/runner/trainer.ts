@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Backend } from "../check/types.js";
+import type { Backend } from "../model/index.js";
 import type { Progress } from "../train/types.js";
 import type { FromWorker, ToWorker, Unit } from "./protocol.js";
 import { threadsWanted, trainingEnv } from "./threads.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bounds } from "../check/bounds.js";
+import { bounds } from "../bounds.js";
 
 /**
  * The result file of one job: the single definition shared by the runner, the reports and the

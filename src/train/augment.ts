@@ -1,4 +1,4 @@
-import type { LayerSpec } from "../check/types.js";
+import type { LayerSpec } from "../model/index.js";
 import { Rng, streams } from "./rng.js";
 
 /**

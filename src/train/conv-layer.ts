@@ -1,4 +1,4 @@
-import type { Padding } from "../check/types.js";
+import type { Padding } from "../model/index.js";
 import { type Tensor, type Tensor4D, tf } from "./tf.js";
 
 /**

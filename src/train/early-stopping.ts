@@ -1,4 +1,4 @@
-import type { EarlyStopping as Settings } from "../check/types.js";
+import type { EarlyStopping as Settings } from "../model/index.js";
 import type { EpochRecord } from "./types.js";
 
 /**

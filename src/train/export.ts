@@ -1,4 +1,4 @@
-import type { ModelSpec } from "../check/types.js";
+import type { ModelSpec } from "../model/index.js";
 import { type io, tf } from "./tf.js";
 
 /**

@@ -1,5 +1,5 @@
-import type { DataSpec, ModelSpec, TrainingSpec } from "../check/types.js";
 import type { Dataset } from "../data/dataset.js";
+import type { DataSpec, ModelSpec, TrainingSpec } from "../model/index.js";
 import { Augmenter } from "./augment.js";
 import { nativeAddon } from "./backends/native/index.js";
 import { type NativeNet, nativeNet, nativeStepRefusal } from "./backends/native/net.js";

@@ -1,4 +1,4 @@
-import type { Activation, LayerSpec, ModelSpec } from "../check/types.js";
+import type { Activation, LayerSpec, ModelSpec } from "../model/index.js";
 import { reluMaxPool, trainingConv } from "./conv-layer.js";
 import { Rng, streams } from "./rng.js";
 import { type Tensor, type Tensor2D, type Tensor4D, tf, type Variable } from "./tf.js";

@@ -1,4 +1,4 @@
-import type { DataSpec, TrainingSpec } from "../check/types.js";
+import type { DataSpec, TrainingSpec } from "../model/index.js";
 
 // Kept apart from fit.ts so that the runner's parent process can count steps without loading
 // TensorFlow.js.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Answers } from "../../src/check/types.js";
 import { compile } from "../../src/compile.js";
+import type { Answers } from "../../src/model/index.js";
 import { planToText } from "../../src/plan/format.js";
 import { plan } from "../../src/plan/plan.js";
 

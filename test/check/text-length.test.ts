@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bounds } from "../../src/check/bounds.js";
+import { bounds } from "../../src/bounds.js";
 import { compile } from "../../src/compile.js";
 
 const model = "model main = conv8 pool dense10";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Monitor } from "../../src/check/types.js";
+import type { Monitor } from "../../src/model/index.js";
 import { EarlyStopping } from "../../src/train/early-stopping.js";
 import type { EpochRecord } from "../../src/train/types.js";
 

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ModelSpec } from "../../src/check/types.js";
 import { compile } from "../../src/compile.js";
 import { type Dataset, loadFashionMnist } from "../../src/data/idx-sets.js";
+import type { ModelSpec } from "../../src/model/index.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Run } from "../../src/plan/types.js";
 import { selectBackend } from "../../src/train/backends/select.js";

@@ -1,8 +1,8 @@
-import type { Backend, CheckedPipeline } from "../../check/types.js";
 import { compile, readSource } from "../../compile.js";
 import { DataError, loadDataset } from "../../data/load.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
 import { planWithResults } from "../../execute/contexts.js";
+import type { Backend, CheckedPipeline } from "../../model/index.js";
 import type { Plan } from "../../plan/types.js";
 import { compileWithAnswers, type PlanAndResults } from "../../report/resolve.js";
 import { ResultStore, type Stored } from "../../store/store.js";

@@ -1,5 +1,5 @@
-import type { Backend } from "../../check/types.js";
 import { DataError, type Dataset, loadDataset } from "../../data/load.js";
+import type { Backend } from "../../model/index.js";
 import { buildStudy } from "../../report/build.js";
 import type { Study } from "../../report/schema.js";
 import type { Stored } from "../../store/store.js";

@@ -1,7 +1,6 @@
 import { availableParallelism } from "node:os";
 import { namedSets } from "../../check/datasets.js";
 import { answerSources } from "../../check/references.js";
-import type { Backend, CheckedPipeline, DataSpec } from "../../check/types.js";
 import { compile, readSource } from "../../compile.js";
 import { DataError, type Dataset, loadDataset } from "../../data/load.js";
 import { formatDiagnostics } from "../../diagnostics/format.js";
@@ -12,6 +11,7 @@ import { LocalPool } from "../../execute/local.js";
 import { type Pending, pendingWork, plannedBatches } from "../../execute/pending.js";
 import { sourceInfo } from "../../execute/source.js";
 import type { Executor } from "../../execute/types.js";
+import type { Backend, CheckedPipeline, DataSpec } from "../../model/index.js";
 import { plan } from "../../plan/plan.js";
 import type { Plan, Unit } from "../../plan/types.js";
 import { describeRedisError } from "../../queue/connect.js";

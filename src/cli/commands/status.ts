@@ -1,5 +1,5 @@
-import type { Backend } from "../../check/types.js";
 import { pendingWork } from "../../execute/pending.js";
+import type { Backend } from "../../model/index.js";
 import type { Io } from "../io.js";
 import { planOfFile } from "./plan-input.js";
 

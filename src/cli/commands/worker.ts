@@ -1,6 +1,6 @@
 import { namedSets } from "../../check/datasets.js";
-import type { Backend, DatasetName } from "../../check/types.js";
 import { DataError, type Dataset, loadDataset } from "../../data/load.js";
+import type { Backend, DatasetName } from "../../model/index.js";
 import { parseQueueUrl } from "../../queue/url.js";
 import { serve } from "../../queue/worker.js";
 import { wholeNumber } from "../flags.js";

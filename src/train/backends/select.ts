@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import type { Backend } from "../../check/types.js";
+import type { Backend } from "../../model/index.js";
 import { useGradients } from "../gradients.js";
 import { tf } from "../tf.js";
 import { registerNative } from "./native/index.js";

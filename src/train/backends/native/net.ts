@@ -1,4 +1,4 @@
-import type { ModelSpec, TrainingSpec } from "../../../check/types.js";
+import type { ModelSpec, TrainingSpec } from "../../../model/index.js";
 import { tf, type Variable } from "../../tf.js";
 import { type Addon, stepPhases } from "./addon.js";
 import { geometry, poolGeometry } from "./kernels.js";
