@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "cnnp_native",
-      "sources": ["native/cnnp_native.cc", "native/ops.cc", "native/net.cc", "native/layers.cc"],
+      "sources": ["native/cnnp_native.cc", "native/ops.cc", "native/net.cc", "<!@(ls native/layers/*.cc)"],
       "cflags_cc": ["-O3", "-std=c++17", "-fopenmp", "-march=x86-64-v2", "-ffp-contract=off", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "ldflags": ["-fopenmp"],

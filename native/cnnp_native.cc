@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -314,12 +315,6 @@ bool f32s(napi_env env, napi_value arr, std::vector<float*>* out, std::vector<si
   return true;
 }
 
-// One layer of netCreate's description, 24 numbers: kind, relu, reluInPool, inputGrad, rate, in,
-// out (values per image), then the geometry without the batch: a conv's h,w,ci,kh,kw,co,sh,sw,
-// pt,pl,pb,pr,oh,ow, a (max or average) pool's h,w,c,kh,kw,sh,sw,pt,pl,oh,ow, a batchnorm's
-// channels, epsilon, momentum, or a global pool's positions per image.
-constexpr size_t kLayerWidth = 24;
-
 /** What a net's JS handle holds: the net until netDestroy frees it (or the handle is collected). */
 struct NetHandle {
   cnnp::Net* net;
@@ -331,57 +326,64 @@ void deleteNet(napi_env, void* data, void*) {
   delete h;
 }
 
-// netCreate(description Float64Array, input, classes, batch): a network's training state.
+/** A layer's settings: the properties of the object the bridge describes it with. */
+class ObjectSettings : public cnnp::Settings {
+ public:
+  ObjectSettings(napi_env env, napi_value object) : env_(env), object_(object) {}
+  double number(const char* name) const override {
+    double d = 0;
+    if (napi_get_value_double(env_, property(name), &d) != napi_ok)
+      throw std::invalid_argument(std::string("layer setting '") + name + "' is not a number");
+    return d;
+  }
+  bool flag(const char* name) const override {
+    bool b = false;
+    napi_value v = property(name);
+    napi_valuetype t;
+    napi_typeof(env_, v, &t);
+    if (t == napi_undefined) return false;
+    if (napi_get_value_bool(env_, v, &b) != napi_ok)
+      throw std::invalid_argument(std::string("layer setting '") + name + "' is not true or false");
+    return b;
+  }
+  std::string text(const char* name) const {
+    char buffer[64];
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env_, property(name), buffer, sizeof buffer, &len) != napi_ok)
+      throw std::invalid_argument(std::string("layer setting '") + name + "' is not text");
+    return std::string(buffer, len);
+  }
+
+ private:
+  napi_value property(const char* name) const {
+    napi_value v;
+    if (napi_get_named_property(env_, object_, name, &v) != napi_ok)
+      throw std::invalid_argument(std::string("layer setting '") + name + "' is missing");
+    return v;
+  }
+  napi_env env_;
+  napi_value object_;
+};
+
+// netCreate(layers, input, classes, batch, slices): a network's training state. Each layer is an
+// object naming its kind (native/layers/) and its settings (src/layers/<kind>.ts's `native`).
 napi_value NetCreate(napi_env env, napi_callback_info info) {
   auto a = args(env, info);
   if (a.v.size() != 5) return fail(env, "netCreate: 5 arguments");
-  size_t len = 0;
-  double* d = typed<double>(env, a.v[0], napi_float64_array, &len);
-  if (!d || len % kLayerWidth) return fail(env, "netCreate: a Float64Array of layers expected");
-  std::vector<cnnp::Layer> layers;
-  int weights = 0;
-  for (size_t i = 0; i < len; i += kLayerWidth) {
-    const double* q = d + i;
-    cnnp::Layer l{static_cast<cnnp::Kind>(static_cast<int>(q[0]))};
-    l.relu = q[1] != 0;
-    l.reluInPool = q[2] != 0;
-    l.inputGrad = q[3] != 0;
-    l.rate = q[4];
-    l.in = static_cast<int64_t>(q[5]);
-    l.out = static_cast<int64_t>(q[6]);
-    auto g = [&](int k) { return static_cast<int64_t>(q[7 + k]); };
-    if (l.kind == cnnp::Kind::Conv) {
-      l.conv = {0, g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13)};
-      l.weights = weights;
-      weights += 2;
-    } else if (l.kind == cnnp::Kind::Pool || l.kind == cnnp::Kind::AvgPool) {
-      l.pool = {0, g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10)};
-    } else if (l.kind == cnnp::Kind::Dense) {
-      l.weights = weights;
-      weights += 2;
-    } else if (l.kind == cnnp::Kind::BatchNorm) {
-      l.channels = g(0);
-      l.epsilon = q[8];
-      l.momentum = q[9];
-      if (l.channels <= 0 || l.out % l.channels) return fail(env, "netCreate: batchnorm channels do not divide its values");
-      l.weights = weights;
-      weights += 2;
-    } else if (l.kind == cnnp::Kind::GlobalPool) {
-      l.cells = g(0);
-      if (l.cells <= 0 || l.in != l.cells * l.out) return fail(env, "netCreate: global pool geometry");
-    } else if (l.kind != cnnp::Kind::Flatten && l.kind != cnnp::Kind::Dropout) {
-      return fail(env, "netCreate: unknown layer kind");
-    }
-    layers.push_back(l);
-  }
-  // The moving statistics come after every trained weight, in layer order.
-  for (auto& l : layers)
-    if (l.kind == cnnp::Kind::BatchNorm) {
-      l.stats = weights;
-      weights += 2;
-    }
+  bool isArray = false;
+  napi_is_array(env, a.v[0], &isArray);
+  if (!isArray) return fail(env, "netCreate: an array of layers expected");
+  uint32_t count = 0;
+  napi_get_array_length(env, a.v[0], &count);
   NetHandle* h = nullptr;
   try {
+    std::vector<std::unique_ptr<cnnp::Layer>> layers;
+    for (uint32_t i = 0; i < count; i++) {
+      napi_value e;
+      napi_get_element(env, a.v[0], i, &e);
+      const ObjectSettings s(env, e);
+      layers.push_back(cnnp::makeLayer(s.text("kind"), s));
+    }
     const int64_t slices = num(env, a.v[4]);
     if (slices < 1 || slices > 1024) return fail(env, "netCreate: slices out of range");
     h = new NetHandle{new cnnp::Net(std::move(layers), num(env, a.v[1]), num(env, a.v[2]), num(env, a.v[3]),
@@ -491,7 +493,7 @@ napi_value NetProfile(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// netSlices(net): how many slices of a batch its steps train at once (1 with batchnorm).
+// netSlices(net): how many slices of a batch its steps train at once (1 with batch statistics).
 napi_value NetSlices(napi_env env, napi_callback_info info) {
   auto a = args(env, info);
   cnnp::Net* net = a.v.size() == 1 ? netOf(env, a.v[0]) : nullptr;

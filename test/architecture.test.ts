@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 /** Data flows one way: each stage may import its own folder and the stages before it, nothing after. */
@@ -20,6 +21,7 @@ const stages = [
   "runner",
   "execute",
   "queue",
+  "run",
   "report",
   "cli",
   "bench",
@@ -79,5 +81,62 @@ describe("the source tree", () => {
     };
     for (const m of graph.keys()) if (!state.has(m)) visit(m);
     expect(cycles).toEqual([]);
+  });
+});
+
+/** Files under src/ and native/ whose text contains `word`, as paths from the repository. */
+function filesNaming(word: string, dirs = ["src", "native"]): string[] {
+  const all = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? all(join(dir, e.name)) : [join(dir, e.name)],
+    );
+  return dirs.flatMap(all).filter((f) => readFileSync(f, "utf8").includes(word));
+}
+
+describe("a layer and a back end", () => {
+  it("each live in one place: batchnorm in its layer file, its native file and the registry", () => {
+    expect(filesNaming("batchnorm").sort()).toEqual([
+      "native/layers/batchnorm.cc",
+      "src/layers/batchnorm.ts",
+      "src/layers/index.ts",
+    ]);
+  });
+
+  it("are never branched on by name outside their folder and the registries (benchmarks measure named back ends on purpose)", () => {
+    const outside = filesNaming('"native"', ["src"]).filter(
+      (f) =>
+        !f.startsWith("src/train/backends/native/") &&
+        f !== "src/train/backends/index.ts" &&
+        f !== "src/model/backends.ts" &&
+        !f.startsWith("src/bench/"),
+    );
+    expect(outside).toEqual([]);
+    expect(filesNaming("getBackend() ===", ["src"])).toEqual([]);
+  });
+});
+
+describe("sizes", () => {
+  it("no function in src/ is over 100 lines, and no file in src/cli/ over 120", () => {
+    const long: string[] = [];
+    for (const file of sources(root)) {
+      const sf = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+      const visit = (n: ts.Node) => {
+        if (ts.isFunctionLike(n) && "body" in n && n.body) {
+          const lines =
+            sf.getLineAndCharacterOfPosition(n.getEnd()).line -
+            sf.getLineAndCharacterOfPosition(n.getStart()).line +
+            1;
+          if (lines > 100)
+            long.push(`${relative(root, file)}:${n.name?.getText(sf) ?? "(anonymous)"} ${lines}`);
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+      if (relative(root, file).startsWith("cli/")) {
+        const lines = readFileSync(file, "utf8").split("\n").length - 1;
+        if (lines > 120) long.push(`${relative(root, file)} ${lines} lines`);
+      }
+    }
+    expect(long).toEqual([]);
   });
 });

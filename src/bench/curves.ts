@@ -4,7 +4,7 @@ import { compile } from "../compile.js";
 import { loadFashionMnist } from "../data/idx-sets.js";
 import type { ModelSpec } from "../model/index.js";
 import { plan } from "../plan/plan.js";
-import { selectBackend } from "../train/backends/select.js";
+import { selectBackend } from "../train/backends/index.js";
 import { fitRun } from "../train/fit.js";
 import type { TrainOutcome } from "../train/types.js";
 

@@ -4,7 +4,7 @@ import { compile } from "../compile.js";
 import { type Dataset, loadFashionMnist } from "../data/idx-sets.js";
 import { plan } from "../plan/plan.js";
 import type { Run } from "../plan/types.js";
-import { BackendUnavailable, selectBackend } from "../train/backends/select.js";
+import { BackendUnavailable, selectBackend } from "../train/backends/index.js";
 import { host } from "../train/environment.js";
 import { fitRun } from "../train/fit.js";
 

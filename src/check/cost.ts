@@ -1,8 +1,8 @@
 import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
+import type { Summary } from "../layers/summary.js";
 import type { ModelSpec } from "../model/index.js";
 import { grouped } from "./settings.js";
-import type { Summary } from "./shapes.js";
 
 /** Images evaluated at once on the test set (train/fit.ts): their forward pass is held whole. */
 const evaluationBatch = 500;

@@ -1,6 +1,7 @@
 import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { AnswerUse } from "../dsl/ast.js";
+import { kindOf } from "../layers/index.js";
 import {
   type CheckedExperiment,
   type Configuration,
@@ -263,6 +264,204 @@ function* combinations(axes: ReadAxis[]): Generator<AxisEntry[][]> {
 }
 
 /**
+ * The experiment's data, or null when its data statement is at fault: a file-wide data statement
+ * at fault is reported once, not once per experiment.
+ */
+function dataOf(settings: Settings, spans: Map<string, Span>, ctx: Context): ResolvedData | null {
+  const data = resolveData(settings.data, spans.get("data"), ctx.file, ctx.scans);
+  if (!isDiagnostic(data)) return data;
+  const key = `${data.span.offset}\n${data.message}`;
+  if (!ctx.dataProblems.has(key)) ctx.diagnostics.push(data);
+  ctx.dataProblems.add(key);
+  return null;
+}
+
+/** The experiment's sweeps as axes, and where each name is swept: a name swept twice is reported. */
+function readSweeps(exp: Scope, ctx: Context): { axes: ReadAxis[]; sweptAt: Map<string, Span> } {
+  const axes: ReadAxis[] = [];
+  const sweptAt = new Map<string, Span>();
+  for (const s of exp.sweeps) {
+    const axis = readAxis(s, ctx.models, ctx.diagnostics);
+    if (!axis) continue;
+    let dup = false;
+    axis.names.forEach((n, k) => {
+      const first = sweptAt.get(n);
+      const at = axis.nameSpans[k] ?? axis.span;
+      if (first) {
+        ctx.diagnostics.push(
+          error("E108", at, `'${n}' is swept twice`, undefined, [
+            { span: first, message: "first swept here" },
+          ]),
+        );
+        dup = true;
+      } else sweptAt.set(n, at);
+    });
+    if (!dup) axes.push(axis);
+  }
+  return { axes, sweptAt };
+}
+
+/**
+ * Whether the experiment's configurations and jobs stay within the bounds, its own and the
+ * pipeline's (reported when not). Its jobs count toward the pipeline's when nothing about the
+ * experiment was reported since `before` (the diagnostics' count when its check began).
+ */
+function checkSize(
+  exp: Scope,
+  title: string,
+  axes: ReadAxis[],
+  repeat: number,
+  before: number,
+  ctx: Context,
+) {
+  const configs = axes.reduce((n, a) => n * a.rows.length, 1);
+  const count = configs * repeat;
+  const at = exp.sweeps[0]?.span ?? exp.title?.span ?? exp.span;
+  if (configs > bounds.configurations) {
+    ctx.diagnostics.push(
+      error(
+        "E119",
+        at,
+        `experiment '${title}' would have ${grouped(configs)} configurations; at most ${grouped(bounds.configurations)} are allowed`,
+      ),
+    );
+  } else if (count > maxJobs) {
+    ctx.diagnostics.push(
+      error("E119", at, `experiment '${title}' would run ${count} jobs; at most ${maxJobs} are allowed`),
+    );
+  } else if (ctx.jobs + count > bounds.pipelineJobs) {
+    ctx.diagnostics.push(
+      error(
+        "E119",
+        at,
+        `experiment '${title}' would bring the pipeline to ${grouped(ctx.jobs + count)} jobs; a pipeline may run at most ${grouped(bounds.pipelineJobs)}`,
+        "Narrow the sweeps or the repeats, or split the study into several pipelines.",
+      ),
+    );
+  } else if (ctx.diagnostics.length === before) ctx.jobs += count;
+}
+
+/** What every configuration of an experiment starts from, before its sweeps' values. */
+interface Expansion {
+  axes: ReadAxis[];
+  /** The model when no sweep names one. */
+  base: Template | null | undefined;
+  settings: Settings;
+  spans: Map<string, Span>;
+  /** The settings whose values are other experiments' answers. */
+  settingUses: Map<string, AnswerUse>;
+  data: ResolvedData;
+}
+
+/** The model's mask, maps and dropout as the settings give them. */
+function overridesOf(s: Settings, spans: Map<string, Span>): Overrides {
+  const o: Overrides = {};
+  if (s.mask) {
+    const at = spans.get("mask");
+    if (at) o.mask = { value: s.mask, span: at };
+  }
+  if (s.maps !== undefined) o.maps = s.maps;
+  if (s.dropout !== undefined) o.dropout = s.dropout;
+  return o;
+}
+
+/** A configuration's training settings. */
+function trainingOf(s: Settings): Configuration["training"] {
+  return {
+    epochs: s.epochs,
+    batchSize: s.batch,
+    optimizer: s.optimizer,
+    learningRate: s.learning_rate ?? defaultLearningRate[s.optimizer],
+    momentum: s.momentum,
+    shuffle: s.shuffle,
+    saveWeights: s.save_weights,
+    validationSplit: s.validation_split,
+    earlyStopping: s.early_stopping,
+    evaluateEvery: s.evaluate_every,
+  };
+}
+
+/**
+ * A configuration's label: its swept values (a value still waiting for its answer shown as where
+ * it will come from), or the model's name when nothing is swept.
+ */
+function labelOf(values: Record<string, SweepValue>, uses: Configuration["uses"], modelName: string): string {
+  const shownOf = (k: string, v: SweepValue) => {
+    const u = uses.find((x) => x.name === k && !x.from.resolved);
+    return u ? `${k} from "${u.from.experiment}"` : `${k} ${show(v)}`;
+  };
+  return (
+    Object.entries(values)
+      .map(([k, v]) => shownOf(k, v))
+      .join(", ") || modelName
+  );
+}
+
+/**
+ * The configuration of one combination of the axes' rows, numbered `index`; null when it has no
+ * model, or its model cannot be built or does not fit a job's memory (reported).
+ */
+function configure(combo: AxisEntry[][], x: Expansion, index: number, ctx: Context): Configuration | null {
+  const s: Settings = { ...x.settings };
+  const o = overridesOf(s, x.spans);
+  const model = { t: x.base };
+  const values: Record<string, SweepValue> = {};
+  const uses: Configuration["uses"] = [...x.settingUses].map(([name, from]) => ({
+    name,
+    value: shownValue((x.settings as unknown as Record<string, unknown>)[name]),
+    from,
+  }));
+  let batchAt = x.spans.get("batch");
+  combo.forEach((row, k) => {
+    row.forEach((entry, j) => {
+      const name = x.axes[k]?.names[j];
+      if (!name) return;
+      if (name === "batch") batchAt = entry.span;
+      withEntry(s, name, entry, o, model);
+      values[name] = entry.shown;
+      if (entry.from) uses.push({ name, value: entry.shown, from: entry.from });
+    });
+  });
+  if (!model.t) return null;
+  const m = build(model.t, o, x.data, ctx);
+  if (!m || !fitsMemory(m, s, x.data, batchAt, ctx)) return null;
+  const waiting = uses.some((u) => !u.from.resolved);
+  return {
+    index,
+    label: labelOf(values, uses, m.model.name),
+    values,
+    model: m.model,
+    training: trainingOf(s),
+    data: s.data,
+    backend: s.backend,
+    seed: s.seed,
+    uses,
+    waiting,
+  };
+}
+
+/** Every combination of the axes' rows as a configuration, leaving out those that cannot run (reported). */
+function configurationsOf(x: Expansion, ctx: Context): Configuration[] {
+  const configurations: Configuration[] = [];
+  for (const combo of combinations(x.axes)) {
+    const c = configure(combo, x, configurations.length, ctx);
+    if (c) configurations.push(c);
+  }
+  return configurations;
+}
+
+/** The axes as the report shows them: a value still waiting for its answer as where it will come from. */
+function shownAxes(axes: ReadAxis[]): CheckedExperiment["axes"] {
+  return axes.map((a) => ({
+    names: a.names,
+    values: a.rows.map((r) =>
+      r.map((e) => (e.from && !e.from.resolved ? `from "${e.from.experiment}"` : e.shown)),
+    ),
+    span: a.span,
+  }));
+}
+
+/**
  * Checks one experiment and expands its sweeps into configurations. Returns null when it has
  * errors (all of them reported).
  */
@@ -276,132 +475,19 @@ export function checkExperiment(
   const before = ctx.diagnostics.length;
   const { diagnostics } = ctx;
   const { settings, spans, uses: settingUses } = mergeSettings(file, exp);
-  const data = resolveData(settings.data, spans.get("data"), ctx.file, ctx.scans);
-  if (isDiagnostic(data)) {
-    // A file-wide data statement at fault is reported once, not once per experiment.
-    const key = `${data.span.offset}\n${data.message}`;
-    if (!ctx.dataProblems.has(key)) diagnostics.push(data);
-    ctx.dataProblems.add(key);
-    return null;
-  }
+  const data = dataOf(settings, spans, ctx);
+  if (!data) return null;
   settings.data = data.spec;
-  const axes: ReadAxis[] = [];
-  const sweptAt = new Map<string, Span>();
-  for (const s of exp.sweeps) {
-    const axis = readAxis(s, ctx.models, diagnostics);
-    if (!axis) continue;
-    let dup = false;
-    axis.names.forEach((n, k) => {
-      const first = sweptAt.get(n);
-      const at = axis.nameSpans[k] ?? axis.span;
-      if (first) {
-        diagnostics.push(
-          error("E108", at, `'${n}' is swept twice`, undefined, [
-            { span: first, message: "first swept here" },
-          ]),
-        );
-        dup = true;
-      } else sweptAt.set(n, at);
-    });
-    if (!dup) axes.push(axis);
-  }
+  const { axes, sweptAt } = readSweeps(exp, ctx);
   const base = defaultModel(exp, file, ctx);
   if (base === undefined && !sweptAt.has("model")) {
     diagnostics.push(error("E122", exp.title?.span ?? exp.span, `experiment '${title}' has no model`));
   }
-  const configs = axes.reduce((n, a) => n * a.rows.length, 1);
-  const count = configs * settings.repeat;
-  const at = exp.sweeps[0]?.span ?? exp.title?.span ?? exp.span;
-  if (configs > bounds.configurations) {
-    diagnostics.push(
-      error(
-        "E119",
-        at,
-        `experiment '${title}' would have ${grouped(configs)} configurations; at most ${grouped(bounds.configurations)} are allowed`,
-      ),
-    );
-  } else if (count > maxJobs) {
-    diagnostics.push(
-      error("E119", at, `experiment '${title}' would run ${count} jobs; at most ${maxJobs} are allowed`),
-    );
-  } else if (ctx.jobs + count > bounds.pipelineJobs) {
-    diagnostics.push(
-      error(
-        "E119",
-        at,
-        `experiment '${title}' would bring the pipeline to ${grouped(ctx.jobs + count)} jobs; a pipeline may run at most ${grouped(bounds.pipelineJobs)}`,
-        "Narrow the sweeps or the repeats, or split the study into several pipelines.",
-      ),
-    );
-  } else if (ctx.diagnostics.length === before) ctx.jobs += count;
+  checkSize(exp, title, axes, settings.repeat, before, ctx);
   checkSeeds(settings, spans, diagnostics);
   if (ctx.diagnostics.length > before) return null;
 
-  const configurations: Configuration[] = [];
-  for (const combo of combinations(axes)) {
-    const s: Settings = { ...settings };
-    const o: Overrides = {};
-    if (s.mask) {
-      const at = spans.get("mask");
-      if (at) o.mask = { value: s.mask, span: at };
-    }
-    if (s.maps !== undefined) o.maps = s.maps;
-    if (s.dropout !== undefined) o.dropout = s.dropout;
-    const model = { t: base };
-    const values: Record<string, SweepValue> = {};
-    const uses: Configuration["uses"] = [...settingUses].map(([name, from]) => ({
-      name,
-      value: shownValue((settings as unknown as Record<string, unknown>)[name]),
-      from,
-    }));
-    let batchAt = spans.get("batch");
-    combo.forEach((row, k) => {
-      row.forEach((entry, j) => {
-        const name = axes[k]?.names[j];
-        if (!name) return;
-        if (name === "batch") batchAt = entry.span;
-        withEntry(s, name, entry, o, model);
-        values[name] = entry.shown;
-        if (entry.from) uses.push({ name, value: entry.shown, from: entry.from });
-      });
-    });
-    if (!model.t) continue;
-    const m = build(model.t, o, data, ctx);
-    if (!m || !fitsMemory(m, s, data, batchAt, ctx)) continue;
-    const waiting = uses.some((u) => !u.from.resolved);
-    // A value still waiting for its answer is shown as where it will come from.
-    const shownOf = (k: string, v: SweepValue) => {
-      const u = uses.find((x) => x.name === k && !x.from.resolved);
-      return u ? `${k} from "${u.from.experiment}"` : `${k} ${show(v)}`;
-    };
-    const label =
-      Object.entries(values)
-        .map(([k, v]) => shownOf(k, v))
-        .join(", ") || m.model.name;
-    configurations.push({
-      index: configurations.length,
-      label,
-      values,
-      model: m.model,
-      training: {
-        epochs: s.epochs,
-        batchSize: s.batch,
-        optimizer: s.optimizer,
-        learningRate: s.learning_rate ?? defaultLearningRate[s.optimizer],
-        momentum: s.momentum,
-        shuffle: s.shuffle,
-        saveWeights: s.save_weights,
-        validationSplit: s.validation_split,
-        earlyStopping: s.early_stopping,
-        evaluateEvery: s.evaluate_every,
-      },
-      data: s.data,
-      backend: s.backend,
-      seed: s.seed,
-      uses,
-      waiting,
-    });
-  }
+  const configurations = configurationsOf({ axes, base, settings, spans, settingUses, data }, ctx);
   if (ctx.diagnostics.length > before) return null;
   checkUse(configurations, sweptAt, spans, diagnostics);
   const questions = exp.finds
@@ -410,20 +496,13 @@ export function checkExperiment(
   const baseline = findBaseline(settings, spans, axes, configurations, diagnostics);
   const figures = readFigures(exp.expects, ctx.source, axes, configurations, diagnostics);
   if (ctx.diagnostics.length > before) return null;
-  const swept = new Set(sweptAt.keys());
   return {
     number,
     title,
     slug: slugify(title),
     span: exp.span,
-    axes: axes.map((a) => ({
-      names: a.names,
-      values: a.rows.map((r) =>
-        r.map((e) => (e.from && !e.from.resolved ? `from "${e.from.experiment}"` : e.shown)),
-      ),
-      span: a.span,
-    })),
-    fixed: fixedSummary(settings, swept, base?.name),
+    axes: shownAxes(axes),
+    fixed: fixedSummary(settings, new Set(sweptAt.keys()), base?.name),
     configurations,
     repeat: settings.repeat,
     questions,
@@ -451,8 +530,7 @@ function checkUse(
   };
   if (!any((c) => c.model.layers.some((l) => l.type === "dropout")))
     unused("dropout", "the model has no dropout layer");
-  if (!any((c) => c.model.layers.some((l) => l.type === "conv2d")))
-    unused("maps", "the model has no conv layer");
+  if (!any((c) => c.model.layers.some((l) => kindOf(l).maps))) unused("maps", "the model has no conv layer");
   if (!any((c) => c.training.optimizer === "sgd")) unused("momentum", "only SGD has momentum");
   for (const c of configs) {
     const es = c.training.earlyStopping;

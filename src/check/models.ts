@@ -1,11 +1,11 @@
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import { type LayerRef, type ModelExpr, type Statement, valueText } from "../dsl/ast.js";
+import { kindOf, type LayerDraft, layerWords, parseLayer } from "../layers/index.js";
+import { isProblem, type Summary, summarize } from "../layers/summary.js";
 import type { LayerSpec, ModelSpec } from "../model/index.js";
 import { closest } from "../util/suggest.js";
 import { tooManyParameters } from "./cost.js";
-import { type LayerDraft, layerKinds, parseLayer } from "./layers.js";
 import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
-import { isProblem, type Summary, summarize } from "./shapes.js";
 
 /** A layer as written, remembering where. */
 export interface PlacedLayer {
@@ -207,7 +207,7 @@ export class ModelRegistry {
 /** Whether a word starts like a layer (so a typo in it is an unknown layer, not an unknown model). */
 function looksLikeLayer(word: string): boolean {
   const prefix = /^[A-Za-z_]+/.exec(word)?.[0] ?? word;
-  return closest(prefix, [...layerKinds, "maxpool"]) !== undefined || /\d/.test(word);
+  return closest(prefix, [...layerWords, "maxpool"]) !== undefined || /\d/.test(word);
 }
 
 function layerText(ref: LayerRef): string {
@@ -215,13 +215,13 @@ function layerText(ref: LayerRef): string {
   return args.length > 0 ? `${ref.name.value}(${args.join(", ")})` : ref.name.value;
 }
 
-/** Indices of the root layers a mask covers: conv and pool layers before the first flatten or dense. */
+/** Indices of the root layers a mask covers: conv and pool layers before the first flat one. */
 export function featureLayers(t: Template): number[] {
   const out: number[] = [];
   for (const [i, l] of t.root.entries()) {
-    if (l.draft.type === "flatten" || l.draft.type === "dense") break;
-    if (l.draft.type === "conv2d" || l.draft.type === "maxpool2d" || l.draft.type === "avgpool2d")
-      out.push(i);
+    const kind = kindOf(l.draft);
+    if (kind.flattens || kind.input === "flat") break;
+    if (kind.maskWord) out.push(i);
   }
   return out;
 }
@@ -249,14 +249,7 @@ export function materialize(
   if (mask) {
     const bits = mask.value.split("-");
     if (bits.length !== features.length) {
-      const kinds = features
-        .map(
-          (i) =>
-            ({ conv2d: "conv", maxpool2d: "pool", avgpool2d: "avgpool" })[
-              t.root[i]?.draft.type as "conv2d"
-            ] ?? "pool",
-        )
-        .join(", ");
+      const kinds = features.map((i) => kindOf(t.root[i]?.draft ?? { type: "flatten" }).maskWord).join(", ");
       return error(
         "E109",
         mask.span,
@@ -282,18 +275,14 @@ export function materialize(
   let flat = false;
   const lastDense = placed.findLastIndex((l) => l.draft.type === "dense");
   placed.forEach((p, i) => {
-    const d = p.draft;
-    if (d.type === "flatten" || d.type === "globalpool") flat = true;
-    if (d.type === "dense" && !flat) {
+    const kind = kindOf(p.draft);
+    if (kind.input === "flat" && !flat) {
       layers.push({ type: "flatten" });
       origins.push(p.span);
-      flat = true;
     }
-    if (d.type === "dense")
-      layers.push({ ...d, activation: d.activation ?? (i === lastDense ? "softmax" : "relu") });
-    else if (d.type === "conv2d") layers.push(maps !== undefined ? { ...d, filters: maps } : { ...d });
-    else if (d.type === "dropout") layers.push({ ...d, rate: o.dropout ?? d.rate });
-    else layers.push({ ...d });
+    if (kind.input === "flat" || kind.flattens) flat = true;
+    const ctx = { lastDense: i === lastDense, maps, dropout: o.dropout };
+    layers.push(kind.place ? kind.place(p.draft as never, ctx) : ({ ...p.draft } as LayerSpec));
     origins.push(p.span);
   });
   const suffix: string[] = [];

@@ -115,37 +115,23 @@ function standIn(block: Of<"experiment">, target: string, span: Span, from: Answ
 const textOf = (source: string, s: { span: Span }) =>
   source.slice(s.span.offset, s.span.endOffset + 1).replace(/\s+/g, " ");
 
-/**
- * Checks every `from "..."` reference (it names an experiment, that experiment asks a question
- * whose answer fits, no experiment waits on itself) and writes into the AST, in each one's place,
- * the answer when `answers` has one, else a stand-in marked unresolved. Returns the dependencies,
- * and the spans of the references already reported, where the checker's complaints about the
- * stand-in written there would only repeat them.
- */
-export function resolveReferences(
-  ast: Pipeline,
-  source: string,
-  answers: Answers,
-): { diagnostics: Diagnostic[]; dependencies: Dependency[]; silenced: Span[] } {
-  const diagnostics: Diagnostic[] = [];
-  const dependencies: Dependency[] = [];
-  const silenced: Span[] = [];
-  /** A reference already reported: a stand-in whose own complaints are not worth repeating. */
-  const broken = (f: Found) => {
-    f.put({ kind: "number", value: 1, raw: "1", span: f.ref.span });
-    silenced.push(f.ref.span);
-  };
-  const blocks = ast.statements.filter((s): s is Of<"experiment"> => s.kind === "experiment");
-  const byTitle = new Titles(blocks);
-  const distinct = [...new Set(blocks.map((b) => b.title.value))];
-  const listed =
-    distinct
-      .slice(0, listedTitles)
-      .map((t) => `"${t}"`)
-      .join(", ") + (distinct.length > listedTitles ? ` and ${distinct.length - listedTitles} more` : "");
-  let unknown = 0;
-  for (const f of referencesIn(ast.statements)) {
-    diagnostics.push(
+/** What resolving the references gives: see resolveReferences. */
+interface Resolved {
+  diagnostics: Diagnostic[];
+  dependencies: Dependency[];
+  silenced: Span[];
+}
+
+/** A reference already reported: a stand-in whose own complaints are not worth repeating. */
+function broken(f: Found, out: Resolved): void {
+  f.put({ kind: "number", value: 1, raw: "1", span: f.ref.span });
+  out.silenced.push(f.ref.span);
+}
+
+/** A reference outside every experiment block has no experiment to use it: each is reported. */
+function reportOutside(statements: Statement[], out: Resolved): void {
+  for (const f of referencesIn(statements)) {
+    out.diagnostics.push(
       error(
         "E127",
         f.ref.span,
@@ -153,80 +139,152 @@ export function resolveReferences(
         "Move the setting into the experiment that uses the answer.",
       ),
     );
-    broken(f);
+    broken(f, out);
   }
-  const pending: { block: Of<"experiment">; target: Of<"experiment">; found: Found; dep: Dependency }[] = [];
+}
+
+/** The experiments references may name, and what an E124 hint says of them. */
+interface Lookup {
+  byTitle: Titles;
+  /** Each title once, in file order. */
+  distinct: string[];
+  /** The first titles, quoted, and how many more there are. */
+  listed: string;
+  /** References to unknown experiments so far (only the first few get a "did you mean"). */
+  unknown: number;
+}
+
+function lookupOf(blocks: Of<"experiment">[]): Lookup {
+  const distinct = [...new Set(blocks.map((b) => b.title.value))];
+  const listed =
+    distinct
+      .slice(0, listedTitles)
+      .map((t) => `"${t}"`)
+      .join(", ") + (distinct.length > listedTitles ? ` and ${distinct.length - listedTitles} more` : "");
+  return { byTitle: new Titles(blocks), distinct, listed, unknown: 0 };
+}
+
+/** E124: a reference names no experiment. */
+function unknownExperiment(ref: Reference, lookup: Lookup): Diagnostic {
+  // A short name is near everything: suggest only for real titles.
+  const near =
+    ref.experiment.value.length > 3 && lookup.unknown++ < suggestedReferences
+      ? closest(ref.experiment.value, lookup.distinct)
+      : undefined;
+  return error(
+    "E124",
+    ref.experiment.span,
+    `no experiment is called "${ref.experiment.value}"`,
+    near ? `Did you mean "${near}"?` : `The experiments are: ${lookup.listed}.`,
+  );
+}
+
+/** E125: the experiment a reference names asks no question whose answer is a value of `name`. */
+function noQuestion(
+  ref: Reference,
+  target: Of<"experiment">,
+  finds: Of<"find">[],
+  name: string,
+  source: string,
+): Diagnostic {
+  return error(
+    "E125",
+    ref.span,
+    `"${target.title.value}" asks no question whose answer is a value of '${name}'`,
+    finds.length > 0
+      ? `Its questions: ${finds.map((q) => `\`${textOf(source, q)}\``).join(", ")}. Add one about '${name}' to it, e.g. \`find best ${name === "epochs" ? "epoch by val.loss" : `${name} by test.accuracy`}\`.`
+      : `Add a question about '${name}' to it, e.g. \`find best ${name} by test.accuracy\`.`,
+    [{ span: target.title.span, message: "the experiment referred to" }],
+  );
+}
+
+/** A reference linked to the question that answers it, its value still to be written. */
+interface Linked {
+  target: Of<"experiment">;
+  found: Found;
+  dep: Dependency;
+}
+
+/**
+ * Links a reference in `block` to the experiment it names and the question there whose answer is
+ * a value of its name; null when there is none (reported, and a stand-in written in its place).
+ */
+function link(
+  block: Of<"experiment">,
+  found: Found,
+  lookup: Lookup,
+  source: string,
+  out: Resolved,
+): Linked | null {
+  const { ref, name } = found;
+  const target = lookup.byTitle.find(ref.experiment.value);
+  if (!target) {
+    out.diagnostics.push(unknownExperiment(ref, lookup));
+    broken(found, out);
+    return null;
+  }
+  const finds = target.body.filter((s): s is Of<"find"> => s.kind === "find");
+  const question = finds.find((q) => answersFor(q.target.value, name));
+  if (!question) {
+    out.diagnostics.push(noQuestion(ref, target, finds, name, source));
+    broken(found, out);
+    return null;
+  }
+  const dep: Dependency = {
+    from: block.title.value,
+    to: target.title.value,
+    name,
+    question: textOf(source, question),
+    target: question.target.value,
+    span: ref.span,
+  };
+  out.dependencies.push(dep);
+  return { target, found, dep };
+}
+
+/** Writes in a linked reference's place the answer when `answers` has one, else a stand-in marked unresolved. */
+function writeAnswer({ target, found, dep }: Linked, answers: Answers): void {
+  const answer = answers.get(dep.to)?.get(dep.target);
+  if (answer && answer.value !== null) {
+    const from: AnswerUse = {
+      experiment: dep.to,
+      question: dep.question,
+      resolved: true,
+      detail: answer.detail,
+    };
+    found.put(answerValue(answer.value, found.ref.span, from));
+  } else
+    found.put(
+      standIn(
+        target,
+        dep.target,
+        found.ref.span,
+        unresolved(dep.to, dep.question, answer?.detail ?? "its jobs have not all finished"),
+      ),
+    );
+}
+
+/**
+ * Checks every `from "..."` reference (it names an experiment, that experiment asks a question
+ * whose answer fits, no experiment waits on itself) and writes into the AST, in each one's place,
+ * the answer when `answers` has one, else a stand-in marked unresolved. Returns the dependencies,
+ * and the spans of the references already reported, where the checker's complaints about the
+ * stand-in written there would only repeat them.
+ */
+export function resolveReferences(ast: Pipeline, source: string, answers: Answers): Resolved {
+  const out: Resolved = { diagnostics: [], dependencies: [], silenced: [] };
+  const blocks = ast.statements.filter((s): s is Of<"experiment"> => s.kind === "experiment");
+  const lookup = lookupOf(blocks);
+  reportOutside(ast.statements, out);
+  const linked: Linked[] = [];
   for (const block of blocks)
     for (const found of referencesIn(block.body)) {
-      const { ref, name } = found;
-      const target = byTitle.find(ref.experiment.value);
-      if (!target) {
-        // A short name is near everything: suggest only for real titles.
-        const near =
-          ref.experiment.value.length > 3 && unknown++ < suggestedReferences
-            ? closest(ref.experiment.value, distinct)
-            : undefined;
-        diagnostics.push(
-          error(
-            "E124",
-            ref.experiment.span,
-            `no experiment is called "${ref.experiment.value}"`,
-            near ? `Did you mean "${near}"?` : `The experiments are: ${listed}.`,
-          ),
-        );
-        broken(found);
-        continue;
-      }
-      const finds = target.body.filter((s): s is Of<"find"> => s.kind === "find");
-      const question = finds.find((q) => answersFor(q.target.value, name));
-      if (!question) {
-        diagnostics.push(
-          error(
-            "E125",
-            ref.span,
-            `"${target.title.value}" asks no question whose answer is a value of '${name}'`,
-            finds.length > 0
-              ? `Its questions: ${finds.map((q) => `\`${textOf(source, q)}\``).join(", ")}. Add one about '${name}' to it, e.g. \`find best ${name === "epochs" ? "epoch by val.loss" : `${name} by test.accuracy`}\`.`
-              : `Add a question about '${name}' to it, e.g. \`find best ${name} by test.accuracy\`.`,
-            [{ span: target.title.span, message: "the experiment referred to" }],
-          ),
-        );
-        broken(found);
-        continue;
-      }
-      const dep: Dependency = {
-        from: block.title.value,
-        to: target.title.value,
-        name,
-        question: textOf(source, question),
-        target: question.target.value,
-        span: ref.span,
-      };
-      dependencies.push(dep);
-      pending.push({ block, target, found, dep });
+      const l = link(block, found, lookup, source, out);
+      if (l) linked.push(l);
     }
-  diagnostics.push(...cycles(dependencies));
-  for (const { target, found, dep } of pending) {
-    const answer = answers.get(dep.to)?.get(dep.target);
-    if (answer && answer.value !== null) {
-      const from: AnswerUse = {
-        experiment: dep.to,
-        question: dep.question,
-        resolved: true,
-        detail: answer.detail,
-      };
-      found.put(answerValue(answer.value, found.ref.span, from));
-    } else
-      found.put(
-        standIn(
-          target,
-          dep.target,
-          found.ref.span,
-          unresolved(dep.to, dep.question, answer?.detail ?? "its jobs have not all finished"),
-        ),
-      );
-  }
-  return { diagnostics, dependencies, silenced };
+  out.diagnostics.push(...cycles(out.dependencies));
+  for (const l of linked) writeAnswer(l, answers);
+  return out;
 }
 
 /**

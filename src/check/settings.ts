@@ -15,6 +15,7 @@ import {
   type SaveWeights,
   saveWeightsValues,
 } from "../model/index.js";
+import { grouped } from "../util/grouped.js";
 import { didYouMean } from "../util/suggest.js";
 import { namedSets } from "./datasets.js";
 
@@ -80,8 +81,7 @@ function onOrOff(v: Value, name: string): Read<boolean> {
   );
 }
 
-/** A number as messages write it: 10,000. */
-export const grouped = (n: number): string => n.toLocaleString("en-US");
+export { grouped };
 
 /** The smallest and largest values a setting takes (see bounds.ts). */
 export interface Range {

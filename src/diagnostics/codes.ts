@@ -9,7 +9,7 @@ export const codes = {
   E101: { title: "unknown setting", hint: "See the README for the list of settings." },
   E102: {
     title: "unknown layer",
-    hint: "Layers are conv<N>[x<K>], pool[<K>], avgpool[<K>], globalpool, batchnorm, augment, dense<N>, dropout<rate> and flatten.",
+    hint: "Write one of the layer words the README's Layers section lists.",
   },
   E103: { title: "invalid value", hint: "See the README for the values this setting takes." },
   E104: { title: "value out of range", hint: "Use a value inside the allowed range." },

@@ -1,9 +1,10 @@
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { AnswerUse } from "../dsl/ast.js";
+import type { Backend } from "./backends.js";
 import type { DataSpec } from "./data.js";
 import type { Metric } from "./metrics.js";
 import type { ModelSpec } from "./model.js";
-import type { Backend, TrainingSpec } from "./training.js";
+import type { TrainingSpec } from "./training.js";
 
 /** A value a sweep can take, as the report shows it. */
 export type SweepValue = number | string | boolean;

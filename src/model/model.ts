@@ -1,4 +1,4 @@
-import type { LayerSpec } from "../layers/types.js";
+import type { LayerSpec } from "../layers/index.js";
 
 /** A concrete model: what the training engine builds. */
 export interface ModelSpec {

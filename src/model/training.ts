@@ -6,9 +6,6 @@ export type Optimizer = (typeof optimizers)[number];
 /** Keras' default learning rate for each optimizer. */
 export const defaultLearningRate: Record<Optimizer, number> = { sgd: 0.01, adam: 0.001, rmsprop: 0.001 };
 
-export const backends = ["auto", "wasm", "cpu", "native", "tensorflow", "tensorflow-gpu"] as const;
-export type Backend = (typeof backends)[number];
-
 export const monitors = ["loss", "val_loss", "accuracy", "val_accuracy"] as const;
 export type Monitor = (typeof monitors)[number];
 

@@ -1,5 +1,5 @@
 import { showSweepValue as show } from "../check/axes.js";
-import { formatSummary } from "../check/shapes.js";
+import { formatSummary } from "../layers/summary.js";
 import type { SweepValue } from "../model/index.js";
 import type { Plan, PlannedExperiment } from "./types.js";
 

@@ -1,4 +1,4 @@
-import type { SummaryRow } from "../check/shapes.js";
+import type { SummaryRow } from "../layers/summary.js";
 import type {
   Backend,
   CheckedExperiment,

@@ -50,6 +50,9 @@ function isProgress(p: unknown): p is Progress {
   );
 }
 
+/** A worker's name as it may be shown, if it is one. */
+const shownWorker = (name: string | undefined) => (isWorkerName(name) ? name : null);
+
 /** The orchestrator could not take a result (say, a full disk): not a queue problem, and fatal. */
 export class Undeliverable extends Error {}
 
@@ -66,83 +69,164 @@ export class QueueExecutor implements Executor {
   constructor(private readonly opts: CoordinatorOptions) {}
 
   run(units: Unit[], emit: (e: ExecEvent) => void, signal: AbortSignal): Promise<{ interrupted: boolean }> {
-    return coordinate(units, this.opts, emit, signal);
+    return new Coordination(units, this.opts, emit, signal).run();
   }
 }
 
-async function coordinate(
-  units: Unit[],
-  opts: CoordinatorOptions,
-  emit: (e: ExecEvent) => void,
-  signal: AbortSignal,
-): Promise<{ interrupted: boolean }> {
-  const connection = { ...opts.target.connection };
-  const queue = new Queue<QueuedRun>(queueName, { connection });
-  const queueEvents = new QueueEvents(queueName, { connection });
-  const outstanding = new Map<string, Unit>();
-  for (const u of units) outstanding.set(queueJobId(u), u);
-  const workerOf = new Map<string, string>();
+/**
+ * One `run` of the queue executor: the runs still outstanding (by queue id), what was seen of
+ * them (who trains each, failed tries reported), and BullMQ's queue and its events.
+ */
+class Coordination {
+  private readonly queue: Queue<QueuedRun>;
+  private readonly queueEvents: QueueEvents;
+  private readonly outstanding = new Map<string, Unit>();
+  /** The worker training each run, as its progress reports name it. */
+  private readonly workerOf = new Map<string, string>();
   /** Failed tries already reported, per run. */
-  const triesSeen = new Map<string, number>();
-  const notice = (text: string) => emit({ type: "notice", text });
-  /** Why a try failed, as a worker told Redis: without credentials or control characters. */
-  const reasonOf = (job: BullJob<QueuedRun>, none: string) =>
-    printable(opts.target.redact(job.failedReason || none));
-  const shownWorker = (name: string | undefined) => (isWorkerName(name) ? name : null);
-  const onError = outageReporter(opts.target, notice);
-  queue.on("error", onError);
-  queueEvents.on("error", onError);
+  private readonly triesSeen = new Map<string, number>();
+  /** The workers seen so far, by name. */
+  private readonly known = new Set<string>();
+  private readonly onError: (e: unknown) => void;
+  /** Settles with whether the run was interrupted; rejects when a result could not be taken. */
+  private readonly over: Promise<boolean>;
+  private done: (interrupted: boolean) => void = () => {};
+  private fail: (e: unknown) => void = () => {};
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onAbort = () => this.done(true);
 
-  let done!: (interrupted: boolean) => void;
-  let fail!: (e: unknown) => void;
-  const over = new Promise<boolean>((resolve, reject) => {
-    done = resolve;
-    fail = reject;
-  });
-  let stopped = false;
-  const onAbort = () => done(true);
-  signal.addEventListener("abort", onAbort);
+  constructor(
+    units: Unit[],
+    private readonly opts: CoordinatorOptions,
+    private readonly emit: (e: ExecEvent) => void,
+    private readonly signal: AbortSignal,
+  ) {
+    const connection = { ...opts.target.connection };
+    this.queue = new Queue<QueuedRun>(queueName, { connection });
+    this.queueEvents = new QueueEvents(queueName, { connection });
+    for (const u of units) this.outstanding.set(queueJobId(u), u);
+    this.onError = outageReporter(opts.target, (text) => this.notice(text));
+    this.queue.on("error", this.onError);
+    this.queueEvents.on("error", this.onError);
+    this.over = new Promise<boolean>((resolve, reject) => {
+      this.done = resolve;
+      this.fail = reject;
+    });
+    signal.addEventListener("abort", this.onAbort);
+    this.listen();
+  }
+
+  /**
+   * Queues what Redis lacks and collects every result. Nothing here waits on Redis unbounded once
+   * the signal aborts: the start (which waits for Redis) runs beside `over`, and the close after
+   * it gets a few seconds.
+   */
+  async run(): Promise<{ interrupted: boolean }> {
+    if (this.signal.aborted) this.done(true);
+    try {
+      this.begin().catch(this.fail);
+      return { interrupted: await this.over };
+    } finally {
+      this.stopped = true;
+      if (this.timer) clearTimeout(this.timer);
+      this.signal.removeEventListener("abort", this.onAbort);
+      await closeWithin([this.queueEvents, this.queue], closeGraceMs);
+    }
+  }
+
+  private async begin(): Promise<void> {
+    await this.queueEvents.waitUntilReady();
+    await this.queue.waitUntilReady();
+    // Events first, then the look at what is there: nothing can finish unseen in between.
+    await this.checkAll(true);
+    if (this.stopped) return;
+    if (this.outstanding.size === 0) this.done(false);
+    else this.timer = setTimeout(() => void this.poll(), this.opts.pollMs ?? 5000);
+    void this.safely(this.lookForWorkers());
+  }
+
+  private notice(text: string): void {
+    this.emit({ type: "notice", text });
+  }
+
+  /** Why a try failed, as a worker told Redis: without credentials or control characters. */
+  private reasonOf(job: BullJob<QueuedRun>, none: string): string {
+    return printable(this.opts.target.redact(job.failedReason || none));
+  }
+
+  /** The queue's events: progress, a worker gone silent, and runs that completed or failed. */
+  private listen(): void {
+    const events = this.queueEvents;
+    events.on("progress", ({ jobId, data }) => this.progressed(jobId, data));
+    events.on("stalled", ({ jobId }) => {
+      const w = this.workerOf.get(jobId);
+      this.requeue(
+        jobId,
+        `run ${jobId.slice(0, 12)}: ${w ?? "its worker"} stopped answering (killed, or cut off from Redis); the run goes back to the queue for another worker`,
+      );
+    });
+    events.on("completed", ({ jobId }) => void this.safely(this.check(jobId)));
+    // A failed try with tries left makes the run "delayed" (its back-off); the last one "failed".
+    events.on("delayed", ({ jobId }) => void this.safely(this.check(jobId)));
+    events.on("failed", ({ jobId }) => void this.safely(this.check(jobId)));
+  }
+
+  /** A worker's progress report: who took the run (the first time) and how far it is. */
+  private progressed(jobId: string, data: unknown): void {
+    const unit = this.outstanding.get(jobId);
+    const d = data as QueuedProgress;
+    if (!unit || this.stopped || !d || typeof d !== "object" || !isWorkerName(d.worker)) return;
+    if (this.workerOf.get(jobId) !== d.worker) {
+      this.workerOf.set(jobId, d.worker);
+      this.seen(d.worker);
+      this.emit({ type: "started", slot: jobId, unit, worker: d.worker });
+    }
+    if (isProgress(d.progress)) this.emit({ type: "progress", slot: jobId, unit, progress: d.progress });
+  }
 
   /** Hands the unit's outcome on, and only then forgets the unit. */
-  const settle = (id: string, outcome: Trained, how: { worker: string | null; away: boolean }) => {
-    const unit = outstanding.get(id);
-    if (!unit || stopped) return;
+  private settle(id: string, outcome: Trained, how: { worker: string | null; away: boolean }): void {
+    const unit = this.outstanding.get(id);
+    if (!unit || this.stopped) return;
     try {
-      emit({ type: "trained", slot: id, unit, outcome, ...how });
+      this.emit({ type: "trained", slot: id, unit, outcome, ...how });
     } catch (e) {
       throw new Undeliverable((e as Error).message);
     }
-    outstanding.delete(id);
-    if (outstanding.size === 0) done(false);
-  };
+    this.outstanding.delete(id);
+    if (this.outstanding.size === 0) this.done(false);
+  }
 
-  const collect = (id: string, queued: BullJob<QueuedRun>, away: boolean) => {
+  private collect(id: string, queued: BullJob<QueuedRun>, away: boolean): void {
     const r = readResult(queued.returnvalue);
-    if (typeof r === "string")
-      return settle(id, { type: "failed", error: r }, { worker: shownWorker(queued.processedBy), away });
-    settle(
+    if (typeof r === "string") {
+      this.settle(id, { type: "failed", error: r }, { worker: shownWorker(queued.processedBy), away });
+      return;
+    }
+    this.settle(
       id,
       { type: "done", results: r.results, queue: { worker: r.worker, attempts: queued.attemptsMade } },
       { worker: r.worker, away },
     );
-  };
+  }
 
-  const add = async (ids: string[]) => {
+  private async add(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await queue.addBulk(
+    await this.queue.addBulk(
       ids.map((id) => {
-        const unit = outstanding.get(id) as Unit;
+        const unit = this.outstanding.get(id) as Unit;
         return {
           name: "train",
           data: {
             protocol,
             unit,
-            dataChecksum: opts.dataChecksum,
-            backend: opts.backend ?? unit.run.backend,
+            dataChecksum: this.opts.dataChecksum,
+            backend: this.opts.backend ?? unit.run.backend,
           },
           opts: {
             jobId: id,
-            attempts: opts.attempts,
+            attempts: this.opts.attempts,
             backoff: { type: "exponential", delay: 2000 },
             removeOnComplete: { age: keepSeconds },
             removeOnFail: { age: keepSeconds },
@@ -152,131 +236,94 @@ async function coordinate(
         };
       }),
     );
-  };
+  }
 
   /**
    * Looks at one run in Redis and acts: collect, record the failure, or wait. Says "missing" when
    * the run is not in Redis (never added, or removed by hand since) so the caller queues it.
    */
-  const check = async (id: string, first = false): Promise<"missing" | undefined> => {
-    const job = await queue.getJob(id);
-    if (!outstanding.has(id) || stopped) return;
+  private async check(id: string, first = false): Promise<"missing" | undefined> {
+    const job = await this.queue.getJob(id);
+    if (!this.outstanding.has(id) || this.stopped) return;
     if (!job) return "missing";
     const state = await job.getState();
     const tries = job.attemptsMade;
-    if (state === "completed") collect(id, job, first);
-    else if (state === "failed") {
-      if (first) {
-        // A new `cnnp run` tries failed runs again, as it does locally.
-        notice(
-          `run ${id.slice(0, 12)} failed on the queue before (${reasonOf(job, "no reason")}); trying it again`,
-        );
-        await job.retry("failed");
-      } else {
-        const worker = shownWorker(job.processedBy);
-        const who = worker ? ` on ${worker}` : "";
-        const reason = reasonOf(job, "no reason given");
-        settle(
-          id,
-          { type: "failed", error: `${reason} (${tries} ${tries === 1 ? "try" : "tries"}, the last${who})` },
-          { worker, away: false },
-        );
-      }
-    } else if (tries > (triesSeen.get(id) ?? 0) && job.failedReason) {
+    if (state === "completed") this.collect(id, job, first);
+    else if (state === "failed") await this.failed(id, job, first);
+    else if (tries > (this.triesSeen.get(id) ?? 0) && job.failedReason) {
       // A try failed and BullMQ will try again after its back-off.
-      triesSeen.set(id, tries);
+      this.triesSeen.set(id, tries);
       const worker = shownWorker(job.processedBy);
-      requeue(
+      this.requeue(
         id,
-        `run ${id.slice(0, 12)}: try ${tries} of ${opts.attempts} failed${worker ? ` on ${worker}` : ""} (${reasonOf(job, "no reason")}); trying again`,
+        `run ${id.slice(0, 12)}: try ${tries} of ${this.opts.attempts} failed${worker ? ` on ${worker}` : ""} (${this.reasonOf(job, "no reason")}); trying again`,
       );
     }
-  };
+  }
+
+  /** A run that failed for good: tried again when found so on start, else recorded as failed. */
+  private async failed(id: string, job: BullJob<QueuedRun>, first: boolean): Promise<void> {
+    if (first) {
+      // A new `cnnp run` tries failed runs again, as it does locally.
+      this.notice(
+        `run ${id.slice(0, 12)} failed on the queue before (${this.reasonOf(job, "no reason")}); trying it again`,
+      );
+      await job.retry("failed");
+      return;
+    }
+    const tries = job.attemptsMade;
+    const worker = shownWorker(job.processedBy);
+    const who = worker ? ` on ${worker}` : "";
+    const reason = this.reasonOf(job, "no reason given");
+    this.settle(
+      id,
+      { type: "failed", error: `${reason} (${tries} ${tries === 1 ? "try" : "tries"}, the last${who})` },
+      { worker, away: false },
+    );
+  }
 
   /** Checks every outstanding run, and queues in one go those Redis does not have. */
-  const checkAll = async (first = false) => {
+  private async checkAll(first = false): Promise<void> {
     const missing: string[] = [];
-    for (const id of [...outstanding.keys()]) if ((await check(id, first)) === "missing") missing.push(id);
-    await add(missing);
-  };
-  // A result the orchestrator could not take ends the run; anything else is the queue's trouble.
-  const safely = (p: Promise<unknown>) => p.catch((e) => (e instanceof Undeliverable ? fail(e) : onError(e)));
+    for (const id of [...this.outstanding.keys()])
+      if ((await this.check(id, first)) === "missing") missing.push(id);
+    await this.add(missing);
+  }
 
-  queueEvents.on("progress", ({ jobId, data }) => {
-    const unit = outstanding.get(jobId);
-    const d = data as unknown as QueuedProgress;
-    if (!unit || stopped || !d || typeof d !== "object" || !isWorkerName(d.worker)) return;
-    if (workerOf.get(jobId) !== d.worker) {
-      workerOf.set(jobId, d.worker);
-      seen(d.worker);
-      emit({ type: "started", slot: jobId, unit, worker: d.worker });
-    }
-    if (isProgress(d.progress)) emit({ type: "progress", slot: jobId, unit, progress: d.progress });
-  });
-  const requeue = (jobId: string, why: string) => {
-    const unit = outstanding.get(jobId);
-    if (!unit || stopped) return;
-    if (workerOf.has(jobId)) emit({ type: "requeued", slot: jobId, unit });
-    workerOf.delete(jobId);
-    notice(why);
-  };
-  queueEvents.on("stalled", ({ jobId }) => {
-    const w = workerOf.get(jobId);
-    requeue(
-      jobId,
-      `run ${jobId.slice(0, 12)}: ${w ?? "its worker"} stopped answering (killed, or cut off from Redis); the run goes back to the queue for another worker`,
-    );
-  });
-  queueEvents.on("completed", ({ jobId }) => void safely(check(jobId)));
-  // A failed try with tries left makes the run "delayed" (its back-off); the last one "failed".
-  queueEvents.on("delayed", ({ jobId }) => void safely(check(jobId)));
-  queueEvents.on("failed", ({ jobId }) => void safely(check(jobId)));
+  /** A result the orchestrator could not take ends the run; anything else is the queue's trouble. */
+  private safely(p: Promise<unknown>): Promise<unknown> {
+    return p.catch((e) => (e instanceof Undeliverable ? this.fail(e) : this.onError(e)));
+  }
 
-  const known = new Set<string>();
-  const seen = (name: string) => {
-    if (known.has(name)) return;
-    known.add(name);
-    emit({ type: "workers", names: [...known] });
-  };
+  private requeue(jobId: string, why: string): void {
+    const unit = this.outstanding.get(jobId);
+    if (!unit || this.stopped) return;
+    if (this.workerOf.has(jobId)) this.emit({ type: "requeued", slot: jobId, unit });
+    this.workerOf.delete(jobId);
+    this.notice(why);
+  }
+
+  private seen(name: string): void {
+    if (this.known.has(name)) return;
+    this.known.add(name);
+    this.emit({ type: "workers", names: [...this.known] });
+  }
+
   /** The workers connected now, by their names (BullMQ names each worker's Redis client). */
-  const lookForWorkers = async () => {
-    const clients = await queue.getWorkers();
+  private async lookForWorkers(): Promise<void> {
+    const clients = await this.queue.getWorkers();
     for (const c of clients) {
       const raw = c.rawname ?? "";
       const at = raw.indexOf(":w:");
       const name = raw.slice(at + 3);
-      if (at >= 0 && isWorkerName(name)) seen(name);
+      if (at >= 0 && isWorkerName(name)) this.seen(name);
     }
-  };
+  }
 
-  let timer: NodeJS.Timeout | undefined;
-  const poll = async () => {
-    await safely(checkAll());
-    await safely(lookForWorkers());
-    if (!stopped) timer = setTimeout(() => void poll(), opts.pollMs ?? 5000);
-  };
-
-  // Nothing below waits on Redis unbounded once the signal aborts: the start (which waits for
-  // Redis) runs beside `over`, and the close after it gets a few seconds.
-  if (signal.aborted) done(true);
-  const start = async () => {
-    await queueEvents.waitUntilReady();
-    await queue.waitUntilReady();
-    // Events first, then the look at what is there: nothing can finish unseen in between.
-    await checkAll(true);
-    if (stopped) return;
-    if (outstanding.size === 0) done(false);
-    else timer = setTimeout(() => void poll(), opts.pollMs ?? 5000);
-    void safely(lookForWorkers());
-  };
-  try {
-    start().catch(fail);
-    return { interrupted: await over };
-  } finally {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    signal.removeEventListener("abort", onAbort);
-    await closeWithin([queueEvents, queue], closeGraceMs);
+  private async poll(): Promise<void> {
+    await this.safely(this.checkAll());
+    await this.safely(this.lookForWorkers());
+    if (!this.stopped) this.timer = setTimeout(() => void this.poll(), this.opts.pollMs ?? 5000);
   }
 }
 

@@ -2,15 +2,9 @@ import { z } from "zod";
 import { bounds } from "../bounds.js";
 import { bytesText, jobMemory } from "../check/cost.js";
 import { namedSets } from "../check/datasets.js";
-import { isProblem, summarize } from "../check/shapes.js";
-import {
-  activations,
-  backends,
-  type ModelSpec,
-  monitors,
-  optimizers,
-  saveWeightsValues,
-} from "../model/index.js";
+import { layerSchema } from "../layers/index.js";
+import { isProblem, summarize } from "../layers/summary.js";
+import { backends, type ModelSpec, monitors, optimizers, saveWeightsValues } from "../model/index.js";
 import { isPrintable, printable } from "../store/printable.js";
 import type { QueuedRun } from "./payload.js";
 
@@ -24,38 +18,10 @@ import type { QueuedRun } from "./payload.js";
  */
 
 const whole = (b: { min: number; max: number }) => z.number().int().min(b.min).max(b.max);
-const pair = (b: { min: number; max: number }) => z.tuple([whole(b), whole(b)]);
 const id = z.string().regex(/^[0-9a-f]{8,64}$/, "not a cnnp id");
 const fraction = z.number().min(0).lt(1);
-const padding = z.enum(["valid", "same"]);
-const activation = z.enum(activations);
 
-const layer = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("conv2d"),
-    filters: whole(bounds.maps),
-    kernel: pair(bounds.window),
-    strides: pair(bounds.window),
-    padding,
-    activation,
-  }),
-  z.strictObject({
-    type: z.enum(["maxpool2d", "avgpool2d"]),
-    pool: pair(bounds.window),
-    strides: pair(bounds.window),
-    padding,
-  }),
-  z.strictObject({ type: z.literal("globalpool") }),
-  z.strictObject({ type: z.literal("batchnorm"), momentum: fraction, epsilon: z.number().positive() }),
-  z.strictObject({
-    type: z.literal("augment"),
-    flip: z.boolean(),
-    shift: z.number().int().min(0).max(bounds.window.max),
-  }),
-  z.strictObject({ type: z.literal("flatten") }),
-  z.strictObject({ type: z.literal("dense"), units: whole(bounds.units), activation }),
-  z.strictObject({ type: z.literal("dropout"), rate: fraction }),
-]);
+const layer = layerSchema;
 
 /** The named data sets only: a `folder` data set would have the worker read a path from Redis. */
 const namedSet = z.enum(Object.keys(namedSets) as [keyof typeof namedSets, ...(keyof typeof namedSets)[]], {

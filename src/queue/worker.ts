@@ -76,39 +76,122 @@ function forRedis(e: unknown, folders: string[]): Error {
  * finish, 130 after a forced one, 2 when this worker's data differ from a coordinator's.
  */
 export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
-  const trainers: Trainer[] = [];
-  let code = 0;
-  const idleTrainer = (): Trainer => {
-    const free = trainers.find((t) => !t.busy && !t.exited);
+  return new QueueWorker(opts).start();
+}
+
+/** Whether Redis answers a PING within `ms`. */
+async function answersWithin(target: QueueTarget, ms: number): Promise<boolean> {
+  let late: NodeJS.Timeout | undefined;
+  const ping = probe(target).then(
+    () => true,
+    () => false,
+  );
+  const ok = await Promise.race([
+    ping,
+    new Promise<boolean>((r) => {
+      late = setTimeout(() => r(false), ms);
+    }),
+  ]);
+  clearTimeout(late);
+  return ok;
+}
+
+/**
+ * A serving worker: BullMQ's worker, the training processes it trains on, the runs in flight, and
+ * how it stops. BullMQ's close waits on Redis (to hand back the runs and quit its connections) and
+ * can wait for ever when Redis is gone, so no stop awaits it unbounded: a first Ctrl-C waits for
+ * the runs in flight, then gives close a few seconds; a second one stops at once.
+ */
+class QueueWorker {
+  private readonly trainers: Trainer[] = [];
+  private readonly worker: Worker<QueuedRun, QueuedResult>;
+  private code = 0;
+  /** Runs being trained now, and who waits for there to be none. */
+  private inFlight = 0;
+  private readonly waitingForIdle: (() => void)[] = [];
+  private readonly over: Promise<void>;
+  private stopped: () => void = () => {};
+  private failed: (e: unknown) => void = () => {};
+  private stopping = false;
+  private forced = false;
+  private signals = 0;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.worker = new Worker<QueuedRun, QueuedResult>(queueName, (job) => this.process(job), {
+      connection: { ...opts.target.connection, maxRetriesPerRequest: null },
+      name: workerName,
+      concurrency: opts.concurrency,
+      lockDuration: opts.stallSeconds * 1000,
+      stalledInterval: opts.stallSeconds * 1000,
+      // A run whose worker died is handed on twice before it is failed (a run that kills every
+      // worker it lands on, by running out of memory, must end somewhere).
+      maxStalledCount: 2,
+      autorun: false,
+    });
+    this.worker.on("error", outageReporter(opts.target, opts.log));
+    this.over = new Promise<void>((ok, fail) => {
+      this.stopped = ok;
+      this.failed = fail;
+    });
+  }
+
+  /** Starts taking runs; the running worker's exit code and its Ctrl-C. */
+  async start(): Promise<RunningWorker> {
+    const { opts, worker } = this;
+    await worker.waitUntilReady();
+    // The main loop ends when the worker closes; it rejects only on a bug.
+    worker.run().then(() => this.stop(false), this.failed);
+    opts.log(
+      `${workerName}: waiting for runs on ${opts.target.shown} (${opts.concurrency} at a time; back end for auto runs: ${opts.backend}; data checksum ${opts.data.checksum.slice(0, 12)}…). Ctrl-C stops`,
+    );
+    const finished = (async () => {
+      await this.over;
+      for (const t of this.trainers)
+        if (this.forced) t.kill();
+        else t.close();
+      // Drops both Redis connections and their reconnect timers, whatever close got to.
+      worker.disconnect().catch(() => {});
+      return this.code;
+    })();
+    return { finished, interrupt: () => this.interrupt() };
+  }
+
+  /** A training process that is free, started when none is. */
+  private idleTrainer(): Trainer {
+    const free = this.trainers.find((t) => !t.busy && !t.exited);
     if (free) return free;
     const t: Trainer = new Trainer({
       what: "training process",
-      notice: (text) => opts.log(text),
-      exit: () => trainers.splice(trainers.indexOf(t), 1),
+      notice: (text) => this.opts.log(text),
+      exit: () => this.trainers.splice(this.trainers.indexOf(t), 1),
     });
-    trainers.push(t);
+    this.trainers.push(t);
     return t;
-  };
+  }
 
-  /** Runs being trained now, and who waits for there to be none. */
-  let inFlight = 0;
-  const waitingForIdle: (() => void)[] = [];
-  const whenIdle = () =>
-    inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => waitingForIdle.push(r));
+  private whenIdle(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => this.waitingForIdle.push(r));
+  }
 
-  const processor = async (job: BullJob<QueuedRun>): Promise<QueuedResult> => {
-    inFlight++;
+  /** BullMQ's processor: trains one run; what goes to Redis on failure has no paths. */
+  private async process(job: BullJob<QueuedRun>): Promise<QueuedResult> {
+    this.inFlight++;
     try {
-      return await train(job);
+      return await this.train(job);
     } catch (e) {
-      throw forRedis(e, [opts.data.dir]);
+      throw forRedis(e, [this.opts.data.dir]);
     } finally {
-      if (--inFlight === 0) for (const r of waitingForIdle.splice(0)) r();
+      if (--this.inFlight === 0) for (const r of this.waitingForIdle.splice(0)) r();
     }
-  };
+  }
 
-  const train = async (job: BullJob<QueuedRun>): Promise<QueuedResult> => {
-    const short = printable(job.id ?? "?", 64).slice(0, 12);
+  /**
+   * The run a queued job holds, once it is one this worker may train: the same protocol, a run
+   * `cnnp check` would pass, a queue id that is its content hash, and this worker's data (a
+   * coordinator with other data stops the worker). Throws why not.
+   */
+  private accepted(job: BullJob<QueuedRun>, short: string): QueuedRun {
+    const { opts } = this;
     const sent = job.data as unknown;
     const version =
       typeof sent === "object" && sent !== null ? (sent as { protocol?: unknown }).protocol : undefined;
@@ -125,17 +208,24 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
     };
     if (typeof checked === "string") throw refuse(`not a run this cnnp would queue (${checked})`);
     if (job.id !== queueJobId(checked.unit)) throw refuse("its queue id is not the content hash of the run");
-    const run = checked;
-    if (run.dataChecksum !== opts.data.checksum) {
-      const why = `${workerName} refused run ${short}: its ${opts.data.title} has checksum ${opts.data.checksum}, the coordinator's ${run.dataChecksum}. Give every machine the same data set (--dataset NAME) and files (--data DIR)`;
+    if (checked.dataChecksum !== opts.data.checksum) {
+      const why = `${workerName} refused run ${short}: its ${opts.data.title} has checksum ${opts.data.checksum}, the coordinator's ${checked.dataChecksum}. Give every machine the same data set (--dataset NAME) and files (--data DIR)`;
       // The folder is named here, in this machine's log, and not in Redis.
       opts.log(
         `error: ${why.replace(`its ${opts.data.title} has`, `its ${opts.data.title} in ${opts.data.dir} has`)}; this worker stops`,
       );
-      code = 2;
-      setImmediate(() => stop(false));
+      this.code = 2;
+      setImmediate(() => this.stop(false));
       throw new Error(why);
     }
+    return checked;
+  }
+
+  /** Trains an accepted run on a free training process, reporting its progress to the queue. */
+  private async train(job: BullJob<QueuedRun>): Promise<QueuedResult> {
+    const { opts } = this;
+    const short = printable(job.id ?? "?", 64).slice(0, 12);
+    const run = this.accepted(job, short);
     const { unit } = run;
     const backend = run.backend === "auto" ? opts.backend : run.backend;
     opts.log(
@@ -146,7 +236,7 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
     await report(null);
     let last = 0;
     const started = performance.now();
-    const m = await idleTrainer().train(unit, opts.data, backend, (p) => {
+    const m = await this.idleTrainer().train(unit, opts.data, backend, (p) => {
       const now = performance.now();
       if (now - last < 1000 && p.batch !== p.batches) return;
       last = now;
@@ -159,63 +249,24 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
     }
     opts.log(`run ${short}: done in ${seconds} s`);
     return { protocol, worker: workerName, results: m.results };
-  };
+  }
 
-  const worker = new Worker<QueuedRun, QueuedResult>(queueName, processor, {
-    connection: { ...opts.target.connection, maxRetriesPerRequest: null },
-    name: workerName,
-    concurrency: opts.concurrency,
-    lockDuration: opts.stallSeconds * 1000,
-    stalledInterval: opts.stallSeconds * 1000,
-    // A run whose worker died is handed on twice before it is failed (a run that kills every
-    // worker it lands on, by running out of memory, must end somewhere).
-    maxStalledCount: 2,
-    autorun: false,
-  });
-  worker.on("error", outageReporter(opts.target, opts.log));
-
-  // BullMQ's close waits on Redis (to hand back the runs and quit its connections) and can wait for
-  // ever when Redis is gone, so no stop awaits it unbounded: a first Ctrl-C waits for the runs in
-  // flight, then gives close a few seconds; a second one stops at once.
-  let stopped!: () => void;
-  let failed!: (e: unknown) => void;
-  const over = new Promise<void>((ok, fail) => {
-    stopped = ok;
-    failed = fail;
-  });
-  let stopping = false;
-  let forced = false;
-  /** Whether Redis answers a PING within `ms`. */
-  const answers = async (ms: number): Promise<boolean> => {
-    let late: NodeJS.Timeout | undefined;
-    const ping = probe(opts.target).then(
-      () => true,
-      () => false,
-    );
-    const ok = await Promise.race([
-      ping,
-      new Promise<boolean>((r) => {
-        late = setTimeout(() => r(false), ms);
-      }),
-    ]);
-    clearTimeout(late);
-    return ok;
-  };
   /**
    * Takes no more runs, waits for the runs in flight, then gives close a few seconds. With Redis
    * away, the runs in flight are stopped at once: their results could not be handed in (the run
    * goes to another worker once Redis is back), and a stop must not wait minutes for them.
    */
-  const stopGently = async () => {
+  private async stopGently(): Promise<void> {
+    const { opts } = this;
     // Resolves once the runs in flight are handed back and Redis let go.
-    const closed = worker.close().catch(() => {});
-    if (inFlight > 0 && !(await answers(pingMs)) && !forced) {
+    const closed = this.worker.close().catch(() => {});
+    if (this.inFlight > 0 && !(await answersWithin(opts.target, pingMs)) && !this.forced) {
       opts.log(
         `the queue did not answer within ${pingMs / 1000} s: stopping the runs in flight now (each goes to another worker once Redis is back)`,
       );
-      for (const t of trainers) t.kill();
+      for (const t of this.trainers) t.kill();
     }
-    await whenIdle();
+    await this.whenIdle();
     let late: NodeJS.Timeout | undefined;
     const gaveUp = await Promise.race([
       closed.then(() => false),
@@ -224,50 +275,36 @@ export async function serve(opts: WorkerOptions): Promise<RunningWorker> {
       }),
     ]);
     clearTimeout(late);
-    if (gaveUp && !forced)
+    if (gaveUp && !this.forced)
       opts.log(
         `the queue did not answer within ${closeGraceMs / 1000} s; stopping without it (a run it did not hear back about goes to another worker)`,
       );
-    stopped();
-  };
-  const stop = (force: boolean) => {
+    this.stopped();
+  }
+
+  private stop(force: boolean): void {
     if (force) {
-      forced = true;
-      for (const t of trainers) t.kill();
-      worker.close(true).catch(() => {});
-      stopped();
-    } else if (!stopping && !forced) {
-      stopping = true;
-      void stopGently();
+      this.forced = true;
+      for (const t of this.trainers) t.kill();
+      this.worker.close(true).catch(() => {});
+      this.stopped();
+    } else if (!this.stopping && !this.forced) {
+      this.stopping = true;
+      void this.stopGently();
     }
-  };
-  let signals = 0;
-  const interrupt = () => {
-    signals++;
-    if (signals === 1) {
-      opts.log(
+  }
+
+  /** A Ctrl-C: the first stops gently, the second at once. */
+  private interrupt(): void {
+    this.signals++;
+    if (this.signals === 1) {
+      this.opts.log(
         "stopping: finishing the runs in flight and taking no more (press Ctrl-C again to stop now; those runs then go back to the queue)",
       );
-      stop(false);
+      this.stop(false);
     } else {
-      code = 130;
-      stop(true);
+      this.code = 130;
+      this.stop(true);
     }
-  };
-  await worker.waitUntilReady();
-  // The main loop ends when the worker closes; it rejects only on a bug.
-  worker.run().then(() => stop(false), failed);
-  opts.log(
-    `${workerName}: waiting for runs on ${opts.target.shown} (${opts.concurrency} at a time; back end for auto runs: ${opts.backend}; data checksum ${opts.data.checksum.slice(0, 12)}…). Ctrl-C stops`,
-  );
-  const finished = (async () => {
-    await over;
-    for (const t of trainers)
-      if (forced) t.kill();
-      else t.close();
-    // Drops both Redis connections and their reconnect timers, whatever close got to.
-    worker.disconnect().catch(() => {});
-    return code;
-  })();
-  return { finished, interrupt };
+  }
 }

@@ -1,21 +1,23 @@
-import type { Question, SweepValue } from "../model/index.js";
 import type { PlannedExperiment } from "../plan/types.js";
+import {
+  type BestFinding,
+  type EpochFinding,
+  type Finding,
+  findingOf,
+  settled,
+  type ThresholdFinding,
+} from "../run/answers.js";
+import { metricValues } from "../run/metrics.js";
 import type { OkResult } from "../store/schema.js";
 import { metricKey, metricNames, pmn, show, showP } from "./format.js";
-import { metricValues } from "./metrics.js";
 import type { Answer, Curve, MetricKey, Row } from "./schema.js";
-import { compare, pooledSd, repeatsToDetect, repeatsToExclude, summarize } from "./stats.js";
+import { compare, pooledSd, repeatsToDetect, repeatsToExclude, summarize } from "./stats/index.js";
 
-const tests: Record<string, (a: number, b: number) => boolean> = {
-  ">=": (a, b) => a >= b,
-  ">": (a, b) => a > b,
-  "<=": (a, b) => a <= b,
-  "<": (a, b) => a < b,
-  "==": (a, b) => a === b,
-  "!=": (a, b) => a !== b,
-};
-
-const asNumber = (v: unknown) => (typeof v === "number" ? v : Number(v));
+/**
+ * The answers to an experiment's `find` questions in words, with their uncertainty. What answers
+ * each question (and the value other experiments use) is found in src/run/answers.ts, the same
+ * way for the run session and for the report.
+ */
 
 function rowText(r: Row, key: MetricKey, target: string): string {
   const s = r.metrics[key];
@@ -23,35 +25,12 @@ function rowText(r: Row, key: MetricKey, target: string): string {
   return s ? `${target} ${value}: ${metricNames[key]} ${pmn(key, s)}` : `${target} ${value}: no results yet`;
 }
 
-/** An answer in words, and the value it gives another experiment (null when there is none). */
-interface Found {
-  text: string;
-  value: SweepValue | null;
-  /** How the value was reached, for the experiments that use it. */
-  detail: string;
-}
-
-const none = (text: string, detail = text): Found => ({ text, value: null, detail });
-
-function threshold(q: Extract<Question, { kind: "threshold" }>, rows: Row[]): Found {
-  const key = metricKey(q.metric);
-  const ranked = rows
-    .filter((r) => r.metrics[key] && r.values[q.target] !== undefined)
-    .sort((a, b) => asNumber(a.values[q.target]) - asNumber(b.values[q.target]));
-  if (ranked.length === 0) return none("no results yet");
-  const passes = (r: Row) => tests[q.op]?.(r.metrics[key]?.mean ?? Number.NaN, q.value) ?? false;
-  const ok = ranked.filter(passes);
-  const missing = rows.filter((r) => !r.metrics[key]).length;
+function thresholdText(f: ThresholdFinding<Row>): string {
+  const { question: q, key, ranked, missing, pick, beyond } = f;
+  if (ranked.length === 0) return "no results yet";
   const pending = missing > 0 ? ` (${missing} of the values tried have no results yet)` : "";
-  if (ok.length === 0) {
-    return none(
-      `none of the values tried meets ${metricNames[key]} ${q.op} ${q.value}${pending}; ${ranked.map((r) => rowText(r, key, q.target)).join("; ")}`,
-      `none of the values tried meets ${metricNames[key]} ${q.op} ${q.value}`,
-    );
-  }
-  const pick = (q.mode === "min" ? ok[0] : ok[ok.length - 1]) as Row;
-  const at = ranked.indexOf(pick);
-  const beyond = q.mode === "min" ? ranked[at - 1] : ranked[at + 1];
+  if (!pick)
+    return `none of the values tried meets ${metricNames[key]} ${q.op} ${q.value}${pending}; ${ranked.map((r) => rowText(r, key, q.target)).join("; ")}`;
   const s = pick.metrics[key];
   let answer = `${q.target} ${pick.values[q.target]} (${rowText(pick, key, q.target).split(": ")[1]})`;
   if (beyond)
@@ -60,25 +39,14 @@ function threshold(q: Extract<Question, { kind: "threshold" }>, rows: Row[]): Fo
     const n = repeatsToExclude(s.mean - q.value, s.sd);
     answer += `. The 95% interval of ${q.target} ${pick.values[q.target]} (${show(key, s.ci95[0])} to ${show(key, s.ci95[1])}) reaches across ${q.value}, so more repeats are needed to be sure${n !== null ? ` (about ${n}, at this spread)` : ""}`;
   }
-  const value = pick.values[q.target] ?? null;
-  const detail = `the ${q.mode === "min" ? "smallest" : "largest"} ${q.target} whose mean ${metricNames[key]} is ${q.op} ${q.value}, ${runs(pick.ok)}`;
-  return missing > 0
-    ? none(answer + pending, `not all its values have results yet`)
-    : { text: answer, value, detail };
+  return answer + pending;
 }
 
-const runs = (n: number) => `mean of ${n} run${n === 1 ? "" : "s"}`;
-
-function bestRow(q: Extract<Question, { kind: "best" }>, rows: Row[], oks: OkResult[][]): Found {
-  const key = metricKey(q.metric);
-  const sign = q.higherIsBetter ? -1 : 1;
-  const ranked = rows
-    .filter((r) => r.metrics[key])
-    .sort((a, b) => sign * ((a.metrics[key]?.mean ?? 0) - (b.metrics[key]?.mean ?? 0)));
-  const best = ranked[0];
-  if (!best) return none("no results yet");
+function bestText(f: BestFinding<Row>, oks: OkResult[][]): string {
+  const { question: q, key, ranked, missing } = f;
+  const [best, second] = ranked;
+  if (!best) return "no results yet";
   let answer = rowText(best, key, q.target);
-  const second = ranked[1];
   if (second) {
     const values = (r: Row) =>
       (oks[r.index] ?? []).map((x) => metricValues(x)[key]).filter((x): x is number => x !== undefined);
@@ -93,37 +61,19 @@ function bestRow(q: Extract<Question, { kind: "best" }>, rows: Row[], oks: OkRes
       answer += ` (the difference, ${show(key, Math.abs(c.difference ?? 0))}, cannot be told apart from the run-to-run noise: Welch's t-test ${showP(c.p ?? 1)}${n !== null ? `; about ${n} repeats of each would tell them apart, 80% of the time` : ""})`;
     }
   }
-  const missing = rows.filter((r) => !r.metrics[key]).length;
-  if (missing > 0) {
-    answer += `; ${missing} configuration${missing === 1 ? " has" : "s have"} no results yet`;
-    return none(answer, "not all its configurations have results yet");
-  }
-  return {
-    text: answer,
-    value: best.values[q.target] ?? null,
-    detail: `the best ${q.target} by ${metricNames[key]}, ${runs(best.ok)}`,
-  };
+  if (missing > 0) answer += `; ${missing} configuration${missing === 1 ? " has" : "s have"} no results yet`;
+  return answer;
 }
 
 /**
- * `find best epoch by val.loss`: per configuration, the epoch at which each run's curve is best,
- * their mean over the runs (rounded: the value another experiment uses), and where the mean curve
- * is best.
+ * `find best epoch by val.loss`: per configuration, where the mean curve is best; and the mean of
+ * the runs' best epochs (rounded: the value another experiment uses) with its spread.
  */
-function bestEpoch(q: Extract<Question, { kind: "best" }>, curves: Curve[], oks: OkResult[][]): Found {
-  const [split, what] = q.metric.split(".") as ["train" | "test" | "val", "loss" | "accuracy"];
-  const better = (a: number, b: number) => (q.higherIsBetter ? a > b : a < b);
-  const name = metricNames[metricKey(q.metric)];
-  const perRun = oks.map((rs) =>
-    rs.flatMap((r) => {
-      let best: { epoch: number; value: number } | null = null;
-      for (const h of r.history) {
-        const p = split === "train" ? { loss: h.loss, accuracy: h.accuracy } : h[split];
-        if (p && (best === null || better(p[what], best.value))) best = { epoch: h.epoch, value: p[what] };
-      }
-      return best ? [best.epoch] : [];
-    }),
-  );
+function epochText(f: EpochFinding, curves: Curve[]): string {
+  const { question: q, split, what } = f;
+  const key = metricKey(q.metric);
+  const name = metricNames[key];
+  if (!f.measured) return `no ${name} recorded per epoch yet`;
   const parts: string[] = [];
   for (const c of curves) {
     const points = c.epochs.flatMap((e) => {
@@ -135,33 +85,31 @@ function bestEpoch(q: Extract<Question, { kind: "best" }>, curves: Curve[], oks:
       (q.higherIsBetter ? b.value > a.value : b.value < a.value) ? b : a,
     );
     parts.push(
-      `${curves.length > 1 ? `${c.label}: ` : ""}the mean curve is best at epoch ${best.epoch} (${name} ${show(metricKey(q.metric), best.value)}, mean of ${best.n} run${best.n === 1 ? "" : "s"}; ${points.length} epochs evaluated)`,
+      `${curves.length > 1 ? `${c.label}: ` : ""}the mean curve is best at epoch ${best.epoch} (${name} ${show(key, best.value)}, mean of ${best.n} run${best.n === 1 ? "" : "s"}; ${points.length} epochs evaluated)`,
     );
   }
-  if (parts.length === 0) return none(`no ${name} recorded per epoch yet`);
-  const [only, ...others] = perRun.filter((xs) => xs.length > 0);
-  const s = only ? summarize(only) : null;
-  if (!only || !s || others.length > 0)
-    return none(parts.join("; "), "it has several configurations, each with its own best epoch");
-  const epoch = Math.round(s.mean);
+  const s = f.epochs ? summarize(f.epochs) : null;
+  if (!s) return parts.join("; ");
   const spread = s.n > 1 ? ` (${s.mean.toFixed(1)} ± ${s.sd.toFixed(1)}, ${s.min} to ${s.max})` : "";
-  return {
-    text: `epoch ${epoch}: the mean of ${s.n} run${s.n === 1 ? "'s" : "s'"} best epochs by ${name}${spread}; ${parts.join("; ")}`,
-    value: epoch,
-    detail: `the best epoch by ${name}, ${runs(s.n)}`,
-  };
+  return `epoch ${f.value}: the mean of ${s.n} run${s.n === 1 ? "'s" : "s'"} best epochs by ${name}${spread}; ${parts.join("; ")}`;
+}
+
+function wordsOf(f: Finding<Row>, curves: Curve[], oks: OkResult[][]): string {
+  switch (f.kind) {
+    case "threshold":
+      return thresholdText(f);
+    case "best":
+      return bestText(f, oks);
+    case "epoch":
+      return epochText(f, curves);
+  }
 }
 
 /** The answers to an experiment's `find` questions, each with its uncertainty. */
 export function answersOf(e: PlannedExperiment, rows: Row[], curves: Curve[], oks: OkResult[][]): Answer[] {
   return e.questions.map((q) => {
-    let found: Found;
-    if (q.kind === "threshold") found = threshold(q, rows);
-    else if (q.target === "epoch" || q.target === "epochs_trained") found = bestEpoch(q, curves, oks);
-    else found = bestRow(q, rows, oks);
-    const complete = e.waiting.configurations === 0 && rows.every((r) => r.missing === 0);
-    const value = complete ? found.value : null;
-    const detail = complete || found.value === null ? found.detail : "its jobs have not all finished";
-    return { question: q.text, answer: found.text, target: q.target, value, detail };
+    const found = findingOf(q, rows, oks);
+    const { value, detail } = settled(e, rows, found);
+    return { question: q.text, answer: wordsOf(found, curves, oks), target: q.target, value, detail };
   });
 }

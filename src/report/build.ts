@@ -1,10 +1,11 @@
 import { showSweepValue } from "../check/axes.js";
 import { namedSets } from "../check/datasets.js";
-import { formatSummary } from "../check/shapes.js";
 import type { Dataset } from "../data/dataset.js";
+import { formatSummary } from "../layers/summary.js";
 import type { CheckedExperiment, DataSpec } from "../model/index.js";
 import { modelKey } from "../plan/plan.js";
 import type { Plan, PlannedExperiment, PlannedModel } from "../plan/types.js";
+import { metricValues } from "../run/metrics.js";
 import type { OkResult, ResultFile } from "../store/schema.js";
 import type { Stored } from "../store/store.js";
 import { answersOf } from "./answers.js";
@@ -13,9 +14,7 @@ import { type Conclusions, writeConclusions } from "./conclusions.js";
 import { curvesOf, lossTurnOf } from "./curves.js";
 import { figuresSummary, figureVerdicts } from "./figures.js";
 import { imagesOf } from "./images.js";
-import { metricValues } from "./metrics.js";
 import {
-  type Answer,
   type Environment,
   type ExperimentKind,
   type ExperimentReport,
@@ -26,7 +25,7 @@ import {
   type Summary,
   type Use,
 } from "./schema.js";
-import { compare, holm, summarize } from "./stats.js";
+import { compare, holm, summarize } from "./stats/index.js";
 
 /** What kind of experiment this is, which picks its conclusion template. */
 export function kindOf(e: CheckedExperiment): ExperimentKind {
@@ -178,20 +177,6 @@ function usesOf(e: PlannedExperiment): Use[] {
       out.set(text, { name: u.name, value: resolved ? u.value : null, experiment, question, text });
     }
   return [...out.values()];
-}
-
-/** An experiment's answers from whatever results exist (what other experiments' references use). */
-export function answersFromResults(p: Plan, e: PlannedExperiment, results: Map<string, Stored>): Answer[] {
-  const { rows, oks } = rowsOf(e, results, modelsOf(p));
-  return answersOf(
-    e,
-    rows,
-    curvesOf(
-      e.configurations.map((c) => c.label),
-      oks,
-    ),
-    oks,
-  );
 }
 
 /** The lines of the pipeline from the experiment's first line to its closing brace. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import { metricNames, pm, pmn, show, showP, signed } from "./format.js";
 import type { ExperimentDraft, ExperimentKind, MetricKey, Row } from "./schema.js";
-import { detectable, pooledSd, repeatsToDetect, varianceP } from "./stats.js";
+import { detectable, pooledSd, repeatsToDetect, varianceP } from "./stats/index.js";
 
 /** The built-in templates: `templates/<kind>.hbs`, and partials `templates/_<name>.hbs`. */
 export const builtInTemplates = fileURLToPath(new URL("../../templates/", import.meta.url));
@@ -25,25 +25,26 @@ function rowView(r: Row) {
   };
 }
 
-/** Everything a conclusion template or a `note` can use, computed from the statistics. */
-export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
-  const withResults = r.rows.filter((x) => x.metrics[acc]);
-  // The run-to-run spread of test accuracy, pooled over the configurations.
-  const sd = pooledSd(accuracies);
+/** The run-to-run sd of test accuracy and the smallest difference the experiment's repeats detect. */
+function powerOf(sd: number | null, repeat: number) {
+  const smallest = sd !== null ? detectable(sd, repeat) : null;
+  return sd !== null && smallest !== null
+    ? { sd: show(acc, sd), n: repeat, detectable: show(acc, smallest) }
+    : null;
+}
+
+/**
+ * Each configuration against the baseline, in words. An undecided one says how many repeats would
+ * decide it at the pooled spread `sd`, when that is more than it has.
+ */
+function comparedOf(r: ExperimentDraft, accuracies: number[][], sd: number | null) {
   const repeatsFor = (difference: number | null, significant: boolean, index: number) => {
     if (significant || difference === null || sd === null || difference === 0) return null;
     const n = repeatsToDetect(difference, sd);
     const have = accuracies[index]?.length ?? 0;
     return n !== null && n > have ? n : null;
   };
-  const smallest = sd !== null ? detectable(sd, r.repeat) : null;
-  const power =
-    sd !== null && smallest !== null
-      ? { sd: show(acc, sd), n: r.repeat, detectable: show(acc, smallest) }
-      : null;
-  const byAcc = [...withResults].sort((a, b) => (b.metrics[acc]?.mean ?? 0) - (a.metrics[acc]?.mean ?? 0));
-  const base = r.rows.find((x) => x.baseline);
-  const compared = r.rows
+  return r.rows
     .filter((x) => !x.baseline && x.vsBaseline && x.metrics[acc])
     .map((x) => {
       const c = x.vsBaseline?.[acc];
@@ -60,7 +61,11 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
         untestable: c?.untestable ?? null,
       };
     });
-  const spread = withResults.map((x) => {
+}
+
+/** Each row's spread of test accuracy: sd, range and its width. */
+function spreadOf(withResults: Row[]) {
+  return withResults.map((x) => {
     const s = x.metrics[acc];
     return {
       label: x.label,
@@ -71,51 +76,77 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
       sdValue: s?.sd ?? 0,
     };
   });
-  // Repeatability: is one row's spread different from another's? An F-test, on two rows only.
-  let spreadTest: { narrower: string; wider: string; p: string; significant: boolean } | null = null;
-  if (withResults.length === 2) {
-    const [a, b] = withResults as [Row, Row];
-    const sa = a.metrics[acc]?.sd ?? 0;
-    const sb = b.metrics[acc]?.sd ?? 0;
-    const p = varianceP(accuracies[a.index] ?? [], accuracies[b.index] ?? []);
-    if (p !== null)
-      spreadTest = {
-        narrower: sa <= sb ? a.label : b.label,
-        wider: sa <= sb ? b.label : a.label,
-        p: showP(p),
-        significant: p < 0.05,
-      };
-  }
-  // Epochs: where the mean test loss is lowest, and whether it rises after it beyond the repeats' spread.
-  const t = r.lossTurn;
-  const rises = t !== null && t.lastEpoch > t.bestEpoch && t.lastLoss > t.bestLoss;
-  const overfit = t
-    ? {
-        label: t.label,
-        bestEpoch: t.bestEpoch,
-        bestLoss: show("test.loss", t.bestLoss),
-        lastEpoch: t.lastEpoch,
-        lastLoss: show("test.loss", t.lastLoss),
-        trainAtBest: show("train.loss", t.trainAtBest),
-        trainAtLast: show("train.loss", t.trainAtLast),
-        n: t.n,
-        p: t.p === null ? null : showP(t.p),
-        rises,
-        /** The rise is larger than the repeats' spread explains (paired t-test at 0.05). */
-        significant: rises && t.p !== null && t.p < 0.05,
-        untestable: rises && t.p === null,
-        trainFalls: t.trainAtLast < t.trainAtBest,
-      }
-    : null;
-  const stopped = r.rows
+}
+
+/** Repeatability: is one row's spread different from another's? An F-test, on two rows only. */
+function spreadTestOf(
+  withResults: Row[],
+  accuracies: number[][],
+): { narrower: string; wider: string; p: string; significant: boolean } | null {
+  if (withResults.length !== 2) return null;
+  const [a, b] = withResults as [Row, Row];
+  const sa = a.metrics[acc]?.sd ?? 0;
+  const sb = b.metrics[acc]?.sd ?? 0;
+  const p = varianceP(accuracies[a.index] ?? [], accuracies[b.index] ?? []);
+  if (p === null) return null;
+  return {
+    narrower: sa <= sb ? a.label : b.label,
+    wider: sa <= sb ? b.label : a.label,
+    p: showP(p),
+    significant: p < 0.05,
+  };
+}
+
+/** Epochs: where the mean test loss is lowest, and whether it rises after it beyond the repeats' spread. */
+function overfitOf(t: ExperimentDraft["lossTurn"]) {
+  if (!t) return null;
+  const rises = t.lastEpoch > t.bestEpoch && t.lastLoss > t.bestLoss;
+  return {
+    label: t.label,
+    bestEpoch: t.bestEpoch,
+    bestLoss: show("test.loss", t.bestLoss),
+    lastEpoch: t.lastEpoch,
+    lastLoss: show("test.loss", t.lastLoss),
+    trainAtBest: show("train.loss", t.trainAtBest),
+    trainAtLast: show("train.loss", t.trainAtLast),
+    n: t.n,
+    p: t.p === null ? null : showP(t.p),
+    rises,
+    /** The rise is larger than the repeats' spread explains (paired t-test at 0.05). */
+    significant: rises && t.p !== null && t.p < 0.05,
+    untestable: rises && t.p === null,
+    trainFalls: t.trainAtLast < t.trainAtBest,
+  };
+}
+
+/** The epochs each row trained for before early stopping ended it. */
+function stoppedOf(rows: Row[]) {
+  return rows
     .filter((x) => x.metrics.epochs_trained)
     .map((x) => {
       const s = x.metrics.epochs_trained as NonNullable<Row["metrics"]["epochs_trained"]>;
       return { label: x.label, epochs: pm("epochs_trained", s), range: `n = ${s.n}; ${s.min} to ${s.max}` };
     });
+}
+
+/** The row with the lowest mean time per sample, with where it ran. */
+function fastestOf(withResults: Row[]) {
   const fastest = [...withResults].sort(
     (a, b) => (a.metrics["time.per_sample"]?.mean ?? 0) - (b.metrics["time.per_sample"]?.mean ?? 0),
   )[0];
+  return fastest
+    ? { ...rowView(fastest), backends: fastest.backends.join(", "), hosts: fastest.hosts.join(", ") }
+    : null;
+}
+
+/** Everything a conclusion template or a `note` can use, computed from the statistics. */
+export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
+  const withResults = r.rows.filter((x) => x.metrics[acc]);
+  // The run-to-run spread of test accuracy, pooled over the configurations.
+  const sd = pooledSd(accuracies);
+  const byAcc = [...withResults].sort((a, b) => (b.metrics[acc]?.mean ?? 0) - (a.metrics[acc]?.mean ?? 0));
+  const base = r.rows.find((x) => x.baseline);
+  const compared = comparedOf(r, accuracies, sd);
   return {
     title: r.title,
     kind: r.kind,
@@ -144,17 +175,15 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
     tests: compared.filter((c) => c.p !== null).length,
     /** Several tests against one baseline: the text gives Holm's adjusted p too. */
     holm: compared.filter((c) => c.p !== null).length > 1,
-    power,
-    spread,
-    spreadTest,
+    power: powerOf(sd, r.repeat),
+    spread: spreadOf(withResults),
+    spreadTest: spreadTestOf(withResults, accuracies),
     answers: r.answers,
     uses: r.uses,
     figuresSummary: r.figuresSummary,
-    overfit,
-    stopped,
-    fastest: fastest
-      ? { ...rowView(fastest), backends: fastest.backends.join(", "), hosts: fastest.hosts.join(", ") }
-      : null,
+    overfit: overfitOf(r.lossTurn),
+    stopped: stoppedOf(r.rows),
+    fastest: fastestOf(withResults),
     metricNames,
   };
 }

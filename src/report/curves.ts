@@ -1,6 +1,6 @@
 import type { OkResult } from "../store/schema.js";
 import type { Curve, LossTurn } from "./schema.js";
-import { pairedP } from "./stats.js";
+import { pairedP } from "./stats/index.js";
 
 /** Each configuration's finished runs: their per-epoch records are all the curves need. */
 type Runs = Pick<OkResult, "history">[][];

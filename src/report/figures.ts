@@ -1,7 +1,7 @@
 import type { PlannedExperiment } from "../plan/types.js";
 import { metricKey, metricNames, show, showP } from "./format.js";
 import type { FigureVerdict, Row } from "./schema.js";
-import { predictionInterval, welchFromSummaries } from "./stats.js";
+import { predictionInterval, welchFromSummaries } from "./stats/index.js";
 
 const inside = (x: number, i: [number, number] | null) => (i ? x >= i[0] && x <= i[1] : null);
 

@@ -1,19 +1,7 @@
 import { columnOf, type Metric } from "../model/index.js";
 import type { MetricKey, Summary } from "./schema.js";
 
-/** How each metric is named in tables and sentences, and its unit. */
-export const metricNames: Record<MetricKey, string> = {
-  "time.total": "training time (s)",
-  "time.per_epoch": "time per epoch (s)",
-  "time.per_sample": "time per sample (ms)",
-  "test.loss": "test loss",
-  "test.accuracy": "test accuracy",
-  "train.loss": "train loss",
-  "train.accuracy": "train accuracy",
-  "val.loss": "validation loss",
-  "val.accuracy": "validation accuracy",
-  epochs_trained: "epochs trained",
-};
+export { metricNames } from "../model/index.js";
 
 /** A metric's value as shown: seconds with 1 decimal, ms per sample with 3, others with 4. */
 export function show(key: MetricKey, x: number): string {

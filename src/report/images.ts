@@ -3,7 +3,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import type { Dataset } from "../data/dataset.js";
 import type { OkResult } from "../store/schema.js";
-import { selectBackend } from "../train/backends/select.js";
+import { selectBackend } from "../train/backends/index.js";
 import { type LayersModel, type SymbolicTensor, tf } from "../train/tf.js";
 import type { ExperimentImages, Row } from "./schema.js";
 

@@ -6,7 +6,7 @@
 import { type Dataset, loadDataset } from "../data/load.js";
 import type { Backend } from "../model/index.js";
 import type { Job, Run } from "../plan/types.js";
-import { type BackendInfo, BackendUnavailable, selectBackend } from "../train/backends/select.js";
+import { type BackendInfo, BackendUnavailable, selectBackend } from "../train/backends/index.js";
 import { host } from "../train/environment.js";
 import { layersArtifacts } from "../train/export.js";
 import { fitRun } from "../train/fit.js";

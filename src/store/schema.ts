@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { bounds } from "../bounds.js";
+import { backendNames } from "../model/index.js";
 
 /**
  * The result file of one job: the single definition shared by the runner, the reports and the
@@ -31,7 +32,7 @@ const epochRecord = z.object({
 });
 
 const backendInfo = z.object({
-  name: z.enum(["wasm", "cpu", "native", "tensorflow", "tensorflow-gpu"]),
+  name: z.enum(backendNames),
   tfjsBackend: z.string(),
   versions: z.record(z.string(), z.string()),
   detail: z.string(),

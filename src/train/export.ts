@@ -1,3 +1,4 @@
+import { kindOf } from "../layers/index.js";
 import type { ModelSpec } from "../model/index.js";
 import { type io, tf } from "./tf.js";
 
@@ -19,7 +20,7 @@ export const weightsFile = "weights.bin";
 /**
  * Builds the network as a Keras Sequential model of tfjs-layers, sets its weights to the trained
  * ones (in the order of `model.weights`, as the network keeps them: kernels, biases and
- * batchnorm's gamma and beta in layer order, then batchnorm's moving means and variances) and
+ * normalisation's gamma and beta in layer order, then the moving means and variances) and
  * serialises it. The
  * output layer keeps its activation: the saved model gives probabilities, not logits.
  */
@@ -30,61 +31,26 @@ export async function layersArtifacts(
 ): Promise<LayersArtifacts> {
   const model = tf.sequential({ name: "cnnp" });
   let flat = false;
-  // augment does nothing at inference: the saved model starts with the layer after it.
-  const layers = spec.layers.filter((l) => l.type !== "augment");
-  layers.forEach((l, i) => {
-    const input = i === 0 ? { inputShape: spec.input } : {};
-    switch (l.type) {
-      case "avgpool2d":
-        model.add(
-          tf.layers.averagePooling2d({ ...input, poolSize: l.pool, strides: l.strides, padding: l.padding }),
-        );
-        return;
-      case "globalpool":
-        model.add(tf.layers.globalAveragePooling2d(input));
-        flat = true;
-        return;
-      case "batchnorm":
-        model.add(tf.layers.batchNormalization({ ...input, momentum: l.momentum, epsilon: l.epsilon }));
-        return;
-      case "conv2d":
-        model.add(
-          tf.layers.conv2d({
-            ...input,
-            filters: l.filters,
-            kernelSize: l.kernel,
-            strides: l.strides,
-            padding: l.padding,
-            activation: l.activation,
-          }),
-        );
-        return;
-      case "maxpool2d":
-        model.add(
-          tf.layers.maxPooling2d({ ...input, poolSize: l.pool, strides: l.strides, padding: l.padding }),
-        );
-        return;
-      case "flatten":
-        model.add(tf.layers.flatten(input));
-        flat = true;
-        return;
-      case "dropout":
-        model.add(tf.layers.dropout({ ...input, rate: l.rate }));
-        return;
-      case "dense":
-        // The network flattens a feature map before a dense layer that follows it directly.
-        if (!flat && i > 0) model.add(tf.layers.flatten());
-        flat = true;
-        model.add(
-          tf.layers.dense({
-            ...(i === 0 ? { inputShape: [spec.input.reduce((a, b) => a * b, 1)] } : {}),
-            units: l.units,
-            activation: l.activation,
-          }),
-        );
-        return;
+  // augment does nothing at inference: its kind has no Keras layer, and the saved model starts after it.
+  let first = true;
+  for (const l of spec.layers) {
+    const kind = kindOf(l);
+    // The network flattens a feature map before a dense layer that follows it directly.
+    if (kind.input === "flat" && !flat && !first) model.add(tf.layers.flatten());
+    for (const { layer, config } of kind.keras(l as never)) {
+      const input = first
+        ? {
+            inputShape: kind.input === "flat" && !flat ? [spec.input.reduce((a, b) => a * b, 1)] : spec.input,
+          }
+        : {};
+      const make = tf.layers[layer as keyof typeof tf.layers] as unknown as (
+        c: object,
+      ) => Parameters<typeof model.add>[0];
+      model.add(make({ ...input, ...config }));
+      first = false;
     }
-  });
+    if (kind.input === "flat" || kind.flattens) flat = true;
+  }
   try {
     const expected = model.weights.map((w) => w.shape);
     if (expected.length !== weights.length)

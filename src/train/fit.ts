@@ -1,8 +1,7 @@
 import type { Dataset } from "../data/dataset.js";
 import type { DataSpec, ModelSpec, TrainingSpec } from "../model/index.js";
 import { Augmenter } from "./augment.js";
-import { nativeAddon } from "./backends/native/index.js";
-import { type NativeNet, nativeNet, nativeStepRefusal } from "./backends/native/net.js";
+import { activeBackend, type WholeStep } from "./backends/index.js";
 import { EarlyStopping } from "./early-stopping.js";
 import { buildNetwork, type Network } from "./network.js";
 import { Rng, streams } from "./rng.js";
@@ -116,14 +115,14 @@ function scoreLogits(logits: Float32Array, labels: Uint8Array, first: number, cl
 
 /**
  * Loss and accuracy over a slice, and the confusion matrix of its classes (`classes` of them);
- * through the addon's forward pass when `native` is given.
+ * through the back end's own forward pass when it has a whole step.
  */
 function evaluate(
   net: Network,
   slice: Slice,
   shape: [number, number, number],
   classes: number,
-  native: NativeNet | null,
+  whole: WholeStep | null,
 ): TestEvaluation {
   const t0 = performance.now();
   let loss = 0;
@@ -135,9 +134,9 @@ function evaluate(
     tf.tidy(() => {
       let predicted: ArrayLike<number>;
       const n = to - i;
-      if (native) {
+      if (whole) {
         const scored = scoreLogits(
-          native.infer(slice.images, slice.start + i, n),
+          whole.infer(slice.images, slice.start + i, n),
           slice.labels,
           slice.start + i,
           classes,
@@ -173,19 +172,15 @@ function evaluateOnly(
   slice: Slice,
   shape: [number, number, number],
   classes: number,
-  native: NativeNet | null,
+  whole: WholeStep | null,
 ): Evaluation {
-  const { confusion: _, ...e } = evaluate(net, slice, shape, classes, native);
+  const { confusion: _, ...e } = evaluate(net, slice, shape, classes, whole);
   return e;
 }
 
-/**
- * Trains one run like Keras' `fit` and evaluates on the test set at the requested epochs. The
- * back end must be selected first. Everything random comes from `req.seed`.
- */
-export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): TrainOutcome {
-  const { training: t } = req;
-  const shape: [number, number, number] = [data.height, data.width, data.channels];
+/** The run's training, validation and test slices of the data, or why it cannot have them. */
+function slicesOf(req: FitRequest, data: Dataset) {
+  const t = req.training;
   const pixels = data.height * data.width * data.channels;
   const { nTrainAll, splitAt } = trainSplit(req.data, t, data.trainCount);
   // `cnnp run` refuses such data before training; a worker's payload is checked here too.
@@ -197,118 +192,149 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
     throw new Error(
       `the run has no ${splitAt < 1 ? "training" : "test"} images (${nTrainAll} training images, validation split ${t.validationSplit})`,
     );
-  const train = new Slice(data.trainImages, data.trainLabels, 0, splitAt, pixels);
-  const val =
-    t.validationSplit > 0
-      ? new Slice(data.trainImages, data.trainLabels, splitAt, nTrainAll - splitAt, pixels)
-      : null;
-  const test = new Slice(
-    data.testImages,
-    data.testLabels,
-    0,
-    Math.min(req.data.test, data.testCount),
-    pixels,
-  );
-
-  const net = buildNetwork(req.model, req.seed);
-  const classes = req.model.classes;
-  const native = nativeStep(req.model, t, net);
-  const dropoutState = new Uint32Array(4);
-  const first = req.model.layers[0];
-  const augment = first?.type === "augment" ? new Augmenter(first, shape, req.seed) : null;
-  const optimizer = makeOptimizer(t);
-  const shuffleRng = new Rng(req.seed, streams.shuffle);
-  const order = new Int32Array(train.count).map((_, i) => i);
-  const batches = batchesPerEpoch(splitAt, t);
-  const evalAt = new Set(req.evaluateAt);
-  const stopper = t.earlyStopping ? new EarlyStopping(t.earlyStopping) : null;
-  const records: EpochRecord[] = [];
-  const saveAt = req.saveAt ? new Set(req.saveAt) : null;
-  const snapshots = new Map<number, Float32Array[]>();
-  let stoppedEpoch: number | null = null;
-  let stepSeconds = 0;
-  let phases: Record<string, number> | null = null;
-  try {
-    hooks.onStart?.(net);
-    for (let e = 0; e < req.epochs; e++) {
-      const t0 = performance.now();
-      if (t.shuffle) shuffleRng.shuffle(order);
-      let lossSum = 0;
-      let correct = 0;
-      for (let b = 0; b < batches; b++) {
-        const from = b * t.batchSize;
-        const to = Math.min(train.count, from + t.batchSize);
-        const s0 = performance.now();
-        const r = native
-          ? nativeBatch(native, net, data, order.subarray(from, to), dropoutState, augment)
-          : tfjsBatch(net, optimizer, train.batch(order, from, to, shape, augment));
-        if (!Number.isFinite(r.loss)) {
-          throw new Error(
-            `the loss became ${r.loss} at epoch ${e + 1}, batch ${b + 1}: lower the learning rate`,
-          );
-        }
-        stepSeconds += (performance.now() - s0) / 1000;
-        lossSum += r.loss * (to - from);
-        correct += r.correct;
-        hooks.onBatch?.({ epoch: e + 1, epochs: req.epochs, batch: b + 1, batches });
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      const record: EpochRecord = {
-        epoch: e + 1,
-        loss: lossSum / train.count,
-        accuracy: correct / train.count,
-        val: val ? evaluateOnly(net, val, shape, classes, native) : null,
-        test: null,
-        seconds,
-      };
-      const stop = stopper?.atEpochEnd(record) ?? false;
-      if (stop) stoppedEpoch = e + 1;
-      const end = stop || e + 1 === req.epochs;
-      if (evalAt.has(e + 1) || end) record.test = evaluate(net, test, shape, classes, native);
-      if (saveAt && (saveAt.has(e + 1) || end))
-        snapshots.set(
-          e + 1,
-          net.weights.map((v) => (v.dataSync() as Float32Array).slice()),
-        );
-      records.push(record);
-      hooks.onEpoch?.(record);
-      if (stop) break;
-    }
-    phases = native?.profile() ?? null;
-  } finally {
-    native?.dispose();
-    optimizer.dispose();
-    net.dispose();
-  }
   return {
-    epochs: records,
-    stoppedEpoch,
-    weights: snapshots,
-    trainSamples: train.count,
-    valSamples: val?.count ?? 0,
-    testSamples: test.count,
-    steps: {
-      engine: native ? "native step" : "tfjs",
-      seconds: stepSeconds,
-      phases,
-      slices: native?.slices ?? 1,
-    },
+    train: new Slice(data.trainImages, data.trainLabels, 0, splitAt, pixels),
+    val:
+      t.validationSplit > 0
+        ? new Slice(data.trainImages, data.trainLabels, splitAt, nTrainAll - splitAt, pixels)
+        : null,
+    test: new Slice(data.testImages, data.testLabels, 0, Math.min(req.data.test, data.testCount), pixels),
+    shape: [data.height, data.width, data.channels] as [number, number, number],
   };
 }
 
-/** The addon's whole-step trainer when the back end is native and it covers the model, else null. */
-function nativeStep(model: ModelSpec, t: TrainingSpec, net: Network): NativeNet | null {
-  const addon = tf.getBackend() === "native" ? nativeAddon() : undefined;
-  if (!addon || process.env.CNNP_NATIVE_STEP === "off" || nativeStepRefusal(model, t)) return null;
-  return nativeNet(addon, model, t, net.weights);
+type Slices = ReturnType<typeof slicesOf>;
+
+/** What training a run keeps between epochs. */
+interface Training {
+  req: FitRequest;
+  data: Dataset;
+  slices: Slices;
+  net: Network;
+  whole: WholeStep | null;
+  optimizer: ReturnType<typeof makeOptimizer>;
+  augment: Augmenter | null;
+  order: Int32Array;
+  dropoutState: Uint32Array;
+  stepSeconds: number;
+}
+
+/** One epoch's steps over the shuffled order: the summed loss and the hits. */
+function trainEpoch(run: Training, e: number, shuffleRng: Rng, hooks: FitHooks) {
+  const { req, slices, order } = run;
+  const t = req.training;
+  if (t.shuffle) shuffleRng.shuffle(order);
+  const batches = batchesPerEpoch(slices.train.count, t);
+  let lossSum = 0;
+  let correct = 0;
+  for (let b = 0; b < batches; b++) {
+    const from = b * t.batchSize;
+    const to = Math.min(slices.train.count, from + t.batchSize);
+    const s0 = performance.now();
+    const r = run.whole
+      ? wholeBatch(run.whole, run.net, run.data, order.subarray(from, to), run.dropoutState, run.augment)
+      : tfjsBatch(run.net, run.optimizer, slices.train.batch(order, from, to, slices.shape, run.augment));
+    if (!Number.isFinite(r.loss))
+      throw new Error(`the loss became ${r.loss} at epoch ${e + 1}, batch ${b + 1}: lower the learning rate`);
+    run.stepSeconds += (performance.now() - s0) / 1000;
+    lossSum += r.loss * (to - from);
+    correct += r.correct;
+    hooks.onBatch?.({ epoch: e + 1, epochs: req.epochs, batch: b + 1, batches });
+  }
+  return { lossSum, correct };
+}
+
+/** Every epoch, with evaluations, early stopping and snapshots of the weights where asked. */
+function trainEpochs(run: Training, hooks: FitHooks) {
+  const { req, slices, net, whole } = run;
+  const { shape } = slices;
+  const classes = req.model.classes;
+  const shuffleRng = new Rng(req.seed, streams.shuffle);
+  const evalAt = new Set(req.evaluateAt);
+  const saveAt = req.saveAt ? new Set(req.saveAt) : null;
+  const stopper = req.training.earlyStopping ? new EarlyStopping(req.training.earlyStopping) : null;
+  const records: EpochRecord[] = [];
+  const snapshots = new Map<number, Float32Array[]>();
+  let stoppedEpoch: number | null = null;
+  for (let e = 0; e < req.epochs; e++) {
+    const t0 = performance.now();
+    const { lossSum, correct } = trainEpoch(run, e, shuffleRng, hooks);
+    const record: EpochRecord = {
+      epoch: e + 1,
+      loss: lossSum / slices.train.count,
+      accuracy: correct / slices.train.count,
+      val: slices.val ? evaluateOnly(net, slices.val, shape, classes, whole) : null,
+      test: null,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    const stop = stopper?.atEpochEnd(record) ?? false;
+    if (stop) stoppedEpoch = e + 1;
+    const end = stop || e + 1 === req.epochs;
+    if (evalAt.has(e + 1) || end) record.test = evaluate(net, slices.test, shape, classes, whole);
+    if (saveAt && (saveAt.has(e + 1) || end))
+      snapshots.set(
+        e + 1,
+        net.weights.map((v) => (v.dataSync() as Float32Array).slice()),
+      );
+    records.push(record);
+    hooks.onEpoch?.(record);
+    if (stop) break;
+  }
+  return { records, stoppedEpoch, snapshots };
 }
 
 /**
- * One step in the addon, continuing the network's dropout stream; with augment, on the batch's
- * augmented images (and their labels), items 0..n-1.
+ * Trains one run like Keras' `fit` and evaluates on the test set at the requested epochs. The
+ * back end must be selected first. Everything random comes from `req.seed`.
  */
-function nativeBatch(
-  native: NativeNet,
+export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): TrainOutcome {
+  const slices = slicesOf(req, data);
+  const net = buildNetwork(req.model, req.seed);
+  // The back end's own whole step when it has one for this model, else TensorFlow.js kernel by kernel.
+  const whole = activeBackend()?.wholeStep?.(req.model, req.training, net.weights) ?? null;
+  const first = req.model.layers[0];
+  const run: Training = {
+    req,
+    data,
+    slices,
+    net,
+    whole,
+    optimizer: makeOptimizer(req.training),
+    augment: first?.type === "augment" ? new Augmenter(first, slices.shape, req.seed) : null,
+    order: new Int32Array(slices.train.count).map((_, i) => i),
+    dropoutState: new Uint32Array(4),
+    stepSeconds: 0,
+  };
+  try {
+    hooks.onStart?.(net);
+    const { records, stoppedEpoch, snapshots } = trainEpochs(run, hooks);
+    return {
+      epochs: records,
+      stoppedEpoch,
+      weights: snapshots,
+      trainSamples: slices.train.count,
+      valSamples: slices.val?.count ?? 0,
+      testSamples: slices.test.count,
+      steps: {
+        engine: whole ? whole.engine : "tfjs",
+        seconds: run.stepSeconds,
+        phases: whole?.profile() ?? null,
+        slices: whole?.slices ?? 1,
+      },
+    };
+  } finally {
+    whole?.dispose();
+    run.optimizer.dispose();
+    net.dispose();
+  }
+}
+
+/**
+ * One whole step in the back end, continuing the network's dropout stream; with augment, on the
+ * batch's augmented images (and their labels), items 0..n-1.
+ */
+function wholeBatch(
+  whole: WholeStep,
   net: Network,
   data: Dataset,
   items: Int32Array,
@@ -317,13 +343,13 @@ function nativeBatch(
 ) {
   net.dropout.saveState(rng);
   const r = augment
-    ? native.step(
+    ? whole.step(
         augment.batch(data.trainImages, items),
         Uint8Array.from(items, (i) => data.trainLabels[i] as number),
         Int32Array.from(items, (_, k) => k),
         rng,
       )
-    : native.step(data.trainImages, data.trainLabels, items, rng);
+    : whole.step(data.trainImages, data.trainLabels, items, rng);
   net.dropout.loadState(rng);
   return r;
 }

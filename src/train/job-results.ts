@@ -1,5 +1,5 @@
 import type { Job, Run } from "../plan/types.js";
-import type { BackendInfo } from "./backends/select.js";
+import type { BackendInfo } from "./backends/index.js";
 import type { Host } from "./environment.js";
 import type { LayersArtifacts } from "./export.js";
 import type { EpochRecord, Evaluation, HistoryRecord, TrainOutcome } from "./types.js";

@@ -38,12 +38,12 @@ export interface TrainOutcome {
   valSamples: number;
   testSamples: number;
   /**
-   * How the training steps were run: in the native addon as a whole (with the seconds it spent in
-   * each phase, and the slices of a batch it trained at once, a thread each), or kernel by kernel
-   * through TensorFlow.js (one slice).
+   * How the training steps were run: by a back end's whole step (named by it, e.g. "native step",
+   * with the seconds it spent in each phase and the slices of a batch it trained at once, a thread
+   * each), or kernel by kernel through TensorFlow.js ("tfjs", one slice).
    */
   steps: {
-    engine: "native step" | "tfjs";
+    engine: string;
     seconds: number;
     phases: Record<string, number> | null;
     slices: number;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeConclusions } from "../../src/report/conclusions.js";
 import type { ExperimentReport, LossTurn, Row } from "../../src/report/schema.js";
-import { compare, summarize } from "../../src/report/stats.js";
+import { compare, summarize } from "../../src/report/stats/index.js";
 import { csvOf, tableOf } from "../../src/report/tables.js";
 
 type Draft = Omit<ExperimentReport, "charts" | "conclusion" | "headline" | "details" | "notes">;

@@ -3,7 +3,7 @@ import { compile } from "../../src/compile.js";
 import { plan } from "../../src/plan/plan.js";
 import { figuresSummary, figureVerdicts } from "../../src/report/figures.js";
 import type { Row } from "../../src/report/schema.js";
-import { summarize } from "../../src/report/stats.js";
+import { summarize } from "../../src/report/stats/index.js";
 
 /** Published figures for two configurations, checked against runs given by hand. */
 const source = `data fashion_mnist train 512 test 256

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { compare, detectable, holm, repeatsToDetect, summarize, varianceP } from "../../src/report/stats.js";
+import {
+  compare,
+  detectable,
+  holm,
+  repeatsToDetect,
+  summarize,
+  varianceP,
+} from "../../src/report/stats/index.js";
 
 // Student's sleep data (R's `sleep`): the classic two-sample example.
 const x = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];

@@ -3,7 +3,7 @@ import { compile } from "../../src/compile.js";
 import { type Dataset, loadFashionMnist } from "../../src/data/idx-sets.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Run } from "../../src/plan/types.js";
-import { selectBackend } from "../../src/train/backends/select.js";
+import { selectBackend } from "../../src/train/backends/index.js";
 import { fitRun } from "../../src/train/fit.js";
 import { tf } from "../../src/train/tf.js";
 

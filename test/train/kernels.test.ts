@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../src/train/backends/select.js";
+import { selectBackend } from "../../src/train/backends/index.js";
 import { Rng } from "../../src/train/rng.js";
 import { type Tensor, tf } from "../../src/train/tf.js";
 

@@ -5,7 +5,7 @@ import { type Dataset, loadFashionMnist } from "../../src/data/idx-sets.js";
 import type { ModelSpec } from "../../src/model/index.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Run } from "../../src/plan/types.js";
-import { selectBackend } from "../../src/train/backends/select.js";
+import { selectBackend } from "../../src/train/backends/index.js";
 import { fitRun } from "../../src/train/fit.js";
 
 /**

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
 import { loadFashionMnist } from "../../src/data/idx-sets.js";
 import { plan } from "../../src/plan/plan.js";
-import { selectBackend } from "../../src/train/backends/select.js";
+import { selectBackend } from "../../src/train/backends/index.js";
 import { fitRun } from "../../src/train/fit.js";
 import { buildNetwork } from "../../src/train/network.js";
 import { tf } from "../../src/train/tf.js";
@@ -62,7 +62,7 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))("the native back end", { 
       `import { compile } from "${resolve("dist/compile.js")}";`,
       `import { plan } from "${resolve("dist/plan/plan.js")}";`,
       `import { loadFashionMnist } from "${resolve("dist/data/idx-sets.js")}";`,
-      `import { selectBackend } from "${resolve("dist/train/backends/select.js")}";`,
+      `import { selectBackend } from "${resolve("dist/train/backends/index.js")}";`,
       `import { fitRun } from "${resolve("dist/train/fit.js")}";`,
       "const data = await loadFashionMnist({ download: false });",
       'const c = compile("data fashion_mnist train 160 test 100\\nepochs 1\\nmodel m = conv32 pool conv32 pool dense128 dense10\\n", "x.cnnp");',

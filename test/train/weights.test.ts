@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Dataset, loadFashionMnist } from "../../src/data/idx-sets.js";
 import type { OkResult } from "../../src/store/schema.js";
-import { selectBackend } from "../../src/train/backends/select.js";
+import { selectBackend } from "../../src/train/backends/index.js";
 import { tf } from "../../src/train/tf.js";
 
 /**

@@ -2,9 +2,9 @@ import { DataError, type Dataset, loadDataset } from "../../data/load.js";
 import type { Backend } from "../../model/index.js";
 import { buildStudy } from "../../report/build.js";
 import type { Study } from "../../report/schema.js";
+import { planFromFolder } from "../../run/load.js";
 import type { Stored } from "../../store/store.js";
 import type { Io } from "../io.js";
-import { planOfFile } from "./plan-input.js";
 
 export interface ReportOptions {
   results?: string;
@@ -20,7 +20,7 @@ export interface ReportOptions {
  * an exit code when the pipeline has problems (1) or the data or templates cannot be read (2).
  */
 export async function loadStudy(file: string, opts: ReportOptions, io: Io): Promise<Study | number> {
-  const planned = await planOfFile(file, opts, io);
+  const planned = await planFromFolder(file, opts, io);
   if (typeof planned === "number") return planned;
   const p = planned.plan;
   const results = new Map<string, Stored>();

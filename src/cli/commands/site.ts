@@ -1,22 +1,13 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import { study as studySchema } from "../../report/schema.js";
 import { checkOwned, OwnedFolderError, replaceOwned } from "../../util/owned-folder.js";
 import type { Io } from "../io.js";
-import { loadStudy, type ReportOptions } from "./report-input.js";
+import { loadStudy } from "./report-input.js";
+import { type SiteOptions, siteFlags, siteRoot } from "./site-flags.js";
 
-export interface SiteOptions extends ReportOptions {
-  out?: string;
-  base?: string;
-  serve?: boolean;
-  port?: string;
-}
-
-/** The Astro project shipped with cnnp. */
-const siteRoot = fileURLToPath(new URL("../../../site/", import.meta.url));
-
+/** The HTML pages under `dir`, in every folder. */
 function countPages(dir: string): number {
   let n = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -31,21 +22,12 @@ function countPages(dir: string): number {
  * `site/`), into `--out`; with `--serve`, previews it on localhost until Ctrl-C.
  */
 export async function siteCommand(file: string, opts: SiteOptions, io: Io): Promise<number> {
-  const port = Number(opts.port ?? 4321);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    io.err(`error: --port takes a port number (got "${opts.port}")`);
+  const flags = siteFlags(file, opts);
+  if (typeof flags === "string") {
+    io.err(`error: ${flags}`);
     return 2;
   }
-  const base = `/${(opts.base ?? "/").replace(/^\/+|\/+$/g, "")}${opts.base && opts.base !== "/" ? "/" : ""}`;
-  const out = resolve(opts.out ?? "site-out");
-  // What --out may never be nor hold: cnnp replaces the whole folder.
-  const keep = [
-    { path: dirname(resolve(file)), what: "the pipeline's folder" },
-    { path: opts.results ?? "results", what: "the results folder" },
-    { path: siteRoot, what: "cnnp's own site project" },
-    ...(opts.data ? [{ path: opts.data, what: "the data folder" }] : []),
-    ...(opts.templates ? [{ path: opts.templates, what: "the templates folder" }] : []),
-  ];
+  const { port, base, out, keep } = flags;
   try {
     checkOwned(opts.out ?? "site-out", keep);
   } catch (e) {

@@ -1,11 +1,11 @@
 import { namedSets } from "../../check/datasets.js";
 import { DataError, type Dataset, loadDataset } from "../../data/load.js";
 import type { Backend, DatasetName } from "../../model/index.js";
+import { reachQueue } from "../../queue/reach.js";
 import { parseQueueUrl } from "../../queue/url.js";
 import { serve } from "../../queue/worker.js";
 import { wholeNumber } from "../flags.js";
 import type { Io } from "../io.js";
-import { reachQueue } from "../queue.js";
 
 export interface WorkerCommandOptions {
   queue: string;
@@ -33,7 +33,7 @@ export async function workerCommand(opts: WorkerCommandOptions, io: Io): Promise
       return 2;
     }
   if (typeof target === "string" || typeof concurrency === "string" || typeof stall === "string") return 2;
-  if (!(await reachQueue(target, io))) return 2;
+  if (!(await reachQueue(target, (line) => io.err(line)))) return 2;
   let data: Dataset;
   try {
     data = await loadDataset(

@@ -43,11 +43,11 @@ export interface Addon {
   /** out = a op b (b repeating over a), or b op a when swapped; op 0 add, 1 sub, 2 mul. */
   binary(a: Float32Array, b: Float32Array, out: Float32Array, op: 0 | 1 | 2, swapped: boolean): void;
   /**
-   * A network's training state for netStep: see net.ts for the description's layout. `slices`:
+   * A network's training state for netStep: each layer an object naming its kind and settings (net.ts). `slices`:
    * the parts of a batch a step trains at once, a thread each (1: the whole batch, each kernel on
-   * every thread); a network with batchnorm always runs whole.
+   * every thread); a network with batch statistics always runs whole.
    */
-  netCreate(description: Float64Array, input: number, classes: number, batch: number, slices: number): object;
+  netCreate(layers: object[], input: number, classes: number, batch: number, slices: number): object;
   /** One training step in place on `weights`; out = [mean loss, correct predictions]. */
   netStep(
     net: object,
@@ -71,7 +71,7 @@ export interface Addon {
   ): void;
   /** Seconds the net's steps spent by phase, in the order of `stepPhases`. */
   netProfile(net: object): Float64Array;
-  /** How many slices of a batch the net's steps train at once (1 with batchnorm). */
+  /** How many slices of a batch the net's steps train at once (1 with batch statistics). */
   netSlices(net: object): number;
   /** Frees the net's buffers; the handle is unusable afterwards. */
   netDestroy(net: object): void;

@@ -1,124 +1,56 @@
+import { kindOf, type NativeLayer } from "../../../layers/index.js";
+import { shapes } from "../../../layers/summary.js";
 import type { ModelSpec, TrainingSpec } from "../../../model/index.js";
 import { tf, type Variable } from "../../tf.js";
+import type { WholeStep } from "../types.js";
 import { type Addon, stepPhases } from "./addon.js";
-import { geometry, poolGeometry } from "./kernels.js";
 
 export type StepPhase = (typeof stepPhases)[number];
-
-const { backend_util } = tf;
-
-/** One layer's entry in the addon's description (native/cnnp_native.cc, kLayerWidth). */
-const width = 24;
-const kinds = {
-  conv2d: 0,
-  maxpool2d: 1,
-  flatten: 2,
-  dense: 3,
-  dropout: 4,
-  batchnorm: 5,
-  avgpool2d: 6,
-  globalpool: 7,
-} as const;
 
 /**
  * A whole training step in the addon (native/net.cc): forward, loss, backward and the update in
  * one call, on the variables' own arrays. The same arithmetic as the kernel-by-kernel path (the
  * same oneDNN primitives, the same dropout stream), without TensorFlow.js' engine in between.
  */
-export interface NativeNet {
-  /** Trains on the items (indices into images/labels); returns the batch's mean loss and hits. */
-  step(
-    images: Uint8Array,
-    labels: Uint8Array,
-    items: Int32Array,
-    dropout: Uint32Array,
-  ): { loss: number; correct: number };
-  /** Logits [n, classes] of images first..first+n. */
-  infer(images: Uint8Array, first: number, n: number): Float32Array;
-  /** Seconds the steps so far spent in each phase inside the addon. */
+/** The addon's whole step (a WholeStep), with its profile by the addon's phases. */
+export interface NativeNet extends WholeStep {
   profile(): Record<StepPhase, number>;
-  /** Frees the addon's buffers for this net. */
-  dispose(): void;
-  /** How many slices of a batch a step trains at once, a thread each. */
-  readonly slices: number;
 }
 
 /** Why a model or training setting is outside what the addon's step does, or null. */
 export function nativeStepRefusal(spec: ModelSpec, t: TrainingSpec): string | null {
   if (t.optimizer !== "sgd") return `optimizer ${t.optimizer}`;
-  // augment is applied to the batch before the step (fit.ts), so the addon sees the layers after it.
-  const other = layersOf(spec).find((l) => !(l.type in kinds));
-  if (other) return `layer ${other.type}`;
+  const d = describe(spec);
+  if (typeof d === "string") return d;
   const last = spec.layers[spec.layers.length - 1];
   if (last?.type !== "dense" || last.activation !== "softmax")
     return "the last layer is not a softmax dense layer";
-  for (const [i, l] of spec.layers.entries()) {
-    const output = i === spec.layers.length - 1;
-    if (
-      (l.type === "conv2d" || l.type === "dense") &&
-      !output &&
-      l.activation !== "relu" &&
-      l.activation !== "linear"
-    )
-      return `activation ${l.activation}`;
-  }
   return null;
 }
 
 /** The layers the addon runs: all but a leading augment, which the batch has been through. */
 const layersOf = (spec: ModelSpec) => spec.layers.filter((l, i) => !(i === 0 && l.type === "augment"));
 
-/** The addon's description of a model: shapes worked out by TensorFlow.js' own geometry code. */
-function describe(spec: ModelSpec): Float64Array {
+/**
+ * The addon's description of a model: each layer's kind and settings by name, from the layer
+ * registry (src/layers/), with whether its input needs a gradient; or why it cannot run a layer.
+ */
+function describe(spec: ModelSpec): NativeLayer[] | string {
   const layers = layersOf(spec);
-  const out = new Float64Array(layers.length * width);
-  let shape = [1, ...spec.input] as [number, number, number, number];
-  let flat = 0;
+  const shaped = shapes({ ...spec, layers });
+  if ("code" in shaped) return shaped.message;
   let weighted = false;
-  layers.forEach((l, i) => {
-    const row = out.subarray(i * width, (i + 1) * width);
-    const values = flat || shape[1] * shape[2] * shape[3];
-    row[0] = kinds[l.type as keyof typeof kinds];
-    row[3] = weighted ? 1 : 0;
-    row[5] = values;
-    if (l.type === "conv2d") {
-      const c = backend_util.computeConv2DInfo(
-        shape,
-        [l.kernel[0], l.kernel[1], shape[3], l.filters],
-        l.strides,
-        1,
-        l.padding,
-      );
-      const next = layers[i + 1];
-      row[1] = l.activation === "relu" ? 1 : 0;
-      row[2] = l.activation === "relu" && next?.type === "maxpool2d" ? 1 : 0;
-      // The addon's geometry without the batch, which each step sets.
-      row.set(geometry(c).slice(1), 7);
-      shape = [1, c.outHeight, c.outWidth, c.outChannels];
-      weighted = true;
-    } else if (l.type === "maxpool2d" || l.type === "avgpool2d") {
-      const p = backend_util.computePool2DInfo(shape, l.pool, l.strides, 1, l.padding);
-      row.set(poolGeometry(p).slice(1), 7);
-      shape = [1, p.outHeight, p.outWidth, p.inChannels];
-    } else if (l.type === "globalpool") {
-      row[7] = shape[1] * shape[2];
-      flat = shape[3];
-    } else if (l.type === "batchnorm") {
-      row[7] = flat ? values : shape[3];
-      row[8] = l.epsilon;
-      row[9] = l.momentum;
-      weighted = true;
-    } else if (l.type === "flatten") {
-      flat = values;
-    } else if (l.type === "dense") {
-      row[1] = l.activation === "relu" ? 1 : 0;
-      flat = l.units;
-      weighted = true;
-    } else if (l.type === "dropout") {
-      row[4] = l.rate;
-    }
-    row[6] = flat || shape[1] * shape[2] * shape[3];
-  });
+  const out: NativeLayer[] = [];
+  for (const [i, l] of layers.entries()) {
+    const kind = kindOf(l);
+    const input = shaped.inputs[i] ?? [];
+    const output = shaped.inputs[i + 1] ?? shaped.output;
+    const ctx = { prev: layers[i - 1], next: layers[i + 1], last: i === layers.length - 1 };
+    const d = kind.native?.(l as never, input, output, ctx) ?? `layer ${l.type}`;
+    if (typeof d === "string") return d;
+    out.push({ ...d, inputGrad: weighted });
+    if ((kind.weights?.(l as never, input) ?? []).length > 0) weighted = true;
+  }
   return out;
 }
 
@@ -146,8 +78,10 @@ export function stepSlices(addon: Pick<Addon, "threads">, env: NodeJS.ProcessEnv
 }
 
 export function nativeNet(addon: Addon, spec: ModelSpec, t: TrainingSpec, variables: Variable[]): NativeNet {
+  const layers = describe(spec);
+  if (typeof layers === "string") throw new Error(`native: ${layers}`);
   const handle = addon.netCreate(
-    describe(spec),
+    layers,
     spec.input[0] * spec.input[1] * spec.input[2],
     spec.classes,
     t.batchSize,
@@ -155,6 +89,7 @@ export function nativeNet(addon: Addon, spec: ModelSpec, t: TrainingSpec, variab
   );
   const result = new Float64Array(2);
   return {
+    engine: "native step",
     slices: addon.netSlices(handle),
     step(images, labels, items, dropout) {
       addon.netStep(

@@ -1,0 +1,55 @@
+import { type Compiled, compile } from "../compile.js";
+import type { Answers, CheckedPipeline } from "../model/index.js";
+import type { Plan } from "../plan/types.js";
+import type { Stored } from "../store/store.js";
+import { answersFromResults } from "./answers.js";
+
+/** A plan, and how to find each of its jobs' results. */
+export interface PlanAndResults {
+  plan: Plan;
+  lookup: (jobId: string) => Stored;
+}
+
+export interface Resolved {
+  /** The last compile: with the answers the results gave, when references needed them. */
+  compiled: Compiled;
+  /** Null when the pipeline has errors. */
+  planned: PlanAndResults | null;
+}
+
+/** The answers, from finished results, of the experiments whose answers others use. */
+function answersOf(checked: CheckedPipeline, planned: PlanAndResults): Answers {
+  const answers: Answers = new Map();
+  const wanted = new Set(checked.dependencies.map((d) => d.to));
+  for (const e of planned.plan.experiments)
+    if (wanted.has(e.title)) answers.set(e.title, answersFromResults(e, planned.lookup));
+  return answers;
+}
+
+const same = (a: Answers, b: Answers) =>
+  JSON.stringify([...a].map(([t, m]) => [t, [...m]])) === JSON.stringify([...b].map(([t, m]) => [t, [...m]]));
+
+/**
+ * Plans a compiled pipeline with every answer its references (`epochs from "6.2"`) can have from
+ * the finished results: plan, answer the experiments referred to, compile again with those
+ * answers and plan again, until nothing new is learnt. A chain of n references takes n + 1 rounds;
+ * what is still unanswered then waits. `first` is the pipeline compiled without answers (it is
+ * not compiled again); `planOf` plans a checked pipeline and finds its results.
+ */
+export function planWithAnswers(
+  first: Compiled,
+  planOf: (pipeline: CheckedPipeline) => PlanAndResults,
+): Resolved {
+  let answers: Answers = new Map();
+  let compiled = first;
+  for (let round = 0; ; round++) {
+    if (!compiled.pipeline) return { compiled, planned: null };
+    const planned = planOf(compiled.pipeline);
+    if (compiled.pipeline.dependencies.length === 0) return { compiled, planned };
+    const next = answersOf(compiled.pipeline, planned);
+    // Cycles are errors, so answers settle along the chains within one round per experiment.
+    if (same(next, answers) || round > compiled.pipeline.experiments.length) return { compiled, planned };
+    answers = next;
+    compiled = compile(first.source, first.file, answers);
+  }
+}
