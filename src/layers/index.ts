@@ -19,10 +19,12 @@ import { globalpool } from "./globalpool.js";
 import type { LayerKind, Parsed } from "./layer.js";
 import { countError, fail } from "./options.js";
 import { avgpool, maxpool } from "./pool.js";
+import { sepconv } from "./sepconv.js";
 
 /** In the order a layer word is tried against them. */
 export const layerKinds = [
   conv,
+  sepconv,
   maxpool,
   avgpool,
   globalpool,
