@@ -1,9 +1,9 @@
 import { dirname, resolve } from "node:path";
 import { bounds } from "../bounds.js";
+import { type FolderScan, scanFolder } from "../data/scan.js";
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
+import { namedSets } from "../model/datasets.js";
 import type { DataSpec, ModelSpec } from "../model/index.js";
-import { namedSets } from "./datasets.js";
-import { type FolderScan, scanFolder } from "./folder.js";
 import { grouped } from "./settings.js";
 
 /** A data statement read against the data: the spec as trained, and what the models see. */

@@ -1,6 +1,7 @@
 import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import { type Value, valueText } from "../dsl/ast.js";
+import { namedSets } from "../model/datasets.js";
 import {
   type Backend,
   backends,
@@ -17,7 +18,6 @@ import {
 } from "../model/index.js";
 import { grouped } from "../util/grouped.js";
 import { didYouMean } from "../util/suggest.js";
-import { namedSets } from "./datasets.js";
 
 /** Every setting a pipeline can state, with its value once read. */
 export interface Settings {

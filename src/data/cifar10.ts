@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Parser } from "tar";
-import { namedSets } from "../check/datasets.js";
+import { namedSets } from "../model/datasets.js";
 import { cacheRoot } from "./cache.js";
 import { datasetChecksum } from "./checksums.js";
 import type { Dataset, LocateOptions } from "./dataset.js";

@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
-import { type FolderItem, scanFolder } from "../check/folder.js";
 import type { DataSpec } from "../model/index.js";
 import { datasetChecksum } from "./checksums.js";
 import type { Dataset } from "./dataset.js";
 import { DataError } from "./idx.js";
+import { type FolderItem, scanFolder } from "./scan.js";
 
 type FolderSpec = NonNullable<DataSpec["folder"]>;
 

@@ -6,6 +6,7 @@ export type { LayerDraft, LayerSpec, LayerType } from "../layers/index.js";
 export * from "../layers/types.js";
 export * from "./backends.js";
 export * from "./data.js";
+export * from "./datasets.js";
 export * from "./experiment.js";
 export * from "./metrics.js";
 export * from "./model.js";

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { bounds } from "../bounds.js";
 import { bytesText, jobMemory } from "../check/cost.js";
-import { namedSets } from "../check/datasets.js";
 import { layerSchema } from "../layers/index.js";
 import { isProblem, summarize } from "../layers/summary.js";
+import { namedSets } from "../model/datasets.js";
 import { backends, type ModelSpec, monitors, optimizers, saveWeightsValues } from "../model/index.js";
 import { isPrintable, printable } from "../store/printable.js";
 import type { QueuedRun } from "./payload.js";

@@ -1,7 +1,7 @@
 import { showSweepValue } from "../check/axes.js";
-import { namedSets } from "../check/datasets.js";
 import type { Dataset } from "../data/dataset.js";
 import { formatSummary } from "../layers/summary.js";
+import { namedSets } from "../model/datasets.js";
 import type { CheckedExperiment, DataSpec } from "../model/index.js";
 import { modelKey } from "../plan/plan.js";
 import type { Plan, PlannedExperiment, PlannedModel } from "../plan/types.js";

@@ -1,10 +1,10 @@
-import { namedSets } from "../check/datasets.js";
 import { answerSources } from "../check/references.js";
 import type { Compiled } from "../compile.js";
 import { DataError, type Dataset, loadDataset } from "../data/load.js";
 import { formatDiagnostics } from "../diagnostics/format.js";
 import { planOptions, type RunContext } from "../execute/contexts.js";
 import { type Pending, pendingWork } from "../execute/pending.js";
+import { namedSets } from "../model/datasets.js";
 import type { Backend, CheckedPipeline, DataSpec } from "../model/index.js";
 import { plan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";

@@ -7,11 +7,11 @@ import { gzipSync } from "node:zlib";
 import sharp from "sharp";
 import { create as tarCreate } from "tar";
 import { afterAll, describe, expect, it } from "vitest";
-import { scanFolder } from "../../src/check/folder.js";
 import { loadCifar10 } from "../../src/data/cifar10.js";
 import { encodeIdx } from "../../src/data/idx.js";
 import { fileNames, idxSets, loadIdxSet } from "../../src/data/idx-sets.js";
 import { DataError, loadDataset } from "../../src/data/load.js";
+import { scanFolder } from "../../src/data/scan.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "cnnp-sets-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

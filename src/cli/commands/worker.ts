@@ -1,5 +1,5 @@
-import { namedSets } from "../../check/datasets.js";
 import { DataError, type Dataset, loadDataset } from "../../data/load.js";
+import { namedSets } from "../../model/datasets.js";
 import type { Backend, DatasetName } from "../../model/index.js";
 import { reachQueue } from "../../queue/reach.js";
 import { parseQueueUrl } from "../../queue/url.js";

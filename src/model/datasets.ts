@@ -1,4 +1,4 @@
-import type { DatasetName } from "../model/index.js";
+import type { DatasetName } from "./data.js";
 
 /** What the checker knows of a named data set before reading it: its splits, images and classes. */
 export interface NamedSet {
