@@ -132,7 +132,11 @@ class PoolRun {
         const outcome =
           m.type === "done"
             ? { type: "done" as const, results: m.results }
-            : { type: "failed" as const, error: m.error };
+            : {
+                type: "failed" as const,
+                error: m.error,
+                ...(m.unavailable ? { unavailable: m.unavailable } : {}),
+              };
         this.emit({ type: "trained", slot, unit, outcome, worker: null, away: false });
         this.opts.claims.release(unit.run.id);
         this.schedule();

@@ -13,7 +13,14 @@ export interface ResultContext {
   source: SourceInfo;
 }
 
-function failed(job: Job, run: Run, error: string, ctx: ResultContext, finishedAt: string): FailedResult {
+function failed(
+  job: Job,
+  run: Run,
+  error: string,
+  ctx: ResultContext,
+  finishedAt: string,
+  unavailable?: true,
+): FailedResult {
   return {
     schema: schemaVersion,
     finishedAt,
@@ -21,6 +28,7 @@ function failed(job: Job, run: Run, error: string, ctx: ResultContext, finishedA
     source: ctx.source,
     status: "failed",
     error,
+    ...(unavailable ? { unavailable } : {}),
     ...jobIdentity(job, run),
     host: host(),
   };
@@ -35,7 +43,7 @@ function failed(job: Job, run: Run, error: string, ctx: ResultContext, finishedA
 export function resultFiles(unit: Unit, outcome: Trained, ctx: ResultContext): ResultFile[] {
   const finishedAt = new Date().toISOString();
   if (outcome.type === "failed")
-    return unit.jobs.map((j) => failed(j, unit.run, outcome.error, ctx, finishedAt));
+    return unit.jobs.map((j) => failed(j, unit.run, outcome.error, ctx, finishedAt, outcome.unavailable));
   const who = outcome.queue ? `the worker ${outcome.queue.worker}` : "the training process";
   const byJob = new Map<string, JobResult[]>();
   for (const r of Array.isArray(outcome.results) ? outcome.results : []) {

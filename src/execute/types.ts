@@ -19,7 +19,7 @@ export type Trained =
       /** Set when a queue worker trained it: the worker's name and the tries it took. */
       queue?: { worker: string; attempts: number };
     }
-  | { type: "failed"; error: string };
+  | { type: "failed"; error: string; unavailable?: true };
 
 /**
  * What an executor reports as it goes. `slot` names where a unit trains: a local worker process

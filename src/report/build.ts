@@ -66,12 +66,17 @@ function rowsOf(
     const jobs = e.jobs.filter((j) => j.configuration === c.index);
     const done: OkResult[] = [];
     const errors = new Set<string>();
+    const notAvailable = new Set<string>();
     let failed = 0;
+    let unavailable = 0;
     for (const j of jobs) {
       const s = results.get(j.id);
       if (s?.kind !== "valid") continue;
       if (s.result.status === "ok") done.push(s.result);
-      else {
+      else if (s.result.unavailable) {
+        unavailable++;
+        notAvailable.add(`${s.result.host.hostname}: ${s.result.error}`);
+      } else {
         failed++;
         errors.add(s.result.error);
       }
@@ -96,8 +101,10 @@ function rowsOf(
       planned: jobs.length,
       ok: done.length,
       failed,
-      missing: jobs.length - done.length - failed,
+      unavailable,
+      missing: jobs.length - done.length - failed - unavailable,
       errors: [...errors],
+      notAvailable: [...notAvailable],
       metrics,
       vsBaseline: null,
       backends: [...new Set(done.map((r) => r.backend.name))],
@@ -236,6 +243,7 @@ export async function buildStudy(
       jobs: e.jobs.length,
       ok: rows.reduce((n, r) => n + r.ok, 0),
       failed: rows.reduce((n, r) => n + r.failed, 0),
+      unavailable: rows.reduce((n, r) => n + r.unavailable, 0),
       missing: rows.reduce((n, r) => n + r.missing, 0),
       waiting: e.waiting.jobs,
     };
@@ -297,7 +305,8 @@ export async function buildStudy(
     return s?.kind === "valid" ? [s.result] : [];
   });
   const ok = mine.filter((f) => f.status === "ok").length;
-  const failed = mine.length - ok;
+  const unavailable = mine.filter((f) => f.status === "failed" && f.unavailable).length;
+  const failed = mine.length - ok - unavailable;
   return {
     file: p.file,
     title: titleOf(p.file, p.experiments[0]?.configurations[0]?.data),
@@ -306,7 +315,8 @@ export async function buildStudy(
       jobs: jobs.size,
       ok,
       failed,
-      missing: jobs.size - ok - failed,
+      unavailable,
+      missing: jobs.size - ok - failed - unavailable,
       waiting: p.totals.waitingJobs,
     },
     experiments,

@@ -158,11 +158,15 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
     rowsAre:
       r.varied.length > 0 && r.varied.every((v) => v.name === "dropout") ? "dropout rates" : "architectures",
     single: r.rows.length === 1,
-    complete: r.status.missing === 0 && r.status.failed === 0 && r.status.waiting === 0,
+    complete:
+      r.status.missing === 0 && r.status.failed === 0 && r.status.waiting === 0 && r.status.unavailable === 0,
     status: r.status,
     failedRows: r.rows
       .filter((x) => x.failed > 0)
       .map((x) => ({ label: x.label, failed: x.failed, errors: x.errors.join("; ") })),
+    unavailableRows: r.rows
+      .filter((x) => x.unavailable > 0)
+      .map((x) => ({ label: x.label, where: x.notAvailable.join("; ") })),
     missingRows: r.rows.filter((x) => x.missing > 0).map((x) => ({ label: x.label, missing: x.missing })),
     best: byAcc[0] ? rowView(byAcc[0]) : null,
     worst: byAcc.length > 1 ? rowView(byAcc[byAcc.length - 1] as Row) : null,

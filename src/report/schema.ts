@@ -134,9 +134,13 @@ export const row = z.object({
   planned: z.number().int().nonnegative(),
   ok: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
+  /** Repeats whose back end did not load on the host that tried them: not failures of training. */
+  unavailable: z.number().int().nonnegative(),
   missing: z.number().int().nonnegative(),
   /** Distinct error messages of the failed jobs. */
   errors: z.array(z.string()),
+  /** Where and why the back end of the unavailable ones did not load: `vm: @tensorflow/tfjs-node is not installed ...`. */
+  notAvailable: z.array(z.string()),
   /** Per metric, over the finished repeats; absent metrics (no validation data) are left out. */
   metrics: z.partialRecord(z.enum(metricKeys), summary),
   /** Against the baseline row; null for the baseline itself. */
@@ -260,6 +264,7 @@ export const experimentReport = z.object({
     jobs: z.number().int(),
     ok: z.number().int(),
     failed: z.number().int(),
+    unavailable: z.number().int(),
     missing: z.number().int(),
     /** Jobs not planned yet: their configurations wait for another experiment's answer. */
     waiting: z.number().int(),
@@ -310,6 +315,7 @@ export const study = z.object({
     jobs: z.number().int(),
     ok: z.number().int(),
     failed: z.number().int(),
+    unavailable: z.number().int(),
     missing: z.number().int(),
     /** Jobs not planned yet, waiting for other experiments' answers. */
     waiting: z.number().int(),

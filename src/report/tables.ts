@@ -11,6 +11,7 @@ export interface Table {
 /** A cell for a row with no finished runs: say why, never show a zero. */
 function empty(r: Row): string {
   if (r.waiting) return "waiting";
+  if (r.unavailable > 0 && r.failed === 0 && r.missing === 0) return "not available";
   if (r.failed > 0 && r.missing === 0) return "failed";
   if (r.failed > 0) return "failed / missing";
   return "missing";
@@ -57,7 +58,9 @@ export function tableOf(e: ExperimentReport): Table {
     rows: e.rows.map((r) => [
       `${r.label}${r.baseline && compared ? " (baseline)" : ""}`,
       r.waiting && !r.params ? "–" : count.format(r.params),
-      r.waiting ? `0/${e.repeat}` : `${r.ok}/${r.planned}${r.failed > 0 ? ` (${r.failed} failed)` : ""}`,
+      r.waiting
+        ? `0/${e.repeat}`
+        : `${r.ok}/${r.planned}${r.failed > 0 ? ` (${r.failed} failed)` : ""}${r.unavailable > 0 ? ` (${r.unavailable} not available)` : ""}`,
       ...e.columns.map((c) => {
         const s = r.metrics[c];
         return s ? pm(c, s) : r.ok > 0 ? "–" : empty(r);
@@ -93,7 +96,17 @@ export function csvColumns(es: ExperimentReport[]): CsvColumns {
 }
 
 function csvHeader(c: CsvColumns): string {
-  const header = ["experiment", "configuration", ...c.names, "params", "planned", "ok", "failed", "missing"];
+  const header = [
+    "experiment",
+    "configuration",
+    ...c.names,
+    "params",
+    "planned",
+    "ok",
+    "failed",
+    "missing",
+    "unavailable",
+  ];
   for (const m of c.metrics)
     header.push(`${m}.mean`, `${m}.sd`, `${m}.ci95_low`, `${m}.ci95_high`, `${m}.min`, `${m}.max`);
   header.push(
@@ -116,6 +129,7 @@ function csvRows(e: ExperimentReport, c: CsvColumns): string[] {
       r.ok,
       r.failed,
       r.missing,
+      r.unavailable,
     ];
     for (const m of c.metrics) {
       const s = r.metrics[m];

@@ -37,6 +37,7 @@ export class JobNames {
 
 /** One finished job in one line: its metrics, epochs, time and back end, or its error. */
 export function resultLine(r: ResultFile): string {
+  if (r.status === "failed" && r.unavailable) return `not available on ${r.host.hostname}: ${r.error}`;
   if (r.status === "failed") return `FAILED: ${r.error}`;
   const ms = r.time.perSample * 1000;
   return [

@@ -12,6 +12,8 @@ import type { Display } from "./progress.js";
 export class PassReporter {
   done = 0;
   failed = 0;
+  /** Jobs whose back end did not load on this host: not failures, shown apart. */
+  unavailable = 0;
   private readonly names: JobNames;
   private readonly jobs = new Map<string, Job>();
   private readonly notices = new Set<string>();
@@ -34,7 +36,8 @@ export class PassReporter {
   report(files: ResultFile[], how = "", worker: string | null = null, quiet = false): void {
     for (const f of files) {
       this.done++;
-      if (f.status === "failed") this.failed++;
+      if (f.status === "failed" && f.unavailable) this.unavailable++;
+      else if (f.status === "failed") this.failed++;
       if (quiet) continue;
       const job = this.jobs.get(f.job);
       const on = worker && f.status === "ok" ? ` · on ${worker}` : "";

@@ -9,6 +9,8 @@ export interface ExperimentStatus {
   jobs: number;
   done: number;
   failed: number;
+  /** Its back end does not load on the host that tried it: not a failure of training. */
+  unavailable: number;
   invalid: number;
   missing: number;
   /** Jobs not planned yet: their configurations wait for another experiment's answer. */
@@ -21,9 +23,11 @@ export interface Failure {
   job: string;
   error: string;
   host: string;
+  /** Its back end did not load there (the job is not counted as failed). */
+  unavailable: boolean;
 }
 
-type Kind = "done" | "failed" | "invalid" | "missing";
+type Kind = "done" | "failed" | "unavailable" | "invalid" | "missing";
 
 /** What the results folder holds of a plan: per experiment, in all, and what failed or is not valid. */
 export interface FolderStatus {
@@ -53,14 +57,21 @@ export function folderStatus(p: Plan, lookup: (jobId: string) => Stored): Folder
       jobs: e.jobs.length,
       done: 0,
       failed: 0,
+      unavailable: 0,
       invalid: 0,
       missing: 0,
       waiting: e.waiting.jobs,
     };
     for (const j of e.jobs) {
       const s = stored.get(j.id) ?? lookup(j.id);
-      const kind =
-        s.kind === "missing" || s.kind === "invalid" ? s.kind : s.result.status === "ok" ? "done" : "failed";
+      const kind: Kind =
+        s.kind === "missing" || s.kind === "invalid"
+          ? s.kind
+          : s.result.status === "ok"
+            ? "done"
+            : s.result.unavailable
+              ? "unavailable"
+              : "failed";
       row[kind]++;
       unique.set(j.id, kind);
       if (s.kind === "valid" && s.result.status === "failed" && !failures.has(j.id))
@@ -69,11 +80,12 @@ export function folderStatus(p: Plan, lookup: (jobId: string) => Stored): Folder
           job: j.id,
           error: s.result.error,
           host: s.result.host.hostname,
+          unavailable: s.result.unavailable === true,
         });
     }
     return row;
   });
-  const total = { jobs: unique.size, done: 0, failed: 0, invalid: 0, missing: 0 };
+  const total = { jobs: unique.size, done: 0, failed: 0, unavailable: 0, invalid: 0, missing: 0 };
   for (const kind of unique.values()) total[kind]++;
   const waiting = experiments.reduce((n, r) => n + r.waiting, 0);
   return { experiments, total, waiting, failures: [...failures.values()], invalid };

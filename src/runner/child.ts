@@ -89,8 +89,13 @@ async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
     );
     send({ type: "done", run: run.id, results });
   } catch (e) {
-    const why = e instanceof BackendUnavailable || e instanceof Error ? e.message : String(e);
-    send({ type: "failed", run: run.id, error: why });
+    const why = e instanceof Error ? e.message : String(e);
+    send({
+      type: "failed",
+      run: run.id,
+      error: why,
+      ...(e instanceof BackendUnavailable ? { unavailable: true } : {}),
+    });
   }
 }
 

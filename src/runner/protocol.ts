@@ -21,4 +21,5 @@ export type FromWorker =
   | { type: "notice"; text: string }
   | { type: "progress"; run: string; progress: Progress }
   | { type: "done"; run: string; results: JobResult[] }
-  | { type: "failed"; run: string; error: string };
+  /** `unavailable`: its back end does not load here (not a failure of training). */
+  | { type: "failed"; run: string; error: string; unavailable?: true };

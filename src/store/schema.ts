@@ -202,6 +202,11 @@ export const failedResult = z.object({
   ...common,
   status: z.literal("failed"),
   error: z.string(),
+  /**
+   * The job's back end did not load on this host (an optional package not installed, no GPU):
+   * not a failure of training. Reports show it as not available here; `cnnp run` tries it again.
+   */
+  unavailable: z.literal(true).optional(),
   host,
 });
 

@@ -27,8 +27,10 @@ function row(index: number, label: string, accs: number[], base: number[] | null
     planned: accs.length + missing,
     ok: accs.length,
     failed: 0,
+    unavailable: 0,
     missing,
     errors: [],
+    notAvailable: [],
     metrics,
     vsBaseline:
       base === null
@@ -75,6 +77,7 @@ function experiment(rows: Row[], extra: Partial<Draft> = {}): Draft {
       jobs: rows.reduce((n, r) => n + r.planned, 0),
       ok: rows.reduce((n, r) => n + r.ok, 0),
       failed: 0,
+      unavailable: 0,
       missing: rows.reduce((n, r) => n + r.missing, 0),
       waiting: 0,
     },
@@ -261,9 +264,9 @@ describe("conclusions", () => {
     expect(t.rows[0]?.[5]).toBe("baseline");
     const csv = csvOf(e).trim().split("\n");
     expect(csv[0]).toMatch(
-      /^experiment,configuration,maps,params,planned,ok,failed,missing,time\.per_sample\.mean,/,
+      /^experiment,configuration,maps,params,planned,ok,failed,missing,unavailable,time\.per_sample\.mean,/,
     );
-    expect(csv[2]).toMatch(/^Maps,maps 64,64,113386,4,0,0,4,,,,/);
+    expect(csv[2]).toMatch(/^Maps,maps 64,64,113386,4,0,0,4,0,,,,/);
   });
 
   it("shows a note whose live numbers cannot be filled in as written, warns, and still writes the report", async () => {

@@ -19,7 +19,7 @@ describe("the study's report before anything ran", () => {
     const s = study.parse(JSON.parse(r.stdout));
     expect(s.experiments).toHaveLength(12);
     // 7. Final model's row for the epoch count 6.2 finds waits for it: 5 jobs not planned yet.
-    expect(s.status).toEqual({ jobs: 172, ok: 0, failed: 0, missing: 172, waiting: 5 });
+    expect(s.status).toEqual({ jobs: 172, ok: 0, failed: 0, unavailable: 0, missing: 172, waiting: 5 });
     const final = s.experiments.find((e) => e.title === "7. Final model");
     expect(final?.status).toMatchObject({ jobs: 10, waiting: 5 });
     expect(final?.rows.map((r) => r.waiting)).toEqual([false, true, false]);

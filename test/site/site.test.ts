@@ -417,7 +417,7 @@ describe("the report site", { timeout: 120_000 }, () => {
     const csv = cnnp("results", file, "--results", results, "--csv").out.trim().split("\n");
     expect(csv).toHaveLength(7);
     expect(csv[0]).toMatch(
-      /^experiment,configuration,maps,epochs,params,planned,ok,failed,missing,time\.total\.mean,/,
+      /^experiment,configuration,maps,epochs,params,planned,ok,failed,missing,unavailable,time\.total\.mean,/,
     );
     expect(csv[6]).toMatch(/^Not run,small,,,21898,2,0,0,2,,/);
     const json = JSON.parse(cnnp("results", file, "--results", results, "--json").out);

@@ -65,6 +65,20 @@ describe("the GPU back end", { timeout: 120_000 }, () => {
     const said = asked.out + asked.err;
     expect(said).toContain("@tensorflow/tfjs-node-gpu did not load: libcudart.so.11.0 is missing");
     expect(said).toContain("needs an NVIDIA driver newer than 450, CUDA 11.2 and cuDNN 8.1");
+    expect(asked.err).toMatch(/0 of 1 job done \(0 from earlier runs\), 1 not available on this host/);
+    // Not a failure of training: recorded as not available here, and shown so, apart from failed jobs.
+    const [stored] = resultsIn(asked.results) as unknown as { status: string; unavailable?: boolean }[];
+    expect(stored).toMatchObject({ status: "failed", unavailable: true });
+    const status = cnnp("status", file, "--results", asked.results);
+    expect(status.out).toMatch(/jobs {2}done {2}failed {2}not available/);
+    expect(status.out).toMatch(
+      /all: 0 of 1 jobs done, 0 failed, 1 not available on the hosts that tried them/,
+    );
+    expect(status.out).toMatch(/not available: .* on \S+: @tensorflow\/tfjs-node-gpu did not load/);
+    const table = cnnp("results", file, "--results", asked.results);
+    expect(table.out).toContain("0/1 (1 not available)");
+    expect(table.out).toMatch(/not available on \S+: @tensorflow\/tfjs-node-gpu did not load/);
+    expect(table.out).not.toMatch(/\bfailed\b/);
     const auto = run(path, "auto");
     expect(auto.code, auto.err).toBe(0);
     expect(auto.err).toMatch(/auto skipped tensorflow-gpu: .*libcudart\.so\.11\.0 is missing/);
