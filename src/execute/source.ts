@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 
 /** The version of the pipeline a result came from: its git commit, when it lives in a repository. */
 export interface SourceInfo {
@@ -21,11 +21,16 @@ function git(cwd: string, args: string[]): string | null {
   }
 }
 
-/** The commit of the repository holding `file`, and whether the file or others there have changes. */
-export function sourceInfo(file: string): SourceInfo {
+/**
+ * The commit of the repository holding `file`, and whether the file or others there have changes;
+ * the results folder's own files (`results`), which the run itself writes, do not count.
+ */
+export function sourceInfo(file: string, results?: string): SourceInfo {
   const cwd = dirname(resolve(file));
   const commit = git(cwd, ["rev-parse", "HEAD"]);
   if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return { file, git: null };
-  const status = git(cwd, ["status", "--porcelain", "--untracked-files=no"]);
+  const inside = results === undefined ? null : relative(cwd, resolve(results));
+  const outside = inside && !inside.startsWith("..") ? ["--", ".", `:(exclude)${inside}`] : [];
+  const status = git(cwd, ["status", "--porcelain", "--untracked-files=no", ...outside]);
   return { file, git: { commit, dirty: status === null ? true : status.length > 0 } };
 }

@@ -77,7 +77,7 @@ async function train(
       store: x.store,
       executor: executorOf(s, x),
       data: x.context.data,
-      source: sourceInfo(s.file),
+      source: sourceInfo(s.file, x.store.dir),
       signal,
       onEvent: (e) => reporter.on(e),
     });
