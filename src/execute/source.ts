@@ -29,8 +29,9 @@ export function sourceInfo(file: string, results?: string): SourceInfo {
   const cwd = dirname(resolve(file));
   const commit = git(cwd, ["rev-parse", "HEAD"]);
   if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return { file, git: null };
-  const inside = results === undefined ? null : relative(cwd, resolve(results));
-  const outside = inside && !inside.startsWith("..") ? ["--", ".", `:(exclude)${inside}`] : [];
+  const top = git(cwd, ["rev-parse", "--show-toplevel"]);
+  const inside = results === undefined || top === null ? null : relative(top, resolve(results));
+  const outside = inside && !inside.startsWith("..") ? ["--", ":/", `:(top,exclude)${inside}`] : [];
   const status = git(cwd, ["status", "--porcelain", "--untracked-files=no", ...outside]);
   return { file, git: { commit, dirty: status === null ? true : status.length > 0 } };
 }

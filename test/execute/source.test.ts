@@ -12,22 +12,24 @@ const git = (...args: string[]) =>
 
 describe("the source a result records", () => {
   it("is dirty for changes to the pipeline's repository, but not for the results folder the run writes", () => {
-    mkdirSync(join(dir, "results", "contexts"), { recursive: true });
-    writeFileSync(join(dir, "p.cnnp"), "model conv4 pool dense10\n");
-    writeFileSync(join(dir, "results", "contexts", "c.json"), "{}\n");
+    // As in this repository: the pipeline in pipelines/, its results in studies/NAME/results.
+    mkdirSync(join(dir, "pipelines"), { recursive: true });
+    mkdirSync(join(dir, "studies", "results", "contexts"), { recursive: true });
+    writeFileSync(join(dir, "pipelines", "p.cnnp"), "model conv4 pool dense10\n");
+    writeFileSync(join(dir, "studies", "results", "contexts", "c.json"), "{}\n");
     git("init", "-q");
     git("add", ".");
     git("commit", "-qm", "study");
-    const file = join(dir, "p.cnnp");
-    const results = join(dir, "results");
+    const file = join(dir, "pipelines", "p.cnnp");
+    const results = join(dir, "studies", "results");
     expect(sourceInfo(file, results).git?.dirty).toBe(false);
     // The run updates a tracked file of its results folder: the pipeline's version is unchanged.
-    writeFileSync(join(dir, "results", "contexts", "c.json"), '{"usedAt":"now"}\n');
+    writeFileSync(join(dir, "studies", "results", "contexts", "c.json"), '{"usedAt":"now"}\n');
     expect(sourceInfo(file, results).git?.dirty).toBe(false);
     expect(sourceInfo(file).git?.dirty).toBe(true);
     // A results folder outside the repository excludes nothing, and fails nothing.
     expect(sourceInfo(file, "/tmp").git?.dirty).toBe(true);
-    git("checkout", "--", "results");
+    git("checkout", "--", "studies");
     expect(sourceInfo(file, "/tmp").git?.dirty).toBe(false);
     writeFileSync(file, "model conv8 pool dense10\n");
     expect(sourceInfo(file, results).git?.dirty).toBe(true);
