@@ -13,6 +13,7 @@ import {
   queueJobId,
   queueName,
   readResult,
+  unavailableMark,
 } from "./payload.js";
 import type { QueueTarget } from "./url.js";
 
@@ -274,10 +275,14 @@ class Coordination {
     const tries = job.attemptsMade;
     const worker = shownWorker(job.processedBy);
     const who = worker ? ` on ${worker}` : "";
-    const reason = this.reasonOf(job, "no reason given");
+    const said = this.reasonOf(job, "no reason given");
+    // The last try's back end did not load on its worker: not a failure of training.
+    const unavailable = said.startsWith(unavailableMark);
+    const reason = unavailable ? said.slice(unavailableMark.length) : said;
+    const error = `${reason} (${tries} ${tries === 1 ? "try" : "tries"}, the last${who})`;
     this.settle(
       id,
-      { type: "failed", error: `${reason} (${tries} ${tries === 1 ? "try" : "tries"}, the last${who})` },
+      { type: "failed", error, ...(unavailable ? { unavailable } : {}) },
       { worker, away: false },
     );
   }

@@ -11,6 +11,12 @@ export const queueName = "cnnp-runs";
 /** Bumped when what the coordinator and the workers exchange changes shape. */
 export const protocol = 1;
 
+/**
+ * How a worker's failure reason (BullMQ keeps only a string) says the run's back end did not load
+ * on that worker: the coordinator records such a run as not available, not as failed.
+ */
+export const unavailableMark = "back end not available on this worker: ";
+
 /** A queued training run: everything a worker on any machine needs besides the data itself. */
 export interface QueuedRun {
   protocol: number;

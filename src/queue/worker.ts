@@ -11,6 +11,7 @@ import {
   type QueuedRun,
   queueJobId,
   queueName,
+  unavailableMark,
 } from "./payload.js";
 import type { QueueTarget } from "./url.js";
 import { validateQueuedRun } from "./validate.js";
@@ -244,8 +245,10 @@ class QueueWorker {
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (m.type === "failed") {
-      opts.log(`run ${short}: failed after ${seconds} s: ${m.error}`);
-      throw new Error(m.error);
+      opts.log(
+        `run ${short}: ${m.unavailable ? "not available here" : "failed"} after ${seconds} s: ${m.error}`,
+      );
+      throw new Error(m.unavailable ? `${unavailableMark}${m.error}` : m.error);
     }
     opts.log(`run ${short}: done in ${seconds} s`);
     return { protocol, worker: workerName, results: m.results };

@@ -141,7 +141,7 @@ export async function trainPass(x: Prepared, s: PassSettings, output: SessionOut
   const failed = reporter.failed > 0 ? `, ${reporter.failed} failed` : "";
   const unavailable =
     reporter.unavailable > 0
-      ? `, ${reporter.unavailable} not available on this host (their back end does not load here; they run where it does)`
+      ? `, ${reporter.unavailable} not available (their back end did not load where they were tried; they run where it does)`
       : "";
   say(
     `${reporter.done - reporter.failed - reporter.unavailable} of ${plural(total, "job")} done (${work.done.length} from earlier runs)${failed}${unavailable}; results in ${store.jobsDir}`,

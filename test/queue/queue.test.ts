@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFashionMnist } from "../../src/data/idx-sets.js";
+import { unavailableMark } from "../../src/queue/payload.js";
 import type { OkResult, ResultFile } from "../../src/store/schema.js";
 import { ResultStore } from "../../src/store/store.js";
 import { byJob } from "../helpers/metrics.js";
@@ -227,7 +228,7 @@ describe("cnnp run --queue with cnnp workers", () => {
     expect(await exited(w)).toBe(0);
   }, 300_000);
 
-  it("records a run that fails for a real reason after its tries, and tries it again on the next run", async () => {
+  it("records a run whose back end does not load on its worker as not available after its tries, and tries it again on the next run", async () => {
     const { url } = await redis();
     const file = pipeline(
       "native.cnnp",
@@ -238,9 +239,11 @@ describe("cnnp run --queue with cnnp workers", () => {
     const r = cnnp(["run", file, "--queue", url, "--results", "f", "--attempts", "2"]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/try 1 of 2 failed on .*; trying again/);
-    expect(r.out).toMatch(/FAILED: .*native.*\(2 tries, the last on .*:\d+\)/);
+    expect(r.out).toMatch(/not available on \S+: .*native.*\(2 tries, the last on .*:\d+\)/);
+    expect(r.out).not.toContain(unavailableMark);
+    expect(r.err).toMatch(/0 of 1 job done \(0 from earlier runs\), 1 not available \(their back end did not load/);
     const [failed] = files("f");
-    expect(failed?.status).toBe("failed");
+    expect(failed).toMatchObject({ status: "failed", unavailable: true });
     // spawnSync held this process's event loop: let the worker's log catch up.
     const tries = () => w.log.err.match(/\(try \d\)/g) ?? [];
     await until(() => tries().length >= 2, 10_000);
