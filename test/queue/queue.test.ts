@@ -241,7 +241,9 @@ describe("cnnp run --queue with cnnp workers", () => {
     expect(r.err).toMatch(/try 1 of 2 failed on .*; trying again/);
     expect(r.out).toMatch(/not available on \S+: .*native.*\(2 tries, the last on .*:\d+\)/);
     expect(r.out).not.toContain(unavailableMark);
-    expect(r.err).toMatch(/0 of 1 job done \(0 from earlier runs\), 1 not available \(their back end did not load/);
+    expect(r.err).toMatch(
+      /0 of 1 job done \(0 from earlier runs\), 1 not available \(their back end did not load/,
+    );
     const [failed] = files("f");
     expect(failed).toMatchObject({ status: "failed", unavailable: true });
     // spawnSync held this process's event loop: let the worker's log catch up.

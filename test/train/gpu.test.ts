@@ -65,7 +65,9 @@ describe("the GPU back end", { timeout: 120_000 }, () => {
     const said = asked.out + asked.err;
     expect(said).toContain("@tensorflow/tfjs-node-gpu did not load: libcudart.so.11.0 is missing");
     expect(said).toContain("needs an NVIDIA driver newer than 450, CUDA 11.2 and cuDNN 8.1");
-    expect(asked.err).toMatch(/0 of 1 job done \(0 from earlier runs\), 1 not available \(their back end did not load/);
+    expect(asked.err).toMatch(
+      /0 of 1 job done \(0 from earlier runs\), 1 not available \(their back end did not load/,
+    );
     // Not a failure of training: recorded as not available here, and shown so, apart from failed jobs.
     const [stored] = resultsIn(asked.results) as unknown as { status: string; unavailable?: boolean }[];
     expect(stored).toMatchObject({ status: "failed", unavailable: true });
