@@ -2,8 +2,8 @@
 # Installs what cnnp, its main job and its tests need and is missing, then builds it. Safe to run
 # again: it skips what is there. Used by the README's two commands and by CI (.ci/run).
 #   - Debian/Ubuntu packages, with apt-get (as root, or through sudo): the real Fashion-MNIST files,
-#     Chromium (the site's browser test), oneDNN and a compiler (the native back end), Redis (the
-#     queue tests). Elsewhere it says what it could not install; cnnp then downloads the data and
+#     Chromium (the site's browser test; its SwiftShader is the WebGPU tests' adapter), oneDNN and a
+#     compiler (the native back end), Redis (the queue tests), the Vulkan loader (WebGPU). Elsewhere it says what it could not install; cnnp then downloads the data and
 #     falls back to its other back ends.
 #   - npm ci, when node_modules does not match package-lock.json; else npm run build.
 set -euo pipefail
@@ -23,6 +23,8 @@ command -v g++ >/dev/null || packages+=(g++)
 command -v make >/dev/null || packages+=(make)
 command -v python3 >/dev/null || packages+=(python3)
 command -v redis-server >/dev/null || packages+=(redis-server)
+# The Vulkan loader the WebGPU back end (Dawn, the `webgpu` package) opens; its tests run on Chromium's SwiftShader.
+ldconfig -p 2>/dev/null | grep -q "libvulkan.so.1 " || packages+=(libvulkan1)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

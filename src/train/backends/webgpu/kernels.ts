@@ -1,0 +1,161 @@
+/**
+ * The WGSL kernels of the WebGPU back end's dense layers, each tested against a float64 reference
+ * on SwiftShader (test/webgpu/kernels.test.ts). Arrays are row-major float32 storage buffers;
+ * sizes come in a uniform. One invocation per output element: the shapes of a step are small.
+ */
+
+/** c = op(a) op(b) (+ c when accumulating): a m x k after op, b k x n after op. */
+const matmul = /* wgsl */ `
+struct Dims { m: u32, n: u32, k: u32, flags: u32 }
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> c: array<f32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let row = id.y;
+  let col = id.x;
+  if (row >= d.m || col >= d.n) { return; }
+  let ta = (d.flags & 1u) != 0u;
+  let tb = (d.flags & 2u) != 0u;
+  var s = 0.0;
+  for (var i = 0u; i < d.k; i++) {
+    var av: f32;
+    if (ta) { av = a[i * d.m + row]; } else { av = a[row * d.k + i]; }
+    var bv: f32;
+    if (tb) { bv = b[col * d.k + i]; } else { bv = b[i * d.n + col]; }
+    s += av * bv;
+  }
+  if ((d.flags & 4u) != 0u) { s += c[row * d.n + col]; }
+  c[row * d.n + col] = s;
+}`;
+
+/** y = x + bias (bias repeating over rows of `cols`), then relu when asked; in place is allowed. */
+const biasAct = /* wgsl */ `
+struct Dims { size: u32, cols: u32, relu: u32, pad: u32 }
+@group(0) @binding(0) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> bias: array<f32>;
+@group(0) @binding(2) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = id.x + id.y * 65535u * 64u;
+  if (i >= d.size) { return; }
+  var v = y[i] + bias[i % d.cols];
+  if (d.relu != 0u) { v = max(v, 0.0); }
+  y[i] = v;
+}`;
+
+/** out[col] = the sum over rows of x[row, col] (a bias's gradient). */
+const sumRows = /* wgsl */ `
+struct Dims { rows: u32, cols: u32, pad0: u32, pad1: u32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let col = id.x;
+  if (col >= d.cols) { return; }
+  var s = 0.0;
+  for (var r = 0u; r < d.rows; r++) { s += x[r * d.cols + col]; }
+  out[col] = s;
+}`;
+
+/** g = g where the relu's output y is above 0, else 0 (in place). */
+const reluGrad = /* wgsl */ `
+struct Dims { size: u32, pad0: u32, pad1: u32, pad2: u32 }
+@group(0) @binding(0) var<storage, read_write> g: array<f32>;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = id.x + id.y * 65535u * 64u;
+  if (i >= d.size) { return; }
+  if (y[i] <= 0.0) { g[i] = 0.0; }
+}`;
+
+export const shaders = { matmul, biasAct, sumRows, reluGrad } as const;
+export type KernelName = keyof typeof shaders;
+
+/** Workgroups of 64 invocations over `size` elements, in two dimensions past 65,535 groups. */
+function linear(size: number): [number, number] {
+  const groups = Math.ceil(size / 64);
+  return groups <= 65535 ? [groups, 1] : [65535, Math.ceil(groups / 65535)];
+}
+
+/**
+ * The kernels compiled once for a device, and dispatches of them into a command encoder: a step
+ * records its dispatches and submits once.
+ */
+export class Kernels {
+  private readonly pipelines = new Map<KernelName, GPUComputePipeline>();
+
+  constructor(private readonly device: GPUDevice) {
+    for (const [name, code] of Object.entries(shaders) as [KernelName, string][])
+      this.pipelines.set(
+        name,
+        device.createComputePipeline({
+          layout: "auto",
+          compute: { module: device.createShaderModule({ code }), entryPoint: "main" },
+        }),
+      );
+  }
+
+  private uniform(values: number[]): GPUBuffer {
+    const u = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(u, 0, new Uint32Array([...values, 0, 0, 0, 0].slice(0, 4)));
+    return u;
+  }
+
+  private dispatch(
+    pass: GPUComputePassEncoder,
+    name: KernelName,
+    buffers: GPUBuffer[],
+    dims: number[],
+    groups: [number, number],
+  ): GPUBuffer {
+    const pipeline = this.pipelines.get(name) as GPUComputePipeline;
+    const uniform = this.uniform(dims);
+    const entries = [...buffers, uniform].map((buffer, binding) => ({ binding, resource: { buffer } }));
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+    pass.dispatchWorkgroups(groups[0], groups[1]);
+    return uniform;
+  }
+
+  /** c = op(a) op(b), or c += op(a) op(b) with `accumulate`. */
+  matmul(
+    pass: GPUComputePassEncoder,
+    a: GPUBuffer,
+    b: GPUBuffer,
+    c: GPUBuffer,
+    shape: { m: number; n: number; k: number; transA?: boolean; transB?: boolean; accumulate?: boolean },
+  ): GPUBuffer {
+    const flags = (shape.transA ? 1 : 0) | (shape.transB ? 2 : 0) | (shape.accumulate ? 4 : 0);
+    return this.dispatch(
+      pass,
+      "matmul",
+      [a, b, c],
+      [shape.m, shape.n, shape.k, flags],
+      [Math.ceil(shape.n / 8), Math.ceil(shape.m / 8)],
+    );
+  }
+
+  biasAct(
+    pass: GPUComputePassEncoder,
+    y: GPUBuffer,
+    bias: GPUBuffer,
+    size: number,
+    cols: number,
+    relu: boolean,
+  ) {
+    return this.dispatch(pass, "biasAct", [y, bias], [size, cols, relu ? 1 : 0], linear(size));
+  }
+
+  sumRows(pass: GPUComputePassEncoder, x: GPUBuffer, out: GPUBuffer, rows: number, cols: number) {
+    return this.dispatch(pass, "sumRows", [x, out], [rows, cols], [Math.ceil(cols / 64), 1]);
+  }
+
+  reluGrad(pass: GPUComputePassEncoder, g: GPUBuffer, y: GPUBuffer, size: number) {
+    return this.dispatch(pass, "reluGrad", [g, y], [size], linear(size));
+  }
+}

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Gpu, openGpu } from "../../src/train/backends/webgpu/device.js";
+import { Kernels } from "../../src/train/backends/webgpu/kernels.js";
+
+/**
+ * Each WGSL kernel against a float64 reference, on whatever adapter there is (SwiftShader here and
+ * in CI). Every output buffer is filled with NaN first, so a kernel that writes nothing, or writes
+ * only part of its output, fails. No adapter is a failure, not a skip.
+ */
+let gpu: Gpu;
+let kernels: Kernels;
+
+beforeAll(async () => {
+  const opened = await openGpu({ software: true });
+  if (typeof opened === "string") throw new Error(`no WebGPU adapter for the kernel tests: ${opened}`);
+  gpu = opened;
+  kernels = new Kernels(gpu.device);
+});
+afterAll(() => gpu?.device.destroy());
+
+/** Seeded values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+function buffer(data: Float32Array): GPUBuffer {
+  const b = gpu.device.createBuffer({
+    size: Math.max(16, data.byteLength),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+  gpu.device.queue.writeBuffer(b, 0, data);
+  return b;
+}
+
+const poisoned = (n: number) => buffer(new Float32Array(n).fill(Number.NaN));
+
+/** Runs the dispatches `record` makes, then reads `out` back. */
+async function run(out: GPUBuffer, n: number, record: (pass: GPUComputePassEncoder) => GPUBuffer[]) {
+  const read = gpu.device.createBuffer({
+    size: n * 4,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const encoder = gpu.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  const uniforms = record(pass);
+  pass.end();
+  encoder.copyBufferToBuffer(out, 0, read, 0, n * 4);
+  gpu.device.queue.submit([encoder.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const result = new Float32Array(read.getMappedRange().slice(0));
+  read.unmap();
+  for (const u of uniforms) u.destroy();
+  return result;
+}
+
+/** The largest difference from the reference, over the reference's scale (at least 1). */
+function error(got: Float32Array, want: Float64Array): number {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  let scale = 1;
+  for (const w of want) scale = Math.max(scale, Math.abs(w));
+  got.forEach((v, i) => {
+    worst = Math.max(
+      worst,
+      Number.isNaN(v) ? Number.POSITIVE_INFINITY : Math.abs(v - (want[i] as number)) / scale,
+    );
+  });
+  return worst;
+}
+
+/** op(a) op(b) in float64, row-major. */
+function matmul64(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  ta: boolean,
+  tb: boolean,
+) {
+  const c = new Float64Array(m * n);
+  for (let r = 0; r < m; r++)
+    for (let col = 0; col < n; col++) {
+      let s = 0;
+      for (let i = 0; i < k; i++)
+        s += (a[ta ? i * m + r : r * k + i] as number) * (b[tb ? col * k + i : i * n + col] as number);
+      c[r * n + col] = s;
+    }
+  return c;
+}
+
+describe("the WebGPU kernels", { timeout: 120_000 }, () => {
+  it("run on an adapter that says what it is", () => {
+    expect(gpu.adapter.description.length + gpu.adapter.vendor.length).toBeGreaterThan(0);
+  });
+
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+  ] as const)
+    it(`matmul ${ta ? "aT" : "a"} x ${tb ? "bT" : "b"} (a dense layer's forward and its two gradients), with and without accumulating`, async () => {
+      // Shapes of the study's dense layers at batch 32, cut down, and not multiples of 8.
+      const [m, n, k] = [33, 19, 70];
+      const a = values(m * k, 1);
+      const b = values(k * n, 2);
+      const want = matmul64(a, b, m, n, k, ta, tb);
+      const c = poisoned(m * n);
+      const got = await run(c, m * n, (p) => [
+        kernels.matmul(p, buffer(a), buffer(b), c, { m, n, k, transA: ta, transB: tb }),
+      ]);
+      expect(error(got, want)).toBeLessThan(1e-6);
+      const start = values(m * n, 3);
+      const acc = buffer(start);
+      const summed = await run(acc, m * n, (p) => [
+        kernels.matmul(p, buffer(a), buffer(b), acc, { m, n, k, transA: ta, transB: tb, accumulate: true }),
+      ]);
+      expect(
+        error(
+          summed,
+          want.map((v, i) => v + (start[i] as number)),
+        ),
+      ).toBeLessThan(1e-6);
+    });
+
+  it("biasAct adds the bias by column, with and without relu, on more elements than one dimension of groups holds", async () => {
+    for (const [rows, cols] of [
+      [37, 10],
+      [70_000, 67],
+    ] as const) {
+      const x = values(rows * cols, 4);
+      const bias = values(cols, 5);
+      for (const relu of [false, true]) {
+        const want = Float64Array.from(x, (v, i) => {
+          const s = v + (bias[i % cols] as number);
+          return relu ? Math.max(0, s) : s;
+        });
+        const y = buffer(x);
+        const got = await run(y, x.length, (p) => [
+          kernels.biasAct(p, y, buffer(bias), x.length, cols, relu),
+        ]);
+        expect(error(got, want)).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it("sumRows sums each column over the rows (a bias's gradient)", async () => {
+    const [rows, cols] = [97, 130];
+    const x = values(rows * cols, 6);
+    const want = new Float64Array(cols);
+    x.forEach((v, i) => {
+      want[i % cols] = (want[i % cols] as number) + v;
+    });
+    const out = poisoned(cols);
+    const got = await run(out, cols, (p) => [kernels.sumRows(p, buffer(x), out, rows, cols)]);
+    expect(error(got, want)).toBeLessThan(1e-6);
+  });
+
+  it("reluGrad keeps the gradient where the relu's output is above 0", async () => {
+    const n = 1000;
+    const g = values(n, 7);
+    const y = values(n, 8).map((v) => Math.max(0, v));
+    const want = Float64Array.from(g, (v, i) => ((y[i] as number) > 0 ? v : 0));
+    const gb = buffer(g);
+    const got = await run(gb, n, (p) => [kernels.reluGrad(p, gb, buffer(y), n)]);
+    expect(error(got, want)).toBeLessThan(1e-7);
+    // Not the identity: some of the gradient was zeroed.
+    expect(got.filter((v, i) => v === 0 && g[i] !== 0).length).toBeGreaterThan(100);
+  });
+});
