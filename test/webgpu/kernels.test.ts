@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => gpu?.device.destroy());
 
 /** Seeded values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
+function values(n: number, seed: number): Float32Array<ArrayBuffer> {
   let s = seed >>> 0;
   return Float32Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -27,7 +27,7 @@ function values(n: number, seed: number): Float32Array {
   });
 }
 
-function buffer(data: Float32Array): GPUBuffer {
+function buffer(data: Float32Array<ArrayBuffer>): GPUBuffer {
   const b = gpu.device.createBuffer({
     size: Math.max(16, data.byteLength),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
