@@ -423,7 +423,14 @@ describe("the report site", { timeout: 120_000 }, () => {
     const json = JSON.parse(cnnp("results", file, "--results", results, "--json").out);
     expect(json.experiments.map((e: { rows: unknown[] }) => e.rows.length)).toEqual([2, 3, 1]);
     expect(json.experiments[0].rows[1].vsBaseline["test.accuracy"].p).toBeTypeOf("number");
-    expect(json.experiments[2].status).toEqual({ jobs: 2, ok: 0, failed: 0, unavailable: 0, missing: 2, waiting: 0 });
+    expect(json.experiments[2].status).toEqual({
+      jobs: 2,
+      ok: 0,
+      failed: 0,
+      unavailable: 0,
+      missing: 2,
+      waiting: 0,
+    });
     const both = cnnp("results", file, "--csv", "--json");
     expect(both.code).toBe(2);
     expect(both.err).toContain("give one of --json, --markdown and --csv");
