@@ -171,4 +171,69 @@ describe("the WebGPU kernels", { timeout: 120_000 }, () => {
     // Not the identity: some of the gradient was zeroed.
     expect(got.filter((v, i) => v === 0 && g[i] !== 0).length).toBeGreaterThan(100);
   });
+
+  it("softmaxLoss gives each row's cross-entropy, whether its first maximum is the label, and the gradient over the batch", async () => {
+    const [rows, classes, batch] = [45, 10, 50];
+    const logits = values(rows * classes, 9).map((v) => v * 6);
+    const labels = Uint32Array.from({ length: rows }, (_, r) => (r * 7) % classes);
+    // A row whose first maximum is its label, to see a hit counted.
+    logits[3 * classes + (labels[3] as number)] = 50;
+    const wantLoss = new Float64Array(rows);
+    const wantHit = new Float64Array(rows);
+    const wantG = new Float64Array(rows * classes);
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from(logits.subarray(r * classes, (r + 1) * classes));
+      const top = Math.max(...row);
+      const arg = row.indexOf(top);
+      const logSum = Math.log(row.reduce((s, v) => s + Math.exp(v - top), 0));
+      const label = labels[r] as number;
+      wantLoss[r] = logSum - ((row[label] as number) - top);
+      wantHit[r] = arg === label ? 1 : 0;
+      row.forEach((v, c) => {
+        wantG[r * classes + c] = (Math.exp(v - top - logSum) - (c === label ? 1 : 0)) / batch;
+      });
+    }
+    const g = poisoned(rows * classes);
+    const loss = poisoned(rows);
+    const hit = buffer(new Float32Array(rows).fill(Number.NaN));
+    const lb = gpu.device.createBuffer({
+      size: labels.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    gpu.device.queue.writeBuffer(lb, 0, labels);
+    const record = (p: GPUComputePassEncoder) => [
+      kernels.softmaxLoss(p, { logits: buffer(logits), labels: lb, g, loss, hit }, rows, classes, batch),
+    ];
+    expect(error(await run(g, rows * classes, record), wantG)).toBeLessThan(1e-6);
+    expect(error(await run(loss, rows, record), wantLoss)).toBeLessThan(1e-5);
+    const hits = new Uint32Array((await run(hit, rows, record)).buffer);
+    expect(Array.from(hits)).toEqual(Array.from(wantHit));
+    expect(hits[3]).toBe(1);
+  });
+
+  it("update steps the weights by SGD, and with momentum through the velocity, as TensorFlow.js does", async () => {
+    const n = 300;
+    const w0 = values(n, 10);
+    const g = values(n, 11);
+    const v0 = values(n, 12);
+    for (const momentum of [0, 0.9]) {
+      const w = buffer(w0);
+      const v = buffer(v0);
+      const got = await run(w, n, (p) => [kernels.update(p, w, buffer(g), v, n, 0.05, momentum)]);
+      const want = Float64Array.from(w0, (x, i) => {
+        const step = momentum > 0 ? (v0[i] as number) * momentum + (g[i] as number) : (g[i] as number);
+        return x - 0.05 * step;
+      });
+      expect(error(got, want)).toBeLessThan(1e-6);
+      if (momentum > 0) {
+        const velocity = await run(v, n, () => []);
+        expect(
+          error(
+            velocity,
+            Float64Array.from(v0, (x, i) => x * momentum + (g[i] as number)),
+          ),
+        ).toBeLessThan(1e-6);
+      }
+    }
+  });
 });

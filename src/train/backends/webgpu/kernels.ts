@@ -1,5 +1,5 @@
 /**
- * The WGSL kernels of the WebGPU back end's dense layers, each tested against a float64 reference
+ * The WGSL kernels of the WebGPU back end's dense layers, its loss and its update, each tested against a float64 reference
  * on SwiftShader (test/webgpu/kernels.test.ts). Arrays are row-major float32 storage buffers;
  * sizes come in a uniform. One invocation per output element: the shapes of a step are small.
  */
@@ -73,7 +73,63 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   if (y[i] <= 0.0) { g[i] = 0.0; }
 }`;
 
-export const shaders = { matmul, biasAct, sumRows, reluGrad } as const;
+/**
+ * Softmax cross-entropy of each row of logits against its label, as the native step has it: the
+ * row's loss (-log softmax at the label), whether its first maximum is the label, and the
+ * gradient (softmax - one-hot) / batch into g. One invocation per row.
+ */
+const softmaxLoss = /* wgsl */ `
+struct Dims { rows: u32, classes: u32, batch: u32, pad: u32 }
+@group(0) @binding(0) var<storage, read> logits: array<f32>;
+@group(0) @binding(1) var<storage, read> labels: array<u32>;
+@group(0) @binding(2) var<storage, read_write> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(4) var<storage, read_write> hit: array<u32>;
+@group(0) @binding(5) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let r = id.x;
+  if (r >= d.rows) { return; }
+  let base = r * d.classes;
+  var arg = 0u;
+  for (var c = 1u; c < d.classes; c++) { if (logits[base + c] > logits[base + arg]) { arg = c; } }
+  let top = logits[base + arg];
+  var sum = 0.0;
+  for (var c = 0u; c < d.classes; c++) { sum += exp(logits[base + c] - top); }
+  let logSum = log(sum);
+  let label = labels[r];
+  let scale = 1.0 / f32(d.batch);
+  for (var c = 0u; c < d.classes; c++) {
+    let p = exp(logits[base + c] - top - logSum);
+    var onehot = 0.0;
+    if (c == label) { onehot = 1.0; }
+    g[base + c] = (p - onehot) * scale;
+  }
+  loss[r] = logSum - (logits[base + label] - top);
+  hit[r] = select(0u, 1u, arg == label);
+}`;
+
+/** TensorFlow.js' SGD step w = w - lr g, or with momentum v = v m + g, w = w - lr v. */
+const update = /* wgsl */ `
+struct Dims { size: u32, momentum: f32, rate: f32, pad: u32 }
+@group(0) @binding(0) var<storage, read_write> w: array<f32>;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> v: array<f32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = id.x + id.y * 65535u * 64u;
+  if (i >= d.size) { return; }
+  if (d.momentum > 0.0) {
+    let vi = v[i] * d.momentum + g[i];
+    v[i] = vi;
+    w[i] = w[i] - d.rate * vi;
+  } else {
+    w[i] = w[i] - d.rate * g[i];
+  }
+}`;
+
+export const shaders = { matmul, biasAct, sumRows, reluGrad, softmaxLoss, update } as const;
 export type KernelName = keyof typeof shaders;
 
 /** Workgroups of 64 invocations over `size` elements, in two dimensions past 65,535 groups. */
@@ -100,9 +156,17 @@ export class Kernels {
       );
   }
 
-  private uniform(values: number[]): GPUBuffer {
+  /** Four 32-bit words: whole numbers, or (where `floats` says) float32 values. */
+  private uniform(values: number[], floats: number[] = []): GPUBuffer {
     const u = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.device.queue.writeBuffer(u, 0, new Uint32Array([...values, 0, 0, 0, 0].slice(0, 4)));
+    const words = new ArrayBuffer(16);
+    const ints = new Uint32Array(words);
+    const reals = new Float32Array(words);
+    values.slice(0, 4).forEach((v, i) => {
+      if (floats.includes(i)) reals[i] = v;
+      else ints[i] = v;
+    });
+    this.device.queue.writeBuffer(u, 0, words);
     return u;
   }
 
@@ -112,9 +176,10 @@ export class Kernels {
     buffers: GPUBuffer[],
     dims: number[],
     groups: [number, number],
+    floats: number[] = [],
   ): GPUBuffer {
     const pipeline = this.pipelines.get(name) as GPUComputePipeline;
-    const uniform = this.uniform(dims);
+    const uniform = this.uniform(dims, floats);
     const entries = [...buffers, uniform].map((buffer, binding) => ({ binding, resource: { buffer } }));
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
@@ -157,5 +222,36 @@ export class Kernels {
 
   reluGrad(pass: GPUComputePassEncoder, g: GPUBuffer, y: GPUBuffer, size: number) {
     return this.dispatch(pass, "reluGrad", [g, y], [size], linear(size));
+  }
+
+  /** Per row: its loss into `loss`, 1 into `hit` when its first maximum is its label; the gradient into g. */
+  softmaxLoss(
+    pass: GPUComputePassEncoder,
+    buffers: { logits: GPUBuffer; labels: GPUBuffer; g: GPUBuffer; loss: GPUBuffer; hit: GPUBuffer },
+    rows: number,
+    classes: number,
+    batch: number,
+  ) {
+    const { logits, labels, g, loss, hit } = buffers;
+    return this.dispatch(
+      pass,
+      "softmaxLoss",
+      [logits, labels, g, loss, hit],
+      [rows, classes, batch],
+      [Math.ceil(rows / 64), 1],
+    );
+  }
+
+  /** One SGD step of w from g (momentum > 0: through the velocity v, which must then be zeroed at first). */
+  update(
+    pass: GPUComputePassEncoder,
+    w: GPUBuffer,
+    g: GPUBuffer,
+    v: GPUBuffer,
+    size: number,
+    learningRate: number,
+    momentum: number,
+  ) {
+    return this.dispatch(pass, "update", [w, g, v], [size, momentum, learningRate], linear(size), [1, 2]);
   }
 }
