@@ -6,8 +6,8 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
-  statSync,
 } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
@@ -95,13 +95,45 @@ export function checkOwned(out: string, keep: { path: string; what: string }[]):
     );
 }
 
+/** Removes the folders under `dir`, and `dir`, that are empty; a folder holding anything stays. */
+function pruneEmpty(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true }))
+    if (e.isDirectory() && !e.isSymbolicLink()) pruneEmpty(join(dir, e.name));
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty: something cnnp did not write is in it.
+  }
+}
+
+/**
+ * Removes an old copy of an owned folder file by file: only the files its marker lists (inside
+ * it) and the marker, then the folders that leaves empty. A file added since it was checked stays,
+ * and so does the folder holding it, whose path is returned (null when all of it went).
+ */
+function removeOwned(dir: string): string | null {
+  const listed = [...(readMarker(dir)?.files ?? []), markerName];
+  for (const f of listed) {
+    const p = resolve(dir, f);
+    if (p === dir || !within(p, dir)) continue;
+    try {
+      if (!lstatSync(p).isDirectory()) rmSync(p, { force: true });
+    } catch {
+      // Gone already.
+    }
+  }
+  pruneEmpty(dir);
+  return existsSync(dir) ? dir : null;
+}
+
 /**
  * Puts a copy of the folder `built` (already complete) in place of `out`: copies it beside `out`
  * (same file system, so renames are atomic), marks it with the list of its files, swaps the two
- * by renames, then removes the old one, which `checkOwned` showed to be cnnp's. At every moment
- * `out` is the old site whole or the new one whole (or, between two renames, absent).
+ * by renames, then removes the old one's files that its marker lists. At every moment `out` is
+ * the old site whole or the new one whole (or, between two renames, absent). Returns the path of
+ * the old copy when it kept a file cnnp did not write (added after `checkOwned` looked), else null.
  */
-export function replaceOwned(built: string, out: string, what: string): void {
+export function replaceOwned(built: string, out: string, what: string): string | null {
   const target = resolve(out);
   const stamp = `${process.pid}.${Date.now()}`;
   const fresh = join(dirname(target), `.${basename(target)}.cnnp-new.${stamp}`);
@@ -124,5 +156,5 @@ export function replaceOwned(built: string, out: string, what: string): void {
     rmSync(fresh, { recursive: true, force: true });
     throw e;
   }
-  if (had && statSync(old).isDirectory()) rmSync(old, { recursive: true, force: true });
+  return had ? removeOwned(old) : null;
 }

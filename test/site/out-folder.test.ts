@@ -93,6 +93,19 @@ describe("a folder cnnp owns", () => {
     expect(existsSync(join(out, "draft.md"))).toBe(true);
   });
 
+  it("removes only the files its marker lists when replaced: a file added after the check survives, and its folder is named", () => {
+    const out = join(dir, "site3");
+    replaceOwned(built("build4", { "index.html": "one", "pages/a.html": "a" }), out, "test");
+    checkOwned(out, []);
+    // Added between the check and the swap (while the site builds).
+    writeFileSync(join(out, "pages", "notes.md"), "mine");
+    const kept = replaceOwned(built("build5", { "index.html": "two" }), out, "test");
+    expect(kept).not.toBeNull();
+    expect(readFileSync(join(kept as string, "pages", "notes.md"), "utf8")).toBe("mine");
+    expect(tree(kept as string)).toEqual(["pages/notes.md"]);
+    expect(tree(out)).toEqual([markerName, "index.html"]);
+  });
+
   it("may be a new or an empty folder", () => {
     expect(() => checkOwned(join(dir, "new-folder"), [])).not.toThrow();
     mkdirSync(join(dir, "empty"), { recursive: true });

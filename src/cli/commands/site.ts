@@ -60,7 +60,11 @@ export async function siteCommand(file: string, opts: SiteOptions, io: Io): Prom
     await astro.build(config);
     // Checked again: the folder may have gained a file while the site was building.
     checkOwned(opts.out ?? "site-out", keep);
-    replaceOwned(staging, out, `the report site of ${file}`);
+    const kept = replaceOwned(staging, out, `the report site of ${file}`);
+    if (kept)
+      io.err(
+        `warning: ${kept} holds the earlier site's folder with files cnnp did not write (added while it built); they are left there: move them and remove the folder`,
+      );
   } catch (e) {
     if (e instanceof OwnedFolderError) {
       io.err(`error: ${e.message}`);
