@@ -7,7 +7,7 @@ export function addReportCommands(program: Command, io: Io, done: (code: number)
   program
     .command("status")
     .description(
-      "show, per experiment, how many jobs are done, failed, invalid or missing in the results folder",
+      "show, per experiment, how many jobs are done, failed, not available, invalid or missing in the results folder",
     )
     .argument("<file>", ".cnnp file")
     .option("--results <dir>", "the results folder", "results")
