@@ -1,11 +1,9 @@
 import { z } from "zod";
 import { bounds } from "../bounds.js";
-import { error } from "../diagnostics/diagnostic.js";
-import { grouped } from "../util/grouped.js";
 import { activate, fusable } from "./activation.js";
 import { reluMaxPool, trainingConv } from "./conv-training.js";
+import { readFilters } from "./filters.js";
 import type { LayerKind, Variable } from "./layer.js";
-import { countError, fail, readArgs, tooLarge, windowHint } from "./options.js";
 import { activation, padding, pair, whole } from "./schema.js";
 import type { Activation, Padding } from "./types.js";
 import { nativeWindow, needsImage, windowOver } from "./window.js";
@@ -37,31 +35,14 @@ export const conv: LayerKind<ConvSpec> = {
   maps: true,
   maskWord: "conv",
   parse(ref) {
-    const m = /^conv(\d+)(?:x(\d+)(?:x(\d+))?)?$/.exec(ref.name.value);
-    if (!m) return undefined;
-    const filters = Number(m[1]);
-    if (filters < 1) return countError(ref, "filter");
-    if (filters > bounds.maps.max)
-      return tooLarge(
-        ref,
-        "filters",
-        filters,
-        bounds.maps.max,
-        `Write e.g. conv32: 1 to ${grouped(bounds.maps.max)} filters.`,
-      );
-    const opts = readArgs(ref, ["activation", "padding", "stride", "kernel"]);
-    if ("code" in opts) return fail(opts);
-    const kh = m[2] !== undefined ? Number(m[2]) : (opts.kernel ?? 3);
-    const kw = m[3] !== undefined ? Number(m[3]) : kh;
-    if (kh < 1 || kw < 1) return fail(error("E104", ref.name.span, "a kernel is at least 1x1"));
-    if (Math.max(kh, kw) > bounds.window.max)
-      return tooLarge(ref, "pixels of kernel", Math.max(kh, kw), bounds.window.max, windowHint);
-    const s = opts.stride ?? 1;
+    const r = readFilters(ref, "conv");
+    if (!r?.ok) return r;
+    const { filters, kernel, strides, opts } = r.layer;
     const layer: ConvSpec = {
       type: "conv2d",
       filters,
-      kernel: [kh, kw],
-      strides: [s, s],
+      kernel,
+      strides,
       padding: opts.padding ?? "valid",
       activation: opts.activation ?? "relu",
     };
