@@ -7,7 +7,7 @@ import type { Run } from "../../src/plan/types.js";
 import { selectBackend } from "../../src/train/backends/index.js";
 import { layersArtifacts } from "../../src/train/export.js";
 import { fitRun } from "../../src/train/fit.js";
-import { tf } from "../../src/train/tf.js";
+import { savedAccuracy } from "../helpers/saved-model.js";
 
 /**
  * sepconv (Keras' SeparableConv2D), the layer added through the registry: its parameters by
@@ -119,27 +119,7 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
       const art = await layersArtifacts(run.model, weights, "test");
       const json = JSON.parse(art.modelJson);
       expect(JSON.stringify(json.modelTopology)).toContain('"class_name":"SeparableConv2D"');
-      const bin = Buffer.from(art.weights, "base64");
-      const model = await tf.loadLayersModel({
-        load: async () => ({
-          modelTopology: json.modelTopology,
-          weightSpecs: json.weightsManifest[0].weights,
-          weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-        }),
-      });
-      const n = 300;
-      const x = tf.tensor4d(
-        Float32Array.from(data.testImages.subarray(0, n * 784), (v) => v / 255),
-        [n, 28, 28, 1],
-      );
-      const predicted = (await tf.argMax(model.predict(x) as never, 1).data()) as Int32Array;
-      let correct = 0;
-      predicted.forEach((p, i) => {
-        if (p === data.testLabels[i]) correct++;
-      });
-      expect(correct / n).toBe(outcome.epochs[0]?.test?.accuracy);
-      model.dispose();
-      x.dispose();
+      expect(await savedAccuracy(art, data, 300)).toBe(outcome.epochs[0]?.test?.accuracy);
     });
   },
 );

@@ -6,7 +6,7 @@ import type { Run } from "../../src/plan/types.js";
 import { selectBackend } from "../../src/train/backends/index.js";
 import { layersArtifacts } from "../../src/train/export.js";
 import { fitRun } from "../../src/train/fit.js";
-import { tf } from "../../src/train/tf.js";
+import { savedAccuracy } from "../helpers/saved-model.js";
 
 /**
  * batchnorm, avgpool, globalpool and augment: the native back end's whole step against
@@ -78,27 +78,6 @@ describe("a saved model with batchnorm", { timeout: 300_000 }, () => {
     const movingMean = weights.at(-4) as Float32Array;
     expect(movingMean.some((v) => Math.abs(v) > 1e-3)).toBe(true);
     const art = await layersArtifacts(run.model, weights, "test");
-    const json = JSON.parse(art.modelJson);
-    const bin = Buffer.from(art.weights, "base64");
-    const model = await tf.loadLayersModel({
-      load: async () => ({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest[0].weights,
-        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-      }),
-    });
-    const n = 300;
-    const x = tf.tensor4d(
-      Float32Array.from(data.testImages.subarray(0, n * 784), (v) => v / 255),
-      [n, 28, 28, 1],
-    );
-    const predicted = (await tf.argMax(model.predict(x) as never, 1).data()) as Int32Array;
-    let correct = 0;
-    predicted.forEach((p, i) => {
-      if (p === data.testLabels[i]) correct++;
-    });
-    expect(correct / n).toBe(outcome.epochs[0]?.test?.accuracy);
-    model.dispose();
-    x.dispose();
+    expect(await savedAccuracy(art, data, 300)).toBe(outcome.epochs[0]?.test?.accuracy);
   });
 });
