@@ -1,76 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Gpu, openGpu } from "../../src/train/backends/webgpu/device.js";
-import { Kernels } from "../../src/train/backends/webgpu/kernels.js";
+import type { Gpu } from "../../src/train/backends/webgpu/device.js";
+import type { Kernels } from "../../src/train/backends/webgpu/kernels.js";
+import { error, type GpuKit, openKit, values } from "../helpers/gpu.js";
 
 /**
- * Each WGSL kernel against a float64 reference, on whatever adapter there is (SwiftShader here and
- * in CI). Every output buffer is filled with NaN first, so a kernel that writes nothing, or writes
- * only part of its output, fails. No adapter is a failure, not a skip.
+ * Each WGSL kernel of the dense layers, the loss and the update against a float64 reference, on
+ * whatever adapter there is (SwiftShader here and in CI). Every output buffer is filled with NaN
+ * first, so a kernel that writes nothing, or writes only part of its output, fails. No adapter is
+ * a failure, not a skip.
  */
+let kit: GpuKit;
 let gpu: Gpu;
 let kernels: Kernels;
+let buffer: GpuKit["buffer"];
+let poisoned: GpuKit["poisoned"];
+let run: GpuKit["run"];
 
 beforeAll(async () => {
-  const opened = await openGpu({ software: true });
-  if (typeof opened === "string") throw new Error(`no WebGPU adapter for the kernel tests: ${opened}`);
-  gpu = opened;
-  kernels = new Kernels(gpu.device);
+  kit = await openKit();
+  ({ gpu, kernels, buffer, poisoned, run } = kit);
 });
 afterAll(() => gpu?.device.destroy());
-
-/** Seeded values in [-1, 1). */
-function values(n: number, seed: number): Float32Array<ArrayBuffer> {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
-
-function buffer(data: Float32Array<ArrayBuffer>): GPUBuffer {
-  const b = gpu.device.createBuffer({
-    size: Math.max(16, data.byteLength),
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  gpu.device.queue.writeBuffer(b, 0, data);
-  return b;
-}
-
-const poisoned = (n: number) => buffer(new Float32Array(n).fill(Number.NaN));
-
-/** Runs the dispatches `record` makes, then reads `out` back. */
-async function run(out: GPUBuffer, n: number, record: (pass: GPUComputePassEncoder) => GPUBuffer[]) {
-  const read = gpu.device.createBuffer({
-    size: n * 4,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const encoder = gpu.device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  const uniforms = record(pass);
-  pass.end();
-  encoder.copyBufferToBuffer(out, 0, read, 0, n * 4);
-  gpu.device.queue.submit([encoder.finish()]);
-  await read.mapAsync(GPUMapMode.READ);
-  const result = new Float32Array(read.getMappedRange().slice(0));
-  read.unmap();
-  for (const u of uniforms) u.destroy();
-  return result;
-}
-
-/** The largest difference from the reference, over the reference's scale (at least 1). */
-function error(got: Float32Array, want: Float64Array): number {
-  expect(got.length).toBe(want.length);
-  let worst = 0;
-  let scale = 1;
-  for (const w of want) scale = Math.max(scale, Math.abs(w));
-  got.forEach((v, i) => {
-    worst = Math.max(
-      worst,
-      Number.isNaN(v) ? Number.POSITIVE_INFINITY : Math.abs(v - (want[i] as number)) / scale,
-    );
-  });
-  return worst;
-}
 
 /** op(a) op(b) in float64, row-major. */
 function matmul64(

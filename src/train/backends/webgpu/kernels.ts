@@ -1,8 +1,11 @@
 /**
- * The WGSL kernels of the WebGPU back end's dense layers, its loss and its update, each tested against a float64 reference
- * on SwiftShader (test/webgpu/kernels.test.ts). Arrays are row-major float32 storage buffers;
- * sizes come in a uniform. One invocation per output element: the shapes of a step are small.
+ * The WGSL kernels of the WebGPU back end: here its dense layers, its loss and its update (the
+ * image layers' in image-shaders.ts, the epoch's housekeeping in step-shaders.ts), each tested
+ * against a float64 reference on SwiftShader (test/webgpu/). Arrays are row-major float32 storage
+ * buffers; sizes come in a uniform. One invocation per output element.
  */
+import { imageShaders, type Window, windowWords } from "./image-shaders.js";
+import { stepShaders } from "./step-shaders.js";
 
 /** c = op(a) op(b) (+ c when accumulating): a m x k after op, b k x n after op. */
 const matmul = /* wgsl */ `
@@ -129,18 +132,39 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   }
 }`;
 
-export const shaders = { matmul, biasAct, sumRows, reluGrad, softmaxLoss, update } as const;
+export const shaders = {
+  matmul,
+  biasAct,
+  sumRows,
+  reluGrad,
+  softmaxLoss,
+  update,
+  ...imageShaders,
+  ...stepShaders,
+} as const;
 export type KernelName = keyof typeof shaders;
 
 /** Workgroups of 64 invocations over `size` elements, in two dimensions past 65,535 groups. */
-function linear(size: number): [number, number] {
+export function linear(size: number): [number, number] {
   const groups = Math.ceil(size / 64);
   return groups <= 65535 ? [groups, 1] : [65535, Math.ceil(groups / 65535)];
 }
 
+/** A buffer, or a range of one (offsets a multiple of 256 bytes). */
+export type Binding = GPUBuffer | GPUBufferBinding;
+
+/** A dispatch made once and encoded at every step: its pipeline, bind group and uniform. */
+export interface Dispatch {
+  pipeline: GPUComputePipeline;
+  group: GPUBindGroup;
+  groups: [number, number];
+  uniform: GPUBuffer;
+}
+
 /**
- * The kernels compiled once for a device, and dispatches of them into a command encoder: a step
- * records its dispatches and submits once.
+ * The kernels compiled once for a device. A dispatch is prepared once (its buffers and sizes
+ * bound) and then encoded into any number of compute passes: a step records a dozen or so and
+ * submits with others.
  */
 export class Kernels {
   private readonly pipelines = new Map<KernelName, GPUComputePipeline>();
@@ -156,13 +180,14 @@ export class Kernels {
       );
   }
 
-  /** Four 32-bit words: whole numbers, or (where `floats` says) float32 values. */
+  /** 32-bit words, four at least: whole numbers, or (where `floats` says) float32 values. */
   private uniform(values: number[], floats: number[] = []): GPUBuffer {
-    const u = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const words = new ArrayBuffer(16);
+    const size = Math.max(16, Math.ceil(values.length / 4) * 16);
+    const u = this.device.createBuffer({ size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const words = new ArrayBuffer(size);
     const ints = new Uint32Array(words);
     const reals = new Float32Array(words);
-    values.slice(0, 4).forEach((v, i) => {
+    values.forEach((v, i) => {
       if (floats.includes(i)) reals[i] = v;
       else ints[i] = v;
     });
@@ -170,64 +195,73 @@ export class Kernels {
     return u;
   }
 
+  /** Binds a kernel's buffers (in its bindings' order) and sizes, for `encode`. */
+  prepare(
+    name: KernelName,
+    buffers: Binding[],
+    dims: number[],
+    groups: [number, number],
+    floats: number[] = [],
+  ): Dispatch {
+    const pipeline = this.pipelines.get(name) as GPUComputePipeline;
+    const uniform = this.uniform(dims, floats);
+    const entries = [...buffers, uniform].map((b, binding) => ({
+      binding,
+      resource: "buffer" in b ? b : { buffer: b },
+    }));
+    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    return { pipeline, group, groups, uniform };
+  }
+
+  encode(pass: GPUComputePassEncoder, d: Dispatch): void {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.group);
+    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+  }
+
   private dispatch(
     pass: GPUComputePassEncoder,
     name: KernelName,
-    buffers: GPUBuffer[],
+    buffers: Binding[],
     dims: number[],
     groups: [number, number],
     floats: number[] = [],
   ): GPUBuffer {
-    const pipeline = this.pipelines.get(name) as GPUComputePipeline;
-    const uniform = this.uniform(dims, floats);
-    const entries = [...buffers, uniform].map((buffer, binding) => ({ binding, resource: { buffer } }));
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
-    pass.dispatchWorkgroups(groups[0], groups[1]);
-    return uniform;
+    const d = this.prepare(name, buffers, dims, groups, floats);
+    this.encode(pass, d);
+    return d.uniform;
+  }
+
+  matmulDims(shape: MatmulShape): { dims: number[]; groups: [number, number] } {
+    const flags = (shape.transA ? 1 : 0) | (shape.transB ? 2 : 0) | (shape.accumulate ? 4 : 0);
+    return {
+      dims: [shape.m, shape.n, shape.k, flags],
+      groups: [Math.ceil(shape.n / 8), Math.ceil(shape.m / 8)],
+    };
   }
 
   /** c = op(a) op(b), or c += op(a) op(b) with `accumulate`. */
-  matmul(
-    pass: GPUComputePassEncoder,
-    a: GPUBuffer,
-    b: GPUBuffer,
-    c: GPUBuffer,
-    shape: { m: number; n: number; k: number; transA?: boolean; transB?: boolean; accumulate?: boolean },
-  ): GPUBuffer {
-    const flags = (shape.transA ? 1 : 0) | (shape.transB ? 2 : 0) | (shape.accumulate ? 4 : 0);
-    return this.dispatch(
-      pass,
-      "matmul",
-      [a, b, c],
-      [shape.m, shape.n, shape.k, flags],
-      [Math.ceil(shape.n / 8), Math.ceil(shape.m / 8)],
-    );
+  matmul(pass: GPUComputePassEncoder, a: Binding, b: Binding, c: Binding, shape: MatmulShape): GPUBuffer {
+    const { dims, groups } = this.matmulDims(shape);
+    return this.dispatch(pass, "matmul", [a, b, c], dims, groups);
   }
 
-  biasAct(
-    pass: GPUComputePassEncoder,
-    y: GPUBuffer,
-    bias: GPUBuffer,
-    size: number,
-    cols: number,
-    relu: boolean,
-  ) {
+  biasAct(pass: GPUComputePassEncoder, y: Binding, bias: Binding, size: number, cols: number, relu: boolean) {
     return this.dispatch(pass, "biasAct", [y, bias], [size, cols, relu ? 1 : 0], linear(size));
   }
 
-  sumRows(pass: GPUComputePassEncoder, x: GPUBuffer, out: GPUBuffer, rows: number, cols: number) {
+  sumRows(pass: GPUComputePassEncoder, x: Binding, out: Binding, rows: number, cols: number) {
     return this.dispatch(pass, "sumRows", [x, out], [rows, cols], [Math.ceil(cols / 64), 1]);
   }
 
-  reluGrad(pass: GPUComputePassEncoder, g: GPUBuffer, y: GPUBuffer, size: number) {
+  reluGrad(pass: GPUComputePassEncoder, g: Binding, y: Binding, size: number) {
     return this.dispatch(pass, "reluGrad", [g, y], [size], linear(size));
   }
 
   /** Per row: its loss into `loss`, 1 into `hit` when its first maximum is its label; the gradient into g. */
   softmaxLoss(
     pass: GPUComputePassEncoder,
-    buffers: { logits: GPUBuffer; labels: GPUBuffer; g: GPUBuffer; loss: GPUBuffer; hit: GPUBuffer },
+    buffers: { logits: Binding; labels: Binding; g: Binding; loss: Binding; hit: Binding },
     rows: number,
     classes: number,
     batch: number,
@@ -245,13 +279,57 @@ export class Kernels {
   /** One SGD step of w from g (momentum > 0: through the velocity v, which must then be zeroed at first). */
   update(
     pass: GPUComputePassEncoder,
-    w: GPUBuffer,
-    g: GPUBuffer,
-    v: GPUBuffer,
+    w: Binding,
+    g: Binding,
+    v: Binding,
     size: number,
     learningRate: number,
     momentum: number,
   ) {
     return this.dispatch(pass, "update", [w, g, v], [size, momentum, learningRate], linear(size), [1, 2]);
   }
+
+  /** y = x * f + bias (relu when the window says), over a batch. */
+  convForward(pass: GPUComputePassEncoder, x: Binding, f: Binding, bias: Binding, y: Binding, g: Window) {
+    return this.dispatch(
+      pass,
+      "convForward",
+      [x, f, bias, y],
+      windowWords(g),
+      linear(g.n * g.oh * g.ow * g.co),
+    );
+  }
+
+  /** The input's gradient of a convolution from its output's. */
+  convGradInput(pass: GPUComputePassEncoder, gy: Binding, f: Binding, gx: Binding, g: Window) {
+    return this.dispatch(pass, "convGradInput", [gy, f, gx], windowWords(g), linear(g.n * g.h * g.w * g.c));
+  }
+
+  /** The filter's gradient of a convolution from its input and its output's gradient. */
+  convGradFilter(pass: GPUComputePassEncoder, x: Binding, gy: Binding, gf: Binding, g: Window) {
+    return this.dispatch(
+      pass,
+      "convGradFilter",
+      [x, gy, gf],
+      windowWords(g),
+      linear(g.kh * g.kw * g.c * g.co),
+    );
+  }
+
+  maxPool(pass: GPUComputePassEncoder, x: Binding, y: Binding, arg: Binding, g: Window) {
+    return this.dispatch(pass, "maxPool", [x, y, arg], windowWords(g), linear(g.n * g.oh * g.ow * g.c));
+  }
+
+  maxPoolGrad(pass: GPUComputePassEncoder, gy: Binding, arg: Binding, gx: Binding, g: Window) {
+    return this.dispatch(pass, "maxPoolGrad", [gy, arg, gx], windowWords(g), linear(g.n * g.h * g.w * g.c));
+  }
+}
+
+export interface MatmulShape {
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  accumulate?: boolean;
 }

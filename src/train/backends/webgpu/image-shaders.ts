@@ -1,0 +1,219 @@
+/**
+ * The WGSL kernels of the WebGPU back end's image layers: convolution (with its bias and relu),
+ * its two gradients, and max pooling with its gradient. Images are NHWC float32, filters
+ * [kh, kw, ci, co] as TensorFlow.js keeps them; a window's geometry (Keras' padding) comes in a
+ * uniform of 16 words. One invocation per output element, tested against float64 on SwiftShader
+ * (test/webgpu/image-kernels.test.ts).
+ */
+
+/** The window's geometry, as src/layers/window.ts computes it (nativeWindow), and the batch. */
+const geometry = /* wgsl */ `
+struct Dims { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, co: u32, kh: u32,
+  kw: u32, sh: u32, sw: u32, pt: u32, pl: u32, relu: u32, pad0: u32, pad1: u32 }
+fn flat(id: vec3u) -> u32 { return id.x + id.y * 65535u * 64u; }`;
+
+/** y = x * f + bias, then relu when asked. */
+const convForward = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> f: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  if (i >= d.n * d.oh * d.ow * d.co) { return; }
+  let o = i % d.co;
+  var r = i / d.co;
+  let ox = r % d.ow;
+  r = r / d.ow;
+  let oy = r % d.oh;
+  let b = r / d.oh;
+  var s = bias[o];
+  for (var ky = 0u; ky < d.kh; ky++) {
+    let yy = i32(oy * d.sh + ky) - i32(d.pt);
+    if (yy < 0 || yy >= i32(d.h)) { continue; }
+    for (var kx = 0u; kx < d.kw; kx++) {
+      let xx = i32(ox * d.sw + kx) - i32(d.pl);
+      if (xx < 0 || xx >= i32(d.w)) { continue; }
+      let xb = ((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c;
+      let fb = (ky * d.kw + kx) * d.c * d.co + o;
+      for (var ci = 0u; ci < d.c; ci++) { s += x[xb + ci] * f[fb + ci * d.co]; }
+    }
+  }
+  if (d.relu != 0u) { s = max(s, 0.0); }
+  y[i] = s;
+}`;
+
+/** gx[b, y, x, ci] = the sum of g over the outputs whose window covers (y, x), times the filter. */
+const convGradInput = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read> f: array<f32>;
+@group(0) @binding(2) var<storage, read_write> gx: array<f32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  if (i >= d.n * d.h * d.w * d.c) { return; }
+  let ci = i % d.c;
+  var r = i / d.c;
+  let px = r % d.w;
+  r = r / d.w;
+  let py = r % d.h;
+  let b = r / d.h;
+  var s = 0.0;
+  for (var ky = 0u; ky < d.kh; ky++) {
+    let ty = i32(py + d.pt) - i32(ky);
+    if (ty < 0 || ty % i32(d.sh) != 0) { continue; }
+    let oy = u32(ty) / d.sh;
+    if (oy >= d.oh) { continue; }
+    for (var kx = 0u; kx < d.kw; kx++) {
+      let tx = i32(px + d.pl) - i32(kx);
+      if (tx < 0 || tx % i32(d.sw) != 0) { continue; }
+      let ox = u32(tx) / d.sw;
+      if (ox >= d.ow) { continue; }
+      let gb = ((b * d.oh + oy) * d.ow + ox) * d.co;
+      let fb = ((ky * d.kw + kx) * d.c + ci) * d.co;
+      for (var o = 0u; o < d.co; o++) { s += g[gb + o] * f[fb + o]; }
+    }
+  }
+  gx[i] = s;
+}`;
+
+/** gf[ky, kx, ci, o] = the sum over the batch and the outputs of x under the window times g. */
+const convGradFilter = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> gf: array<f32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  if (i >= d.kh * d.kw * d.c * d.co) { return; }
+  let o = i % d.co;
+  var r = i / d.co;
+  let ci = r % d.c;
+  r = r / d.c;
+  let kx = r % d.kw;
+  let ky = r / d.kw;
+  var s = 0.0;
+  for (var b = 0u; b < d.n; b++) {
+    for (var oy = 0u; oy < d.oh; oy++) {
+      let yy = i32(oy * d.sh + ky) - i32(d.pt);
+      if (yy < 0 || yy >= i32(d.h)) { continue; }
+      for (var ox = 0u; ox < d.ow; ox++) {
+        let xx = i32(ox * d.sw + kx) - i32(d.pl);
+        if (xx < 0 || xx >= i32(d.w)) { continue; }
+        s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + ci] * g[((b * d.oh + oy) * d.ow + ox) * d.co + o];
+      }
+    }
+  }
+  gf[i] = s;
+}`;
+
+/** y = the window's maximum (padding never wins), and where it was (its first place) in arg. */
+const maxPool = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> arg: array<u32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  if (i >= d.n * d.oh * d.ow * d.c) { return; }
+  let c = i % d.c;
+  var r = i / d.c;
+  let ox = r % d.ow;
+  r = r / d.ow;
+  let oy = r % d.oh;
+  let b = r / d.oh;
+  var best = -3.4e38;
+  var at = 0xffffffffu;
+  for (var ky = 0u; ky < d.kh; ky++) {
+    let yy = i32(oy * d.sh + ky) - i32(d.pt);
+    if (yy < 0 || yy >= i32(d.h)) { continue; }
+    for (var kx = 0u; kx < d.kw; kx++) {
+      let xx = i32(ox * d.sw + kx) - i32(d.pl);
+      if (xx < 0 || xx >= i32(d.w)) { continue; }
+      let j = ((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + c;
+      if (at == 0xffffffffu || x[j] > best) { best = x[j]; at = j; }
+    }
+  }
+  y[i] = best;
+  arg[i] = at;
+}`;
+
+/** gx[j] = the sum of g over the windows whose maximum was at j. */
+const maxPoolGrad = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read> arg: array<u32>;
+@group(0) @binding(2) var<storage, read_write> gx: array<f32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  if (i >= d.n * d.h * d.w * d.c) { return; }
+  let c = i % d.c;
+  var r = i / d.c;
+  let px = r % d.w;
+  r = r / d.w;
+  let py = r % d.h;
+  let b = r / d.h;
+  var s = 0.0;
+  for (var ky = 0u; ky < d.kh; ky++) {
+    let ty = i32(py + d.pt) - i32(ky);
+    if (ty < 0 || ty % i32(d.sh) != 0) { continue; }
+    let oy = u32(ty) / d.sh;
+    if (oy >= d.oh) { continue; }
+    for (var kx = 0u; kx < d.kw; kx++) {
+      let tx = i32(px + d.pl) - i32(kx);
+      if (tx < 0 || tx % i32(d.sw) != 0) { continue; }
+      let ox = u32(tx) / d.sw;
+      if (ox >= d.ow) { continue; }
+      let o = ((b * d.oh + oy) * d.ow + ox) * d.c + c;
+      if (arg[o] == i) { s += g[o]; }
+    }
+  }
+  gx[i] = s;
+}`;
+
+export const imageShaders = { convForward, convGradInput, convGradFilter, maxPool, maxPoolGrad } as const;
+
+/** A window over a batch, by the names of the native step's descriptors (src/layers/window.ts). */
+export interface Window {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  oh: number;
+  ow: number;
+  /** Output maps (a pool keeps c). */
+  co: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  pt: number;
+  pl: number;
+  relu?: boolean;
+}
+
+/** The uniform's 16 words of a window. */
+export const windowWords = (g: Window): number[] => [
+  g.n,
+  g.h,
+  g.w,
+  g.c,
+  g.oh,
+  g.ow,
+  g.co,
+  g.kh,
+  g.kw,
+  g.sh,
+  g.sw,
+  g.pt,
+  g.pl,
+  g.relu ? 1 : 0,
+  0,
+  0,
+];
