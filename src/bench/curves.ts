@@ -43,17 +43,17 @@ export async function benchCurves(): Promise<void> {
   let worstImages = 0;
   let allEqual = true;
   for (const model of models.values()) {
-    const train = (step: "on" | "off", slices?: number) => {
+    const train = async (step: "on" | "off", slices?: number) => {
       process.env.CNNP_NATIVE_STEP = step;
       if (slices !== undefined) process.env.CNNP_NATIVE_SLICES = String(slices);
-      const o = fitRun({ ...run, model, saveAt: [2] }, data);
+      const o = await fitRun({ ...run, model, saveAt: [2] }, data);
       delete process.env.CNNP_NATIVE_STEP;
       delete process.env.CNNP_NATIVE_SLICES;
       return o;
     };
-    const sliced = train("on");
-    const a = train("on", 1);
-    const b = train("off");
+    const sliced = await train("on");
+    const a = await train("on", 1);
+    const b = await train("off");
     const diff = largest(losses(sliced), losses(b));
     const images = Math.round(largest(hits(sliced), hits(b)));
     const wa = a.weights.get(2) ?? [];

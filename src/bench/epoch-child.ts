@@ -27,8 +27,8 @@ if (!run) throw new Error("internal: the measurement pipeline did not plan");
 const data = await loadFashionMnist({ download: false });
 await selectBackend("native");
 const warm = { ...run, model: req.model, epochs: 1, evaluateAt: [1] };
-fitRun({ ...warm, data: { ...run.data, train: 96, test: 100 } }, data);
-const o = fitRun(warm, data);
+await fitRun({ ...warm, data: { ...run.data, train: 96, test: 100 } }, data);
+const o = await fitRun(warm, data);
 const e = o.epochs[0];
 if (!e?.test) throw new Error("internal: no epoch measured");
 console.log(

@@ -58,10 +58,10 @@ function mainRun(images: number, epochs = 1, test = 1000, batch = 32): Run {
 let lastProfile: { phases: Record<string, number>; seconds: number } | null = null;
 
 /** Training samples per second over one epoch of `images` images (evaluation not counted). */
-function samplesPerSecond(run: Run, data: Dataset, c?: Contender): number {
+async function samplesPerSecond(run: Run, data: Dataset, c?: Contender): Promise<number> {
   if (c?.kernelByKernel) process.env.CNNP_NATIVE_STEP = "off";
   else delete process.env.CNNP_NATIVE_STEP;
-  const o = fitRun({ ...run, evaluateAt: [] }, data, {
+  const o = await fitRun({ ...run, evaluateAt: [] }, data, {
     onBatch: (p) => {
       if (p.batch % 8 === 0 || p.batch === p.batches) peak = Math.max(peak, process.memoryUsage().rss);
     },
@@ -103,7 +103,7 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
   for (const c of contenders) {
     try {
       await selectBackend(c.backend, { kernels: c.kernels });
-      samplesPerSecond(mainRun(Math.min(c.images, 256), 1, 1000, c.batch), data, c); // warm-up: compile, allocate
+      await samplesPerSecond(mainRun(Math.min(c.images, 256), 1, 1000, c.batch), data, c); // warm-up: compile, allocate
       live.push(c);
       rates.set(c, []);
     } catch (e) {
@@ -117,7 +117,7 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
     for (const c of live) {
       await selectBackend(c.backend, { kernels: c.kernels });
       peak = 0;
-      rates.get(c)?.push(samplesPerSecond(mainRun(c.images, 1, 1000, c.batch), data, c));
+      rates.get(c)?.push(await samplesPerSecond(mainRun(c.images, 1, 1000, c.batch), data, c));
       if (c.backend === "native" && !c.kernelByKernel && c.batch === 32 && lastProfile)
         profiles.push(lastProfile);
       peaks.set(c, Math.max(peaks.get(c) ?? 0, peak));
@@ -141,7 +141,7 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<void> {
       .filter((c) => c.batch === 32)
       .reduce((a, b) => (median(rates.get(a) ?? []) >= median(rates.get(b) ?? []) ? a : b));
     await selectBackend(best.backend, { kernels: best.kernels });
-    const o = fitRun({ ...mainRun(60000, 1, 10000), evaluateAt: [1] }, data);
+    const o = await fitRun({ ...mainRun(60000, 1, 10000), evaluateAt: [1] }, data);
     const e = o.epochs[0];
     if (e?.test) {
       epochRate = { label: best.label, rate: 60000 / e.seconds, backend: best.backend };

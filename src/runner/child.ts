@@ -17,6 +17,7 @@ import type { FromWorker, ToWorker } from "./protocol.js";
 const parent = process.ppid;
 let dataset: Dataset | undefined;
 const backends = new Map<Backend, BackendInfo>();
+const told = new Set<string>();
 
 /**
  * Whether a unit's weights are kept: all of them, none, or the first repeat's. A run shared by
@@ -35,15 +36,19 @@ function orphaned(): boolean {
   return process.ppid !== parent;
 }
 
-async function backend(want: Backend): Promise<BackendInfo> {
+/**
+ * The back end a run trains on, loaded once. `auto` is chosen for each run (a back end may skip
+ * a model it has no kernels for), and says once what it skipped and why.
+ */
+async function backend(want: Backend, run: Run): Promise<BackendInfo> {
   const known = backends.get(want);
-  if (known) return known;
-  const selected = await selectBackend(want);
-  if (want === "auto" && selected.skipped.length > 0)
-    send({
-      type: "notice",
-      text: `back end: ${selected.info.name} (auto skipped ${selected.skipped.map((s) => `${s.name}: ${s.why}`).join("; ")})`,
-    });
+  if (known && want !== "auto") return known;
+  const selected = await selectBackend(want, { job: { model: run.model, training: run.training } });
+  if (want === "auto" && selected.skipped.length > 0) {
+    const text = `back end: ${selected.info.name} (auto skipped ${selected.skipped.map((s) => `${s.name}: ${s.why}`).join("; ")})`;
+    if (!told.has(text)) send({ type: "notice", text });
+    told.add(text);
+  }
   backends.set(want, selected.info);
   return selected.info;
 }
@@ -57,9 +62,9 @@ async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
       throw new Error(
         `the data in ${m.data.dir} changed while cnnp ran (checksum ${dataset.checksum}, expected ${m.data.checksum})`,
       );
-    const info = await backend(m.backend);
+    const info = await backend(m.backend, run);
     let last = 0;
-    const outcome = fitRun(
+    const outcome = await fitRun(
       {
         model: run.model,
         training: run.training,

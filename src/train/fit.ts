@@ -117,13 +117,13 @@ function scoreLogits(logits: Float32Array, labels: Uint8Array, first: number, cl
  * Loss and accuracy over a slice, and the confusion matrix of its classes (`classes` of them);
  * through the back end's own forward pass when it has a whole step.
  */
-function evaluate(
+async function evaluate(
   net: Network,
   slice: Slice,
   shape: [number, number, number],
   classes: number,
   whole: WholeStep | null,
-): TestEvaluation {
+): Promise<TestEvaluation> {
   const t0 = performance.now();
   let loss = 0;
   let correct = 0;
@@ -131,32 +131,28 @@ function evaluate(
   const step = 500;
   for (let i = 0; i < slice.count; i += step) {
     const to = Math.min(slice.count, i + step);
-    tf.tidy(() => {
-      let predicted: ArrayLike<number>;
-      const n = to - i;
-      if (whole) {
-        const scored = scoreLogits(
-          whole.infer(slice.images, slice.start + i, n),
-          slice.labels,
-          slice.start + i,
-          classes,
-        );
-        loss += scored.loss;
-        predicted = scored.predicted;
-      } else {
+    const n = to - i;
+    let predicted: ArrayLike<number>;
+    if (whole) {
+      const logits = await whole.infer(slice.images, slice.start + i, n);
+      const scored = scoreLogits(logits, slice.labels, slice.start + i, classes);
+      loss += scored.loss;
+      predicted = scored.predicted;
+    } else {
+      predicted = tf.tidy(() => {
         const b = slice.batch(null, i, to, shape);
         const out = net.forward(b.x, false);
         loss += (lossOf(net, out, b.y).dataSync()[0] as number) * b.n;
-        predicted = tf.argMax(out, 1).dataSync();
-      }
-      for (let k = 0; k < n; k++) {
-        const truth = slice.labels[slice.start + i + k] as number;
-        const p = predicted[k] as number;
-        if (p === truth) correct++;
-        const row = confusion[truth];
-        if (row) row[p] = (row[p] ?? 0) + 1;
-      }
-    });
+        return tf.argMax(out, 1).dataSync();
+      });
+    }
+    for (let k = 0; k < n; k++) {
+      const truth = slice.labels[slice.start + i + k] as number;
+      const p = predicted[k] as number;
+      if (p === truth) correct++;
+      const row = confusion[truth];
+      if (row) row[p] = (row[p] ?? 0) + 1;
+    }
   }
   return {
     loss: loss / slice.count,
@@ -167,14 +163,14 @@ function evaluate(
 }
 
 /** Loss and accuracy only, as Keras' History has them for validation data. */
-function evaluateOnly(
+async function evaluateOnly(
   net: Network,
   slice: Slice,
   shape: [number, number, number],
   classes: number,
   whole: WholeStep | null,
-): Evaluation {
-  const { confusion: _, ...e } = evaluate(net, slice, shape, classes, whole);
+): Promise<Evaluation> {
+  const { confusion: _, ...e } = await evaluate(net, slice, shape, classes, whole);
   return e;
 }
 
@@ -219,12 +215,31 @@ interface Training {
   stepSeconds: number;
 }
 
+const lossError = (loss: number, e: number, b: number) =>
+  new Error(`the loss became ${loss} at epoch ${e + 1}, batch ${b}: lower the learning rate`);
+
 /** One epoch's steps over the shuffled order: the summed loss and the hits. */
-function trainEpoch(run: Training, e: number, shuffleRng: Rng, hooks: FitHooks) {
+async function trainEpoch(run: Training, e: number, shuffleRng: Rng, hooks: FitHooks) {
   const { req, slices, order } = run;
   const t = req.training;
   if (t.shuffle) shuffleRng.shuffle(order);
   const batches = batchesPerEpoch(slices.train.count, t);
+  const progress = (batch: number) => hooks.onBatch?.({ epoch: e + 1, epochs: req.epochs, batch, batches });
+  if (run.whole?.epoch) {
+    // A back end that keeps the epoch on its device: one call, one read-back.
+    const s0 = performance.now();
+    const r = await run.whole.epoch({
+      images: run.data.trainImages,
+      labels: run.data.trainLabels,
+      order,
+      count: slices.train.count,
+      batchSize: t.batchSize,
+      onBatch: progress,
+    });
+    run.stepSeconds += (performance.now() - s0) / 1000;
+    if (r.nonFinite !== null) throw lossError(Number.NaN, e, r.nonFinite);
+    return { lossSum: r.lossSum, correct: r.correct };
+  }
   let lossSum = 0;
   let correct = 0;
   for (let b = 0; b < batches; b++) {
@@ -234,18 +249,17 @@ function trainEpoch(run: Training, e: number, shuffleRng: Rng, hooks: FitHooks) 
     const r = run.whole
       ? wholeBatch(run.whole, run.net, run.data, order.subarray(from, to), run.dropoutState, run.augment)
       : tfjsBatch(run.net, run.optimizer, slices.train.batch(order, from, to, slices.shape, run.augment));
-    if (!Number.isFinite(r.loss))
-      throw new Error(`the loss became ${r.loss} at epoch ${e + 1}, batch ${b + 1}: lower the learning rate`);
+    if (!Number.isFinite(r.loss)) throw lossError(r.loss, e, b + 1);
     run.stepSeconds += (performance.now() - s0) / 1000;
     lossSum += r.loss * (to - from);
     correct += r.correct;
-    hooks.onBatch?.({ epoch: e + 1, epochs: req.epochs, batch: b + 1, batches });
+    progress(b + 1);
   }
   return { lossSum, correct };
 }
 
 /** Every epoch, with evaluations, early stopping and snapshots of the weights where asked. */
-function trainEpochs(run: Training, hooks: FitHooks) {
+async function trainEpochs(run: Training, hooks: FitHooks) {
   const { req, slices, net, whole } = run;
   const { shape } = slices;
   const classes = req.model.classes;
@@ -258,24 +272,26 @@ function trainEpochs(run: Training, hooks: FitHooks) {
   let stoppedEpoch: number | null = null;
   for (let e = 0; e < req.epochs; e++) {
     const t0 = performance.now();
-    const { lossSum, correct } = trainEpoch(run, e, shuffleRng, hooks);
+    const { lossSum, correct } = await trainEpoch(run, e, shuffleRng, hooks);
     const record: EpochRecord = {
       epoch: e + 1,
       loss: lossSum / slices.train.count,
       accuracy: correct / slices.train.count,
-      val: slices.val ? evaluateOnly(net, slices.val, shape, classes, whole) : null,
+      val: slices.val ? await evaluateOnly(net, slices.val, shape, classes, whole) : null,
       test: null,
       seconds: (performance.now() - t0) / 1000,
     };
     const stop = stopper?.atEpochEnd(record) ?? false;
     if (stop) stoppedEpoch = e + 1;
     const end = stop || e + 1 === req.epochs;
-    if (evalAt.has(e + 1) || end) record.test = evaluate(net, slices.test, shape, classes, whole);
-    if (saveAt && (saveAt.has(e + 1) || end))
+    if (evalAt.has(e + 1) || end) record.test = await evaluate(net, slices.test, shape, classes, whole);
+    if (saveAt && (saveAt.has(e + 1) || end)) {
+      await whole?.sync?.();
       snapshots.set(
         e + 1,
         net.weights.map((v) => (v.dataSync() as Float32Array).slice()),
       );
+    }
     records.push(record);
     hooks.onEpoch?.(record);
     if (stop) break;
@@ -287,11 +303,11 @@ function trainEpochs(run: Training, hooks: FitHooks) {
  * Trains one run like Keras' `fit` and evaluates on the test set at the requested epochs. The
  * back end must be selected first. Everything random comes from `req.seed`.
  */
-export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): TrainOutcome {
+export async function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Promise<TrainOutcome> {
   const slices = slicesOf(req, data);
   const net = buildNetwork(req.model, req.seed);
   // The back end's own whole step when it has one for this model, else TensorFlow.js kernel by kernel.
-  const whole = activeBackend()?.wholeStep?.(req.model, req.training, net.weights) ?? null;
+  const whole = activeBackend()?.wholeStep?.(req.model, req.training, net.weights, req.seed) ?? null;
   const first = req.model.layers[0];
   const run: Training = {
     req,
@@ -307,7 +323,7 @@ export function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Tr
   };
   try {
     hooks.onStart?.(net);
-    const { records, stoppedEpoch, snapshots } = trainEpochs(run, hooks);
+    const { records, stoppedEpoch, snapshots } = await trainEpochs(run, hooks);
     return {
       epochs: records,
       stoppedEpoch,
@@ -341,6 +357,7 @@ function wholeBatch(
   rng: Uint32Array,
   augment: Augmenter | null,
 ) {
+  if (!whole.step) throw new Error(`${whole.engine} trains whole epochs, not single steps`);
   net.dropout.saveState(rng);
   const r = augment
     ? whole.step(

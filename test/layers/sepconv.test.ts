@@ -26,7 +26,7 @@ function runOf(model: string, train = 256, settings = ""): Run {
 }
 
 describe("sepconv in a pipeline", () => {
-  it("gives conv32 pool sepconv32 pool dense128 dense10 Keras' 105,482 parameters", () => {
+  it("gives conv32 pool sepconv32 pool dense128 dense10 Keras' 105,482 parameters", async () => {
     const c = compile("model m = conv32 pool sepconv32 pool dense128 dense10\n", "s.cnnp");
     expect(c.diagnostics).toEqual([]);
     const p = c.pipeline ? plan(c.pipeline) : undefined;
@@ -47,7 +47,7 @@ describe("sepconv in a pipeline", () => {
     );
   });
 
-  it("counts multiplier= and strides as Keras does, and takes maps N like conv", () => {
+  it("counts multiplier= and strides as Keras does, and takes maps N like conv", async () => {
     const c = compile(
       'model m = sepconv16x5(multiplier=2, padding=same, stride=2) dense10\nexperiment "x" { maps 8 }\n',
       "s.cnnp",
@@ -58,7 +58,7 @@ describe("sepconv in a pipeline", () => {
     expect(layers?.[0]).toMatchObject({ type: "SeparableConv2D", outputShape: [14, 14, 8], params: 74 });
   });
 
-  it("rejects a bad multiplier and an unknown option at their places", () => {
+  it("rejects a bad multiplier and an unknown option at their places", async () => {
     const c = compile(
       "model m = sepconv8(multiplier=0) dense10\nmodel n = sepconv8(groups=2) dense10\n",
       "s.cnnp",
@@ -82,7 +82,7 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
 
     async function train(run: Run, backend: "native" | "cpu") {
       await selectBackend(backend);
-      return fitRun({ ...run, epochs: 1, evaluateAt: [1], saveAt: [1] }, data);
+      return await fitRun({ ...run, epochs: 1, evaluateAt: [1], saveAt: [1] }, data);
     }
 
     for (const model of [

@@ -30,7 +30,7 @@ function runOf(model: string, train = 256): Run {
 
 async function train(run: Run, backend: "native" | "cpu") {
   await selectBackend(backend);
-  return fitRun({ ...run, epochs: 1, evaluateAt: [1], saveAt: [1] }, data);
+  return await fitRun({ ...run, epochs: 1, evaluateAt: [1], saveAt: [1] }, data);
 }
 
 const models = [

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
 import { type Dataset, loadFashionMnist } from "../../src/data/idx-sets.js";
@@ -7,6 +6,7 @@ import { plan } from "../../src/plan/plan.js";
 import type { Run } from "../../src/plan/types.js";
 import { selectBackend } from "../../src/train/backends/index.js";
 import { fitRun } from "../../src/train/fit.js";
+import { studyModels } from "../helpers/study-models.js";
 
 /**
  * The native back end's whole training step (native/net.cc) against the same back end kernel by
@@ -34,16 +34,16 @@ function runOf(settings: string, model = "conv8 pool dense10"): Run {
   return run;
 }
 
-function train(run: Run, model: ModelSpec, step: "on" | "off", slices = 1) {
+async function train(run: Run, model: ModelSpec, step: "on" | "off", slices = 1) {
   process.env.CNNP_NATIVE_STEP = step;
   process.env.CNNP_NATIVE_SLICES = String(slices);
-  return fitRun({ ...run, model, saveAt: [run.epochs] }, data);
+  return await fitRun({ ...run, model, saveAt: [run.epochs] }, data);
 }
 
 /** The largest differences between two runs' trained weights, and between their learning curves' losses. */
 function largestDifference(
-  a: ReturnType<typeof train>,
-  b: ReturnType<typeof train>,
+  a: Awaited<ReturnType<typeof train>>,
+  b: Awaited<ReturnType<typeof train>>,
 ): { weights: number; curve: number } {
   const wa = a.weights.get(a.epochs.length) ?? [];
   const wb = b.weights.get(b.epochs.length) ?? [];
@@ -67,17 +67,7 @@ function largestDifference(
   return { weights, curve };
 }
 
-/** The study's distinct models, each once. */
-function studyModels(): ModelSpec[] {
-  const text = readFileSync(new URL("../../pipelines/fashion-mnist-study.cnnp", import.meta.url), "utf8");
-  const c = compile(text, "fashion-mnist-study.cnnp");
-  if (!c.pipeline) throw new Error("the study does not compile");
-  const models = new Map<string, ModelSpec>();
-  for (const r of plan(c.pipeline).runs) models.set(JSON.stringify(r.model.layers), r.model);
-  return [...models.values()];
-}
-
-function expectSameTraining(a: ReturnType<typeof train>, b: ReturnType<typeof train>) {
+function expectSameTraining(a: Awaited<ReturnType<typeof train>>, b: Awaited<ReturnType<typeof train>>) {
   expect(a.steps.engine).toBe("native step");
   expect(b.steps.engine).toBe("tfjs");
   const wa = a.weights.get(a.epochs.length) ?? [];
@@ -106,25 +96,26 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
       await selectBackend("native");
     });
 
-    it("trains every model of the study in one slice to the weights the kernel-by-kernel path gives, to the bit", () => {
+    it("trains every model of the study in one slice to the weights the kernel-by-kernel path gives, to the bit", async () => {
       const run = runOf("");
       const models = studyModels();
       expect(models.length).toBeGreaterThanOrEqual(20);
-      for (const model of models) expectSameTraining(train(run, model, "on"), train(run, model, "off"));
+      for (const model of models)
+        expectSameTraining(await train(run, model, "on"), await train(run, model, "off"));
     });
 
-    it("does so with momentum, held-out validation data, a short last batch and dropout in two places", () => {
+    it("does so with momentum, held-out validation data, a short last batch and dropout in two places", async () => {
       // 300 images in batches of 32 end with a batch of 12 (270 train, 30 validate: 14 of 30).
       const run = runOf(
         "momentum 0.9\nvalidation_split 0.1",
         "conv8 dropout0.3 conv8(same) pool3(stride=2) dense16 dropout0.5 dense10",
       );
-      const a = train(run, run.model, "on");
-      expectSameTraining(a, train(run, run.model, "off"));
+      const a = await train(run, run.model, "on");
+      expectSameTraining(a, await train(run, run.model, "off"));
       expect(a.valSamples).toBe(30);
     });
 
-    it("trains a batch in two slices, a thread each, as one slice does, for every model of the study", () => {
+    it("trains a batch in two slices, a thread each, as one slice does, for every model of the study", async () => {
       // Over 2 batches the sums' order is all that differs: the weights agree to 1e-6. Over 2
       // epochs a rounding difference can flip a relu or a pooling window's maximum, which one
       // thread against two threads of the whole step also does (2.2e-4 in one bias of
@@ -133,13 +124,13 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
       for (const model of studyModels()) {
         const two = runOf("");
         const brief = { ...two, epochs: 1, evaluateAt: [1], data: { ...short, train: 64 } };
-        const sliced = train(brief, model, "on", 2);
+        const sliced = await train(brief, model, "on", 2);
         expect(sliced.steps.slices, model.name).toBe(2);
         expect(
-          largestDifference(sliced, train(brief, model, "on", 1)).weights,
+          largestDifference(sliced, await train(brief, model, "on", 1)).weights,
           model.name,
         ).toBeLessThanOrEqual(1e-6);
-        const d = largestDifference(train(two, model, "on", 2), train(two, model, "on", 1));
+        const d = largestDifference(await train(two, model, "on", 2), await train(two, model, "on", 1));
         expect(d.curve, model.name).toBeLessThanOrEqual(1e-4);
         expect(d.weights, model.name).toBeLessThanOrEqual(1e-3);
       }
@@ -149,27 +140,31 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
         "momentum 0.9\nvalidation_split 0.1",
         "conv8 dropout0.3 conv8(same) pool3(stride=2) dense16 dropout0.5 dense10",
       );
-      const sliced = train(drop, drop.model, "on", 3);
+      const sliced = await train(drop, drop.model, "on", 3);
       expect(sliced.steps.slices).toBe(3);
-      expect(largestDifference(sliced, train(drop, drop.model, "on", 1)).curve).toBeLessThanOrEqual(1e-4);
+      expect(largestDifference(sliced, await train(drop, drop.model, "on", 1)).curve).toBeLessThanOrEqual(
+        1e-4,
+      );
       // A dense kernel of a million bytes or more (26*26*8 by 256 here) has its gradient computed
       // by the sliced update, block by block: with momentum, a short last batch and 3 slices.
       const wide = runOf("momentum 0.9\nvalidation_split 0.1", "conv8 dense256 dense10");
       const brief = { ...wide, epochs: 1, evaluateAt: [1], data: { ...wide.data, train: 100 } };
-      const three = train(brief, wide.model, "on", 3);
+      const three = await train(brief, wide.model, "on", 3);
       expect(three.steps.slices).toBe(3);
-      expect(largestDifference(three, train(brief, wide.model, "on", 1)).weights).toBeLessThanOrEqual(1e-6);
+      expect(largestDifference(three, await train(brief, wide.model, "on", 1)).weights).toBeLessThanOrEqual(
+        1e-6,
+      );
     });
 
-    it("updates the weights from a last batch of one image in two slices as one slice does", () => {
+    it("updates the weights from a last batch of one image in two slices as one slice does", async () => {
       // 33 images at batch 32: the second step has one image, too few for two slices, so it runs
       // in one; its gradient must still reach the update (it used to read a gradient never written).
       const run = runOf("");
       const brief = { ...run, epochs: 1, evaluateAt: [1], data: { ...run.data, train: 33 } };
       for (const model of ["conv8 pool dense10", "conv8 dense256 dense10"]) {
         const m = runOf("", model).model;
-        const whole = train(brief, m, "on", 1);
-        const sliced = train(brief, m, "on", 2);
+        const whole = await train(brief, m, "on", 1);
+        const sliced = await train(brief, m, "on", 2);
         expect(sliced.steps.slices).toBe(2);
         // With the one-image step lost, the weights were 8e-3 apart. The second model's large
         // dense kernel takes the sliced update's own path (its gradient computed block by block).
@@ -177,17 +172,20 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
       }
     });
 
-    it("runs a network with batchnorm whole, since its statistics are the whole batch's", () => {
+    it("runs a network with batchnorm whole, since its statistics are the whole batch's", async () => {
       const run = runOf("", "conv8 batchnorm pool dense10");
-      const asked = train(run, run.model, "on", 2);
+      const asked = await train(run, run.model, "on", 2);
       expect(asked.steps.slices).toBe(1);
-      expect(largestDifference(asked, train(run, run.model, "on", 1))).toEqual({ weights: 0, curve: 0 });
+      expect(largestDifference(asked, await train(run, run.model, "on", 1))).toEqual({
+        weights: 0,
+        curve: 0,
+      });
     });
 
-    it("leaves to TensorFlow.js what it does not do: another optimizer, another activation", () => {
-      expect(train(runOf("optimizer adam"), runOf("").model, "on").steps.engine).toBe("tfjs");
+    it("leaves to TensorFlow.js what it does not do: another optimizer, another activation", async () => {
+      expect((await train(runOf("optimizer adam"), runOf("").model, "on")).steps.engine).toBe("tfjs");
       const tanh = runOf("", "conv8(tanh) pool dense10");
-      expect(train(tanh, tanh.model, "on").steps.engine).toBe("tfjs");
+      expect((await train(tanh, tanh.model, "on")).steps.engine).toBe("tfjs");
     });
   },
 );

@@ -54,7 +54,7 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))("the native back end", { 
     net.dispose();
   });
 
-  it("trains under node --cpu-prof without corrupting the heap (signals while oneDNN's sgemm runs)", () => {
+  it("trains under node --cpu-prof without corrupting the heap (signals while oneDNN's sgemm runs)", async () => {
     // oneDNN's sgemm moves the stack pointer into a heap buffer; a profiler's SIGPROF handled then
     // wrote its frame into the heap, and glibc aborted (7 of 12 runs before signals were held).
     const dir = mkdtempSync(join(tmpdir(), "cnnp-prof-"));
@@ -69,7 +69,7 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))("the native back end", { 
       'await selectBackend("native");',
       'process.env.CNNP_NATIVE_STEP = "off";',
       "const run = plan(c.pipeline).runs[0];",
-      "fitRun({ ...run, epochs: 1, evaluateAt: [1] }, data);",
+      "await fitRun({ ...run, epochs: 1, evaluateAt: [1] }, data);",
     ].join("\n");
     try {
       for (let i = 0; i < 4; i++) {
@@ -90,7 +90,7 @@ describe.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))("the native back end", { 
     const run = mainModel(2000, 2);
     const curve = async (backend: "wasm" | "native") => {
       await selectBackend(backend);
-      const o = fitRun({ ...run, epochs: 2, evaluateAt: [1, 2] }, data);
+      const o = await fitRun({ ...run, epochs: 2, evaluateAt: [1, 2] }, data);
       return o.epochs.map((e) => [e.loss, e.accuracy, e.test?.loss ?? 0, e.test?.accuracy ?? 0]);
     };
     const w = await curve("wasm");

@@ -41,6 +41,10 @@ function geometry(k: (typeof cases)[number], n: number, h: number, w: number, c:
   };
 }
 
+const add = (a: Float64Array, i: number, v: number) => {
+  a[i] = (a[i] as number) + v;
+};
+
 /** Calls f(b, oy, ox, ky, kx, y, x) for every input pixel under every output's window. */
 function eachTap(
   g: Window,
@@ -76,7 +80,11 @@ describe("the image layers' WebGPU kernels", { timeout: 120_000 }, () => {
       eachTap(g, (b, oy, ox, y, xx, ky, kx) => {
         for (let o = 0; o < g.co; o++)
           for (let c = 0; c < g.c; c++)
-            want[outAt(b, oy, ox, o)] += (x[inAt(b, y, xx, c)] as number) * (f[fAt(ky, kx, c, o)] as number);
+            add(
+              want,
+              outAt(b, oy, ox, o),
+              (x[inAt(b, y, xx, c)] as number) * (f[fAt(ky, kx, c, o)] as number),
+            );
       });
       for (const relu of [false, true]) {
         const y = kit.poisoned(outSize);
@@ -94,8 +102,8 @@ describe("the image layers' WebGPU kernels", { timeout: 120_000 }, () => {
         for (let o = 0; o < g.co; o++)
           for (let c = 0; c < g.c; c++) {
             const gv = gy[outAt(b, oy, ox, o)] as number;
-            wantX[inAt(b, y, xx, c)] += gv * (f[fAt(ky, kx, c, o)] as number);
-            wantF[fAt(ky, kx, c, o)] += gv * (x[inAt(b, y, xx, c)] as number);
+            add(wantX, inAt(b, y, xx, c), gv * (f[fAt(ky, kx, c, o)] as number));
+            add(wantF, fAt(ky, kx, c, o), gv * (x[inAt(b, y, xx, c)] as number));
           }
       });
       const gx = kit.poisoned(x.length);
@@ -137,7 +145,7 @@ describe("the image layers' WebGPU kernels", { timeout: 120_000 }, () => {
       const gp = values(size, 5);
       const wantX = new Float64Array(x.length);
       arg.forEach((j, o) => {
-        wantX[j] += gp[o] as number;
+        add(wantX, j, gp[o] as number);
       });
       const gx = kit.poisoned(x.length);
       const gotX = await kit.run(gx, x.length, (pass) => [

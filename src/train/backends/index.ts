@@ -10,6 +10,7 @@ import { native } from "./native/index.js";
 import { tensorflow, tensorflowGpu } from "./tensorflow/index.js";
 import { type Backend, type BackendInfo, BackendUnavailable, type LoadOptions } from "./types.js";
 import { wasm } from "./wasm/index.js";
+import { webgpu } from "./webgpu/index.js";
 
 export { gpuNeeds } from "./tensorflow/index.js";
 export { type BackendInfo, BackendUnavailable, type WholeStep } from "./types.js";
@@ -20,6 +21,7 @@ const registry: Record<BackendName, Backend> = {
   native,
   tensorflow,
   "tensorflow-gpu": tensorflowGpu,
+  webgpu,
 };
 
 let active: Backend | undefined;
@@ -47,7 +49,7 @@ export async function selectBackend(name: Asked, opts: LoadOptions = {}): Promis
   const skipped: { name: string; why: string }[] = [];
   for (const candidate of autoOrder) {
     try {
-      return { info: await load(candidate, opts), skipped };
+      return { info: await load(candidate, { ...opts, auto: true }), skipped };
     } catch (e) {
       skipped.push({ name: candidate, why: firstLine(e) });
     }

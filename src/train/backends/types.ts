@@ -18,6 +18,29 @@ export class BackendUnavailable extends Error {}
 export interface LoadOptions {
   /** The wasm back end's kernels: cnnp's training kernels, or TensorFlow.js' own (for benchmarks). */
   kernels?: "fast" | "stock";
+  /** Loading for `auto`: a back end that would be a poor choice here (a software GPU) refuses. */
+  auto?: boolean;
+  /** The job it is for, when known: `auto` skips a back end that cannot train its model. */
+  job?: { model: ModelSpec; training: TrainingSpec };
+}
+
+/** One epoch for a back end that trains a whole epoch per call (its steps on a device). */
+export interface EpochRun {
+  images: Uint8Array;
+  labels: Uint8Array;
+  /** The epoch's order of the first `count` items. */
+  order: Int32Array;
+  count: number;
+  batchSize: number;
+  /** Called as batches are sent, with how many are. */
+  onBatch?: (sent: number) => void;
+}
+
+/** An epoch's summed loss over its images, its hits, and the first batch whose loss was not finite. */
+export interface EpochSums {
+  lossSum: number;
+  correct: number;
+  nonFinite: number | null;
 }
 
 /**
@@ -30,14 +53,21 @@ export interface WholeStep {
   /** How many slices of a batch a step trains at once, a thread each. */
   readonly slices: number;
   /** Trains on the items (indices into images/labels); returns the batch's mean loss and hits. */
-  step(
+  step?(
     images: Uint8Array,
     labels: Uint8Array,
     items: Int32Array,
     dropout: Uint32Array,
   ): { loss: number; correct: number };
+  /**
+   * A whole epoch in one call, where the back end keeps its steps on a device and reads back
+   * once per epoch (used instead of `step`; without augment, which it refuses).
+   */
+  epoch?(run: EpochRun): Promise<EpochSums>;
   /** Logits [n, classes] of images first..first+n. */
-  infer(images: Uint8Array, first: number, n: number): Float32Array;
+  infer(images: Uint8Array, first: number, n: number): Float32Array | Promise<Float32Array>;
+  /** Brings the back end's weights into the network's variables, where it keeps its own copy. */
+  sync?(): Promise<void>;
   /** Seconds the steps so far spent in each phase, by phase name. */
   profile(): Record<string, number>;
   dispose(): void;
@@ -50,7 +80,8 @@ export interface Backend {
   load(opts: LoadOptions): Promise<BackendInfo>;
   /**
    * Its whole training step for this model and training, when it has one that covers them;
-   * null to train kernel by kernel through TensorFlow.js' gradients.
+   * null to train kernel by kernel through TensorFlow.js' gradients. A back end that cannot train
+   * kernel by kernel throws, with why, instead.
    */
-  wholeStep?(model: ModelSpec, training: TrainingSpec, weights: Variable[]): WholeStep | null;
+  wholeStep?(model: ModelSpec, training: TrainingSpec, weights: Variable[], seed: number): WholeStep | null;
 }

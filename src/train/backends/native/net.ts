@@ -1,7 +1,6 @@
-import { kindOf, type NativeLayer } from "../../../layers/index.js";
-import { shapes } from "../../../layers/summary.js";
 import type { ModelSpec, TrainingSpec } from "../../../model/index.js";
 import { tf, type Variable } from "../../tf.js";
+import { describeLayers, stepRefusal } from "../step-layers.js";
 import type { WholeStep } from "../types.js";
 import { type Addon, stepPhases } from "./addon.js";
 
@@ -18,41 +17,7 @@ export interface NativeNet extends WholeStep {
 }
 
 /** Why a model or training setting is outside what the addon's step does, or null. */
-export function nativeStepRefusal(spec: ModelSpec, t: TrainingSpec): string | null {
-  if (t.optimizer !== "sgd") return `optimizer ${t.optimizer}`;
-  const d = describe(spec);
-  if (typeof d === "string") return d;
-  const last = spec.layers[spec.layers.length - 1];
-  if (last?.type !== "dense" || last.activation !== "softmax")
-    return "the last layer is not a softmax dense layer";
-  return null;
-}
-
-/** The layers the addon runs: all but a leading augment, which the batch has been through. */
-const layersOf = (spec: ModelSpec) => spec.layers.filter((l, i) => !(i === 0 && l.type === "augment"));
-
-/**
- * The addon's description of a model: each layer's kind and settings by name, from the layer
- * registry (src/layers/), with whether its input needs a gradient; or why it cannot run a layer.
- */
-function describe(spec: ModelSpec): NativeLayer[] | string {
-  const layers = layersOf(spec);
-  const shaped = shapes({ ...spec, layers });
-  if ("code" in shaped) return shaped.message;
-  let weighted = false;
-  const out: NativeLayer[] = [];
-  for (const [i, l] of layers.entries()) {
-    const kind = kindOf(l);
-    const input = shaped.inputs[i] ?? [];
-    const output = shaped.inputs[i + 1] ?? shaped.output;
-    const ctx = { prev: layers[i - 1], next: layers[i + 1], last: i === layers.length - 1 };
-    const d = kind.native?.(l as never, input, output, ctx) ?? `layer ${l.type}`;
-    if (typeof d === "string") return d;
-    out.push({ ...d, inputGrad: weighted });
-    if ((kind.weights?.(l as never, input) ?? []).length > 0) weighted = true;
-  }
-  return out;
-}
+export const nativeStepRefusal = stepRefusal;
 
 /** The arrays TensorFlow.js keeps a variable's values in: the step updates them in place. */
 function arraysOf(variables: Variable[]): Float32Array[] {
@@ -78,7 +43,7 @@ export function stepSlices(addon: Pick<Addon, "threads">, env: NodeJS.ProcessEnv
 }
 
 export function nativeNet(addon: Addon, spec: ModelSpec, t: TrainingSpec, variables: Variable[]): NativeNet {
-  const layers = describe(spec);
+  const layers = describeLayers(spec);
   if (typeof layers === "string") throw new Error(`native: ${layers}`);
   const handle = addon.netCreate(
     layers,

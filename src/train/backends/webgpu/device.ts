@@ -51,7 +51,7 @@ export async function openGpu(opts: { software?: boolean } = {}): Promise<Gpu | 
     return `WebGPU found no adapter: ${(e as Error).message.split("\n")[0]}`;
   }
   if (!adapter)
-    return `WebGPU found no adapter (no Vulkan driver for a GPU here; install libvulkan1 and the GPU's driver${opts.software ? "" : ", or ask for backend webgpu to use a software adapter"})`;
+    return `WebGPU found no adapter: no Vulkan driver for a GPU here (install libvulkan1 and the GPU's driver${opts.software ? "" : ", or ask for backend webgpu to use a software adapter"})`;
   const info = adapter.info;
   const device = await adapter.requestDevice();
   return {

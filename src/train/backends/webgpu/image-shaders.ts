@@ -80,16 +80,21 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   gx[i] = s;
 }`;
 
-/** gf[ky, kx, ci, o] = the sum over the batch and the outputs of x under the window times g. */
+/**
+ * gf[ky, kx, ci, o] = the sum over the batch and the outputs of x under the window times g: one
+ * workgroup per filter value, its 64 invocations splitting the batch's outputs, summed in
+ * workgroup memory (a filter has too few values for one invocation each to fill a GPU).
+ */
 const convGradFilter = /* wgsl */ `${geometry}
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gf: array<f32>;
 @group(0) @binding(3) var<uniform> d: Dims;
+var<workgroup> part: array<f32, 64>;
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3u) {
-  let i = flat(id);
-  if (i >= d.kh * d.kw * d.c * d.co) { return; }
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let i = wg.x + wg.y * 65535u;
+  let inside = i < d.kh * d.kw * d.c * d.co;
   let o = i % d.co;
   var r = i / d.co;
   let ci = r % d.c;
@@ -97,18 +102,24 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let kx = r % d.kw;
   let ky = r / d.kw;
   var s = 0.0;
-  for (var b = 0u; b < d.n; b++) {
-    for (var oy = 0u; oy < d.oh; oy++) {
-      let yy = i32(oy * d.sh + ky) - i32(d.pt);
-      if (yy < 0 || yy >= i32(d.h)) { continue; }
-      for (var ox = 0u; ox < d.ow; ox++) {
-        let xx = i32(ox * d.sw + kx) - i32(d.pl);
-        if (xx < 0 || xx >= i32(d.w)) { continue; }
-        s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + ci] * g[((b * d.oh + oy) * d.ow + ox) * d.co + o];
-      }
-    }
+  let total = select(0u, d.n * d.oh * d.ow, inside);
+  for (var p = t; p < total; p += 64u) {
+    let ox = p % d.ow;
+    let q = p / d.ow;
+    let oy = q % d.oh;
+    let b = q / d.oh;
+    let yy = i32(oy * d.sh + ky) - i32(d.pt);
+    let xx = i32(ox * d.sw + kx) - i32(d.pl);
+    if (yy < 0 || yy >= i32(d.h) || xx < 0 || xx >= i32(d.w)) { continue; }
+    s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + ci] * g[p * d.co + o];
   }
-  gf[i] = s;
+  part[t] = s;
+  workgroupBarrier();
+  for (var half = 32u; half > 0u; half = half / 2u) {
+    if (t < half) { part[t] += part[t + half]; }
+    workgroupBarrier();
+  }
+  if (inside && t == 0u) { gf[i] = part[0]; }
 }`;
 
 /** y = the window's maximum (padding never wins), and where it was (its first place) in arg. */

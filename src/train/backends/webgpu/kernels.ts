@@ -48,19 +48,30 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   y[i] = v;
 }`;
 
-/** out[col] = the sum over rows of x[row, col] (a bias's gradient). */
+/**
+ * out[col] = the sum over rows of x[row, col] (a bias's gradient): one workgroup per column, its
+ * 64 invocations splitting the rows, summed in workgroup memory.
+ */
 const sumRows = /* wgsl */ `
 struct Dims { rows: u32, cols: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> d: Dims;
+var<workgroup> part: array<f32, 64>;
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3u) {
-  let col = id.x;
-  if (col >= d.cols) { return; }
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let col = wg.x + wg.y * 65535u;
   var s = 0.0;
-  for (var r = 0u; r < d.rows; r++) { s += x[r * d.cols + col]; }
-  out[col] = s;
+  if (col < d.cols) {
+    for (var r = t; r < d.rows; r += 64u) { s += x[r * d.cols + col]; }
+  }
+  part[t] = s;
+  workgroupBarrier();
+  for (var half = 32u; half > 0u; half = half / 2u) {
+    if (t < half) { part[t] += part[t + half]; }
+    workgroupBarrier();
+  }
+  if (col < d.cols && t == 0u) { out[col] = part[0]; }
 }`;
 
 /** g = g where the relu's output y is above 0, else 0 (in place). */
@@ -148,6 +159,11 @@ export type KernelName = keyof typeof shaders;
 export function linear(size: number): [number, number] {
   const groups = Math.ceil(size / 64);
   return groups <= 65535 ? [groups, 1] : [65535, Math.ceil(groups / 65535)];
+}
+
+/** One workgroup for each of `count` things, in two dimensions past 65,535. */
+export function perGroup(count: number): [number, number] {
+  return count <= 65535 ? [count, 1] : [65535, Math.ceil(count / 65535)];
 }
 
 /** A buffer, or a range of one (offsets a multiple of 256 bytes). */
@@ -251,7 +267,7 @@ export class Kernels {
   }
 
   sumRows(pass: GPUComputePassEncoder, x: Binding, out: Binding, rows: number, cols: number) {
-    return this.dispatch(pass, "sumRows", [x, out], [rows, cols], [Math.ceil(cols / 64), 1]);
+    return this.dispatch(pass, "sumRows", [x, out], [rows, cols], perGroup(cols));
   }
 
   reluGrad(pass: GPUComputePassEncoder, g: Binding, y: Binding, size: number) {
@@ -312,7 +328,7 @@ export class Kernels {
       "convGradFilter",
       [x, gy, gf],
       windowWords(g),
-      linear(g.kh * g.kw * g.c * g.co),
+      perGroup(g.kh * g.kw * g.c * g.co),
     );
   }
 

@@ -1,0 +1,104 @@
+import type { NativeLayer } from "../../../layers/index.js";
+import type { Binding } from "./kernels.js";
+
+const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** A storage buffer of `bytes` (at least 16), zeroed. */
+export function storage(device: GPUDevice, bytes: number): GPUBuffer {
+  return device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: STORAGE() });
+}
+
+/** Bytes packed four to a 32-bit word, as the kernels read them (zero-padded). */
+export function packBytes(device: GPUDevice, bytes: Uint8Array): GPUBuffer {
+  const b = storage(device, bytes.length);
+  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+  padded.set(bytes);
+  device.queue.writeBuffer(b, 0, padded);
+  return b;
+}
+
+/**
+ * The network's variables packed into three buffers, weights, gradients and velocities, each
+ * variable at an offset the bind groups may start at (256 bytes), so one dispatch updates them all.
+ */
+export class Packed {
+  readonly offsets: number[] = [];
+  readonly total: number;
+  readonly weights: GPUBuffer;
+  readonly grads: GPUBuffer;
+  readonly velocity: GPUBuffer;
+
+  constructor(
+    private readonly device: GPUDevice,
+    readonly sizes: number[],
+  ) {
+    let at = 0;
+    for (const n of sizes) {
+      this.offsets.push(at);
+      at += Math.ceil(n / 64) * 64;
+    }
+    this.total = Math.max(at, 64);
+    this.weights = storage(device, this.total * 4);
+    this.grads = storage(device, this.total * 4);
+    this.velocity = storage(device, this.total * 4);
+  }
+
+  /** Variable i of a packed buffer, as a binding. */
+  slot(buffer: GPUBuffer, i: number): Binding {
+    return {
+      buffer,
+      offset: (this.offsets[i] as number) * 4,
+      size: Math.max(16, (this.sizes[i] as number) * 4),
+    };
+  }
+
+  upload(values: Float32Array[]): void {
+    const all = new Float32Array(this.total);
+    for (const [i, v] of values.entries()) all.set(v, this.offsets[i]);
+    this.device.queue.writeBuffer(this.weights, 0, all);
+  }
+
+  /** The variables' values from a read-back of the weights buffer. */
+  unpack(all: Float32Array): Float32Array[] {
+    return this.sizes.map((n, i) => all.slice(this.offsets[i], (this.offsets[i] as number) + n));
+  }
+}
+
+/** What each layer holds on the GPU for a batch of up to `cap` images. */
+export interface LayerMemory {
+  /** Its input's values and gradient (the previous layer's output). */
+  x: GPUBuffer;
+  gx: GPUBuffer | null;
+  /** Where each max pool's maximum was; each dropout's mask. */
+  arg?: GPUBuffer;
+  mask?: GPUBuffer;
+  /** Its variables' indices into the packed buffers (kernel, bias). */
+  vars: number[];
+}
+
+/**
+ * Activations and gradients for every layer (a flatten shares its input's buffers) and the
+ * logits with their gradient at the end; variables are numbered in the network's order.
+ */
+export function layerMemory(device: GPUDevice, layers: NativeLayer[], cap: number, classes: number) {
+  const mem: LayerMemory[] = [];
+  let nextVar = 0;
+  let x = storage(device, cap * (layers[0]?.in ?? 0) * 4);
+  let gx: GPUBuffer | null = null;
+  for (const [i, l] of layers.entries()) {
+    const weighted = l.kind === "conv" || l.kind === "dense";
+    const m: LayerMemory = { x, gx, vars: weighted ? [nextVar, nextVar + 1] : [] };
+    if (weighted) nextVar += 2;
+    if (l.kind === "maxpool") m.arg = storage(device, cap * l.out * 4);
+    if (l.kind === "dropout") m.mask = storage(device, cap * l.out * 4);
+    mem.push(m);
+    if (l.kind !== "flatten") {
+      const last = i === layers.length - 1;
+      x = storage(device, cap * (last ? classes : l.out) * 4);
+      gx = storage(device, cap * (last ? classes : l.out) * 4);
+    }
+  }
+  // The output's gradient is the loss's; the first layer's input needs none.
+  if (mem[0]) mem[0].gx = null;
+  return { layers: mem, logits: x, glogits: gx as GPUBuffer, variables: nextVar };
+}

@@ -1,0 +1,229 @@
+import type { NativeLayer } from "../../../layers/index.js";
+import type { ModelSpec, TrainingSpec } from "../../../model/index.js";
+import { tf, type Variable } from "../../tf.js";
+import type { EpochRun, EpochSums, WholeStep } from "../types.js";
+import type { Dispatch, Kernels } from "./kernels.js";
+import { layerMemory, Packed, packBytes, storage } from "./memory.js";
+import { type StepBuffers, stepPlan } from "./plan.js";
+
+/** Images and labels on the GPU, uploaded once per array. */
+interface Uploaded {
+  images: GPUBuffer;
+  labels: GPUBuffer;
+}
+
+/** Steps encoded into one command buffer before it is submitted. */
+const STEPS_PER_SUBMIT = 64;
+
+/**
+ * The WebGPU back end's training: the network's variables, activations and gradients on the GPU,
+ * the data sets uploaded once, and each epoch's steps (a dozen or so dispatches each, prepared
+ * once) submitted without waiting; the steps' loss sums and hits are read back once per epoch.
+ * The variables go back to TensorFlow.js (`sync`) only when the fit loop reads them.
+ */
+export class GpuNet implements WholeStep {
+  readonly engine = "webgpu step";
+  readonly slices = 1;
+  private readonly device: GPUDevice;
+  private readonly packed: Packed;
+  private readonly memory: ReturnType<typeof layerMemory>;
+  private readonly cap: number;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly uploads = new Map<Uint8Array, Uploaded>();
+  private readonly plans = new Map<string, Dispatch[]>();
+  private readonly cursor: GPUBuffer;
+  private readonly batchLabels: GPUBuffer;
+  private readonly lossRows: GPUBuffer;
+  private readonly hitRows: GPUBuffer;
+  private order: GPUBuffer;
+  private stats: GPUBuffer;
+  private readonly seconds = { encode: 0, wait: 0 };
+
+  constructor(
+    gpu: GPUDevice,
+    private readonly kernels: Kernels,
+    private readonly layers: NativeLayer[],
+    private readonly spec: ModelSpec,
+    private readonly training: TrainingSpec,
+    private readonly variables: Variable[],
+    private readonly seed: number,
+  ) {
+    this.device = gpu;
+    this.cap = Math.max(training.batchSize, 128);
+    this.packed = new Packed(
+      gpu,
+      variables.map((v) => v.size),
+    );
+    this.memory = layerMemory(gpu, layers, this.cap, spec.classes);
+    if (this.memory.variables !== variables.length)
+      throw new Error(
+        `webgpu: the layers hold ${this.memory.variables} variables, the network ${variables.length}`,
+      );
+    this.packed.upload(variables.map((v) => v.dataSync() as Float32Array));
+    this.cursor = this.own(storage(gpu, 16));
+    this.batchLabels = this.own(storage(gpu, this.cap * 4));
+    this.lossRows = this.own(storage(gpu, this.cap * 4));
+    this.hitRows = this.own(storage(gpu, this.cap * 4));
+    this.order = this.own(storage(gpu, 16));
+    this.stats = this.own(storage(gpu, 16));
+  }
+
+  private own(b: GPUBuffer): GPUBuffer {
+    this.buffers.push(b);
+    return b;
+  }
+
+  /** The data's arrays on the GPU: labels zeroed for images that come without (inference). */
+  private upload(images: Uint8Array, labels: Uint8Array | null): Uploaded {
+    let u = this.uploads.get(images);
+    if (!u) {
+      const count = Math.floor(images.length / (this.layers[0]?.in ?? 1));
+      u = {
+        images: this.own(packBytes(this.device, images)),
+        labels: this.own(labels ? packBytes(this.device, labels) : storage(this.device, count)),
+      };
+      this.uploads.set(images, u);
+    }
+    return u;
+  }
+
+  private plan(data: Uploaded, n: number, train: boolean): Dispatch[] {
+    const key = `${train}:${n}:${this.buffers.indexOf(data.images)}`;
+    let p = this.plans.get(key);
+    if (!p) {
+      const s: StepBuffers = {
+        layers: this.layers,
+        mem: this.memory.layers,
+        logits: this.memory.logits,
+        glogits: this.memory.glogits,
+        packed: this.packed,
+        classes: this.spec.classes,
+        images: data.images,
+        labels: data.labels,
+        order: this.order,
+        cursor: this.cursor,
+        batchLabels: this.batchLabels,
+        lossRows: this.lossRows,
+        hitRows: this.hitRows,
+        stats: this.stats,
+        seed: this.seed,
+      };
+      const t = this.training;
+      p = stepPlan(this.kernels, s, n, { train, learningRate: t.learningRate, momentum: t.momentum });
+      this.plans.set(key, p);
+    }
+    return p;
+  }
+
+  /** Room for an epoch's order and its steps' sums; plans bound to smaller buffers are dropped. */
+  private room(items: number, steps: number): void {
+    if (items * 4 <= this.order.size && steps * 8 <= this.stats.size) return;
+    this.forgetPlans();
+    this.order.destroy();
+    this.stats.destroy();
+    this.order = this.own(storage(this.device, items * 4));
+    this.stats = this.own(storage(this.device, steps * 8));
+  }
+
+  private forgetPlans(): void {
+    for (const plan of this.plans.values()) for (const d of plan) d.uniform.destroy();
+    this.plans.clear();
+  }
+
+  async epoch(run: EpochRun): Promise<EpochSums> {
+    const t0 = performance.now();
+    const { count, batchSize } = run;
+    const batches = Math.ceil(count / batchSize);
+    this.room(count, batches);
+    const data = this.upload(run.images, run.labels);
+    this.device.queue.writeBuffer(this.order, 0, Uint32Array.from(run.order.subarray(0, count)));
+    this.device.queue.writeBuffer(this.cursor, 0, new Uint32Array([0, 0, 0, 0]));
+    for (let b = 0; b < batches; b += STEPS_PER_SUBMIT) {
+      const encoder = this.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      for (let s = b; s < Math.min(batches, b + STEPS_PER_SUBMIT); s++) {
+        const n = Math.min(count, (s + 1) * batchSize) - s * batchSize;
+        for (const d of this.plan(data, n, true)) this.kernels.encode(pass, d);
+      }
+      pass.end();
+      this.device.queue.submit([encoder.finish()]);
+      run.onBatch?.(Math.min(batches, b + STEPS_PER_SUBMIT));
+    }
+    const t1 = performance.now();
+    const sums = await this.read(this.stats, batches * 2);
+    this.seconds.encode += (t1 - t0) / 1000;
+    this.seconds.wait += (performance.now() - t1) / 1000;
+    let lossSum = 0;
+    let correct = 0;
+    let nonFinite: number | null = null;
+    for (let s = 0; s < batches; s++) {
+      const loss = sums[2 * s] as number;
+      if (!Number.isFinite(loss) && nonFinite === null) nonFinite = s + 1;
+      lossSum += loss;
+      correct += sums[2 * s + 1] as number;
+    }
+    return { lossSum, correct, nonFinite };
+  }
+
+  /** Copies `words` floats of a buffer back to the host. */
+  private async read(buffer: GPUBuffer, words: number, encoder = this.device.createCommandEncoder()) {
+    const read = this.device.createBuffer({
+      size: Math.max(16, words * 4),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    encoder.copyBufferToBuffer(buffer, 0, read, 0, words * 4);
+    this.device.queue.submit([encoder.finish()]);
+    await read.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(read.getMappedRange(0, words * 4).slice(0));
+    read.unmap();
+    read.destroy();
+    return out;
+  }
+
+  async infer(images: Uint8Array, first: number, n: number): Promise<Float32Array> {
+    const classes = this.spec.classes;
+    const data = this.upload(images, null);
+    const out = this.device.createBuffer({
+      size: Math.max(16, n * classes * 4),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(this.cursor, 0, new Uint32Array([first, 0, 0, 0]));
+    const encoder = this.device.createCommandEncoder();
+    for (let done = 0; done < n; done += this.cap) {
+      const m = Math.min(this.cap, n - done);
+      const pass = encoder.beginComputePass();
+      for (const d of this.plan(data, m, false)) this.kernels.encode(pass, d);
+      pass.end();
+      encoder.copyBufferToBuffer(this.memory.logits, 0, out, done * classes * 4, m * classes * 4);
+    }
+    const t0 = performance.now();
+    const logits = await this.read(out, n * classes, encoder);
+    this.seconds.wait += (performance.now() - t0) / 1000;
+    out.destroy();
+    return logits;
+  }
+
+  /** The GPU's weights into the network's variables. */
+  async sync(): Promise<void> {
+    const all = await this.read(this.packed.weights, this.packed.total);
+    this.packed.unpack(all).forEach((values, i) => {
+      const v = this.variables[i] as Variable;
+      const t = tf.tensor(values, v.shape);
+      v.assign(t);
+      t.dispose();
+    });
+  }
+
+  profile(): Record<string, number> {
+    return { ...this.seconds };
+  }
+
+  dispose(): void {
+    this.forgetPlans();
+    for (const b of [...this.buffers, this.packed.weights, this.packed.grads, this.packed.velocity])
+      b.destroy();
+    for (const m of this.memory.layers) for (const b of [m.x, m.gx, m.arg, m.mask]) b?.destroy();
+    this.memory.logits.destroy();
+    this.memory.glogits.destroy();
+  }
+}

@@ -1,0 +1,52 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { compile } from "../../src/compile.js";
+import { type Dataset, loadFashionMnist } from "../../src/data/idx-sets.js";
+import { plan } from "../../src/plan/plan.js";
+import type { Run } from "../../src/plan/types.js";
+import { selectBackend } from "../../src/train/backends/index.js";
+import { fitRun } from "../../src/train/fit.js";
+
+/**
+ * The WebGPU back end trains whole epochs on the GPU (SwiftShader here and in CI) and lands where
+ * the native back end does for the same seed: the same starting weights, the same batches, the
+ * same arithmetic in float32 (summed in another order).
+ */
+let data: Dataset;
+beforeAll(async () => {
+  data = await loadFashionMnist({ download: false });
+});
+
+function runOf(model: string, settings = ""): Run {
+  const c = compile(
+    `data fashion_mnist train 2048 test 1000\nepochs 2\nevaluate_every 1\nlearning_rate 0.05\nmomentum 0.9\n${settings}\nmodel m = ${model}\nexperiment "x" {}\n`,
+    "t.cnnp",
+  );
+  const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
+  if (!run) throw new Error(c.diagnostics.map((d) => d.message).join("; "));
+  return run;
+}
+
+describe("the webgpu back end", { timeout: 600_000 }, () => {
+  it("trains conv8 pool conv8 pool dense32 dense10 on 2,048 images for 2 epochs within 0.02 of native's test accuracy and loss", async () => {
+    const run = runOf("conv8 pool conv8 pool dense32 dense10");
+    const gpu = await selectBackend("webgpu");
+    expect(gpu.info.name).toBe("webgpu");
+    const a = await fitRun({ ...run, saveAt: [2] }, data);
+    await selectBackend("native");
+    const b = await fitRun({ ...run, saveAt: [2] }, data);
+    console.log(
+      a.steps,
+      a.epochs.map((e) => [e.loss, e.accuracy, e.test?.loss, e.test?.accuracy]),
+    );
+    console.log(
+      b.steps,
+      b.epochs.map((e) => [e.loss, e.accuracy, e.test?.loss, e.test?.accuracy]),
+    );
+    expect(a.steps.engine).toBe("webgpu step");
+    const ta = a.epochs[1]?.test;
+    const tb = b.epochs[1]?.test;
+    expect(tb?.accuracy).toBeGreaterThan(0.5);
+    expect(Math.abs((ta?.accuracy ?? 0) - (tb?.accuracy ?? 1))).toBeLessThanOrEqual(0.02);
+    expect(Math.abs((ta?.loss ?? 0) - (tb?.loss ?? 1))).toBeLessThanOrEqual(0.02);
+  });
+});
