@@ -84,7 +84,9 @@ describe("the GPU back end", { timeout: 120_000 }, () => {
     const auto = run(path, "auto");
     expect(auto.code, auto.err).toBe(0);
     // webgpu comes first in auto's order; with no GPU adapter here it is skipped too.
-    expect(auto.err).toMatch(/auto skipped (webgpu: [^;]*; )?tensorflow-gpu: .*libcudart\.so\.11\.0 is missing/);
+    expect(auto.err).toMatch(
+      /auto skipped (webgpu: [^;]*; )?tensorflow-gpu: .*libcudart\.so\.11\.0 is missing/,
+    );
   });
 
   it("auto prefers it when it loads and finds a GPU, and skips it when it finds none", () => {
