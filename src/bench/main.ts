@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { benchCliff } from "./cliff.js";
 import { benchCurves } from "./curves.js";
+import { benchGpu } from "./gpu.js";
 import { benchParse } from "./parse.js";
 import { benchStudy } from "./study.js";
 import { benchTrain } from "./train.js";
@@ -10,13 +11,13 @@ import { benchWorkers } from "./workers.js";
 const usage = `usage: npm run bench [-- SECTION...] [--rounds N] [--images N] [--no-epoch] [--no-peer]
 
 The figures the issues' speed targets are measured by. With no section, all run.
-  sections     parse, train, workers, study, cliff, curves
+  sections     parse, train, workers, study, cliff, curves, gpu
   --rounds N   rounds per figure, the median is shown (default 3)
   --images N   images each study model is timed on, at least 256 (default 2048)
   --no-epoch   train: skip the full epoch of 60,000 images
   --no-peer    train: skip the PyTorch peer`;
 
-const known = ["parse", "train", "workers", "study", "cliff", "curves"];
+const known = ["parse", "train", "workers", "study", "cliff", "curves", "gpu"];
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n\n${usage}\n`);
   process.exit(2);
@@ -70,3 +71,4 @@ if (want("workers")) benchWorkers(rounds);
 if (want("study")) await benchStudy(images);
 if (want("cliff")) await benchCliff(rounds);
 if (want("curves")) await benchCurves();
+if (want("gpu")) await benchGpu();

@@ -1,12 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { compile } from "../compile.js";
 import { type Dataset, loadFashionMnist } from "../data/idx-sets.js";
-import { plan } from "../plan/plan.js";
 import type { Run } from "../plan/types.js";
 import { BackendUnavailable, selectBackend } from "../train/backends/index.js";
 import { host } from "../train/environment.js";
 import { fitRun } from "../train/fit.js";
+import { benchRun, mainModel } from "./runs.js";
 
 /** A back end as the bench measures it: wasm twice, with stock kernels and with cnnp's. */
 interface Contender {
@@ -45,13 +44,7 @@ const contenders: Contender[] = [
 ];
 
 function mainRun(images: number, epochs = 1, test = 1000, batch = 32): Run {
-  const c = compile(
-    `data fashion_mnist train ${images} test ${test}\nepochs ${epochs}\nbatch ${batch}\nmodel main = conv32 pool conv32 pool dense128 dense10\nexperiment "bench" {}\n`,
-    "bench.cnnp",
-  );
-  const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
-  if (!run) throw new Error("internal: the bench pipeline did not plan");
-  return run;
+  return benchRun(mainModel, { images, epochs, test, batch });
 }
 
 /** The last native whole-step run's profile: seconds per phase and in all steps. */

@@ -20,16 +20,35 @@ export class Augmenter {
     this.out = new Uint8Array(0);
   }
 
+  /** One image's draws, in their fixed order: whether it flips, then dx and dy. */
+  private draw(): [boolean, number, number] {
+    const s = this.layer.shift;
+    const flip = this.rng.next() < 0.5 && this.layer.flip;
+    const dx = this.rng.below(2 * s + 1) - s;
+    const dy = this.rng.below(2 * s + 1) - s;
+    return [flip, dx, dy];
+  }
+
+  /**
+   * The next n images' draws, as `batch` would take them, for a back end that moves the images
+   * itself (the WebGPU step): flip (0 or 1), dx, dy for each.
+   */
+  draws(n: number): Int32Array<ArrayBuffer> {
+    const out = new Int32Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      const [flip, dx, dy] = this.draw();
+      out.set([flip ? 1 : 0, dx, dy], 3 * i);
+    }
+    return out;
+  }
+
   /** The batch's images (items index `images`), augmented, one after another. */
   batch(images: Uint8Array, items: Int32Array): Uint8Array {
     const [h, w, c] = this.shape;
     const pixels = h * w * c;
     if (this.out.length < items.length * pixels) this.out = new Uint8Array(items.length * pixels);
-    const s = this.layer.shift;
     for (let i = 0; i < items.length; i++) {
-      const flip = this.rng.next() < 0.5 && this.layer.flip;
-      const dx = this.rng.below(2 * s + 1) - s;
-      const dy = this.rng.below(2 * s + 1) - s;
+      const [flip, dx, dy] = this.draw();
       const src = (items[i] as number) * pixels;
       const dst = i * pixels;
       for (let y = 0; y < h; y++) {

@@ -235,6 +235,7 @@ async function trainEpoch(run: Training, e: number, shuffleRng: Rng, hooks: FitH
       count: slices.train.count,
       batchSize: t.batchSize,
       onBatch: progress,
+      ...(run.augment ? { draws: run.augment.draws(slices.train.count) } : {}),
     });
     run.stepSeconds += (performance.now() - s0) / 1000;
     if (r.nonFinite !== null) throw lossError(Number.NaN, e, r.nonFinite);

@@ -77,3 +77,8 @@ export function error(got: Float32Array, want: Float64Array): number {
   });
   return worst;
 }
+
+/** a[i] += v, for float64 references built by accumulation. */
+export const add = (a: Float64Array, i: number, v: number): void => {
+  a[i] = (a[i] as number) + v;
+};

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Padding } from "../../src/layers/types.js";
 import { windowOver } from "../../src/layers/window.js";
 import type { Window } from "../../src/train/backends/webgpu/image-shaders.js";
-import { error, type GpuKit, openKit, values } from "../helpers/gpu.js";
+import { add, error, type GpuKit, openKit, values } from "../helpers/gpu.js";
 
 /**
  * The image layers' WGSL kernels (convolution, its two gradients, max pooling and its gradient)
@@ -40,10 +40,6 @@ function geometry(k: (typeof cases)[number], n: number, h: number, w: number, c:
     pl: a.cols.before,
   };
 }
-
-const add = (a: Float64Array, i: number, v: number) => {
-  a[i] = (a[i] as number) + v;
-};
 
 /** Calls f(b, oy, ox, ky, kx, y, x) for every input pixel under every output's window. */
 function eachTap(
@@ -153,5 +149,80 @@ describe("the image layers' WebGPU kernels", { timeout: 120_000 }, () => {
       ]);
       expect(error(gotX, wantX)).toBeLessThan(1e-6);
     });
+
+    it(`avgPool and avgPoolGrad (${k.name}) average the window's pixels inside the image and spread the gradient back by the same count`, async () => {
+      const p = { ...g, co: g.c };
+      const size = g.n * g.oh * g.ow * g.c;
+      const sums = new Float64Array(size);
+      const counts = new Float64Array(size);
+      eachTap(p, (b, oy, ox, y, xx) => {
+        for (let c = 0; c < g.c; c++) {
+          const o = outAt(b, oy, ox, c, g.c);
+          add(sums, o, x[inAt(b, y, xx, c)] as number);
+          add(counts, o, 1);
+        }
+      });
+      const y = kit.poisoned(size);
+      const gotY = await kit.run(y, size, (pass) => [
+        kit.kernels.dispatchOf(pass, "avgPool", [kit.buffer(x), y], p, size),
+      ]);
+      expect(
+        error(
+          gotY,
+          sums.map((v, o) => v / (counts[o] as number)),
+        ),
+      ).toBeLessThan(1e-6);
+      const gp = values(size, 6);
+      const wantX = new Float64Array(x.length);
+      eachTap(p, (b, oy, ox, yy, xx) => {
+        for (let c = 0; c < g.c; c++) {
+          const o = outAt(b, oy, ox, c, g.c);
+          add(wantX, inAt(b, yy, xx, c), (gp[o] as number) / (counts[o] as number));
+        }
+      });
+      const gx = kit.poisoned(x.length);
+      const gotX = await kit.run(gx, x.length, (pass) => [
+        kit.kernels.dispatchOf(pass, "avgPoolGrad", [kit.buffer(gp), gx], p, x.length),
+      ]);
+      expect(error(gotX, wantX)).toBeLessThan(1e-6);
+    });
   }
+
+  it("globalPool averages each channel over the image's cells, and globalPoolGrad spreads the gradient evenly", async () => {
+    const [n, cells, c] = [3, 35, 6];
+    const x = values(n * cells * c, 7);
+    const win: Window = {
+      n,
+      h: cells,
+      w: 1,
+      c,
+      co: c,
+      oh: 1,
+      ow: 1,
+      kh: cells,
+      kw: 1,
+      sh: 1,
+      sw: 1,
+      pt: 0,
+      pl: 0,
+    };
+    const want = new Float64Array(n * c);
+    x.forEach((v, i) => add(want, Math.floor(i / (cells * c)) * c + (i % c), v / cells));
+    const y = kit.poisoned(n * c);
+    const got = await kit.run(y, n * c, (p) => [
+      kit.kernels.dispatchOf(p, "globalPool", [kit.buffer(x), y], win, n * c),
+    ]);
+    expect(error(got, want)).toBeLessThan(1e-6);
+    const gy = values(n * c, 8);
+    const gx = kit.poisoned(x.length);
+    const gotX = await kit.run(gx, x.length, (p) => [
+      kit.kernels.dispatchOf(p, "globalPoolGrad", [kit.buffer(gy), gx], win, x.length),
+    ]);
+    expect(
+      error(
+        gotX,
+        Float64Array.from(x, (_, i) => (gy[Math.floor(i / (cells * c)) * c + (i % c)] as number) / cells),
+      ),
+    ).toBeLessThan(1e-7);
+  });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gpu } from "../../src/train/backends/webgpu/device.js";
-import type { Kernels } from "../../src/train/backends/webgpu/kernels.js";
+import type { Kernels, Optimizer } from "../../src/train/backends/webgpu/kernels.js";
 import { error, type GpuKit, openKit, values } from "../helpers/gpu.js";
 
 /**
@@ -161,29 +161,74 @@ describe("the WebGPU kernels", { timeout: 120_000 }, () => {
     expect(hits[3]).toBe(1);
   });
 
+  /** One update of w0 by g through the kernel, from states v0 and s0, at step t (1-based); w, v and s after it. */
+  async function updated(
+    o: Optimizer,
+    t: number,
+    start: {
+      w: Float32Array<ArrayBuffer>;
+      g: Float32Array<ArrayBuffer>;
+      v: Float32Array<ArrayBuffer>;
+      s: Float32Array<ArrayBuffer>;
+    },
+  ) {
+    const n = start.w.length;
+    const [w, v, s] = [buffer(start.w), buffer(start.v), buffer(start.s)];
+    const cursor = buffer(new Uint32Array([0, 0, t - 1, 0]));
+    const gotW = await run(w, n, (p) => [kernels.update(p, { w, g: buffer(start.g), v, s, cursor }, n, o)]);
+    return { w: gotW, v: await run(v, n, () => []), s: await run(s, n, () => []) };
+  }
+
+  const n = 300;
+  const start = { w: values(n, 10), g: values(n, 11), v: values(n, 12), s: values(n, 13).map(Math.abs) };
+  const { w: w0, g, v: v0, s: s0 } = start;
+  const at = (a: Float32Array, i: number) => a[i] as number;
+
   it("update steps the weights by SGD, and with momentum through the velocity, as TensorFlow.js does", async () => {
-    const n = 300;
-    const w0 = values(n, 10);
-    const g = values(n, 11);
-    const v0 = values(n, 12);
     for (const momentum of [0, 0.9]) {
-      const w = buffer(w0);
-      const v = buffer(v0);
-      const got = await run(w, n, (p) => [kernels.update(p, w, buffer(g), v, n, 0.05, momentum)]);
-      const want = Float64Array.from(w0, (x, i) => {
-        const step = momentum > 0 ? (v0[i] as number) * momentum + (g[i] as number) : (g[i] as number);
-        return x - 0.05 * step;
-      });
-      expect(error(got, want)).toBeLessThan(1e-6);
-      if (momentum > 0) {
-        const velocity = await run(v, n, () => []);
+      const got = await updated({ kind: "sgd", learningRate: 0.05, momentum }, 1, start);
+      const step = (i: number) => (momentum > 0 ? at(v0, i) * momentum + at(g, i) : at(g, i));
+      expect(
+        error(
+          got.w,
+          Float64Array.from(w0, (x, i) => x - 0.05 * step(i)),
+        ),
+      ).toBeLessThan(1e-6);
+      if (momentum > 0)
         expect(
           error(
-            velocity,
-            Float64Array.from(v0, (x, i) => x * momentum + (g[i] as number)),
+            got.v,
+            Float64Array.from(v0, (_, i) => step(i)),
           ),
         ).toBeLessThan(1e-6);
-      }
     }
+  });
+
+  it("update steps the weights by Adam with the bias correction of the step's number, as TensorFlow.js does", async () => {
+    const [b1, b2, eps, lr, t] = [0.9, 0.999, 1e-7, 0.01, 7];
+    const got = await updated(
+      { kind: "adam", learningRate: lr, momentum: b1, beta2: b2, epsilon: eps },
+      t,
+      start,
+    );
+    const m = Float64Array.from(v0, (x, i) => b1 * x + (1 - b1) * at(g, i));
+    const q = Float64Array.from(s0, (x, i) => b2 * x + (1 - b2) * at(g, i) ** 2);
+    const want = Float64Array.from(w0, (x, i) => {
+      const mhat = (m[i] as number) / (1 - b1 ** t);
+      const qhat = (q[i] as number) / (1 - b2 ** t);
+      return x - (lr * mhat) / (Math.sqrt(qhat) + eps);
+    });
+    expect(error(got.w, want)).toBeLessThan(1e-5);
+    expect(error(got.v, m)).toBeLessThan(1e-6);
+    expect(error(got.s, q)).toBeLessThan(1e-6);
+  });
+
+  it("update steps the weights by RMSprop (no momentum), as TensorFlow.js does", async () => {
+    const [rho, eps, lr] = [0.9, 1e-7, 0.01];
+    const got = await updated({ kind: "rmsprop", learningRate: lr, momentum: rho, epsilon: eps }, 3, start);
+    const q = Float64Array.from(s0, (x, i) => rho * x + (1 - rho) * at(g, i) ** 2);
+    const want = Float64Array.from(w0, (x, i) => x - (lr * at(g, i)) / Math.sqrt((q[i] as number) + eps));
+    expect(error(got.w, want)).toBeLessThan(1e-5);
+    expect(error(got.s, q)).toBeLessThan(1e-6);
   });
 });

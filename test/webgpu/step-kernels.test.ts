@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Augmenter } from "../../src/train/augment.js";
 import { linear } from "../../src/train/backends/webgpu/kernels.js";
 import { error, type GpuKit, openKit, values } from "../helpers/gpu.js";
 
@@ -48,11 +49,17 @@ describe("the epoch's WebGPU kernels", { timeout: 120_000 }, () => {
       const n = 5;
       const x = kit.poisoned(n * pixels);
       const got = kit.poisoned(n);
-      const sources = [packed(bytes), packed(labels), kit.buffer(order), cursor];
+      const sources = [
+        packed(bytes),
+        packed(labels),
+        kit.buffer(order),
+        cursor,
+        kit.buffer(new Int32Array(4)),
+      ];
       const gotX = await once(
         "gather",
         [...sources, x, got],
-        [n, pixels, ordered ? 1 : 0],
+        [n, pixels, ordered ? 1 : 0, 0, pixels, 1, 1, 0],
         linear(n * pixels),
         x,
         n * pixels,
@@ -66,6 +73,43 @@ describe("the epoch's WebGPU kernels", { timeout: 120_000 }, () => {
       const gotLabels = new Uint32Array((await kit.run(got, n, () => [])).buffer);
       expect(Array.from(gotLabels)).toEqual(Array.from({ length: n }, (_, b) => labels[item(b)]));
     });
+
+  it("gather with augment moves each image by the epoch's draws as the host's Augmenter does (flips, shifts, zeros)", async () => {
+    const shape: [number, number, number] = [5, 4, 2];
+    const px = 40;
+    const count = 9;
+    const images = Uint8Array.from({ length: px * count }, (_, i) => 1 + ((i * 53) % 255));
+    const layer = { type: "augment" as const, flip: true, shift: 2 };
+    const order = Uint32Array.from([4, 8, 0, 2, 6, 1, 3, 5, 7]);
+    const draws = new Augmenter(layer, shape, 17).draws(count);
+    const want = new Augmenter(layer, shape, 17).batch(images, Int32Array.from(order));
+    const x = kit.poisoned(count * px);
+    const got = await once(
+      "gather",
+      [
+        packed(images),
+        packed(new Uint8Array(count)),
+        kit.buffer(order),
+        kit.buffer(new Uint32Array(4)),
+        kit.buffer(draws),
+        x,
+        kit.poisoned(count),
+      ],
+      [count, px, 1, 1, ...shape, 0],
+      linear(count * px),
+      x,
+      count * px,
+    );
+    expect(
+      error(
+        got,
+        Float64Array.from(want, (v) => v / 255),
+      ),
+    ).toBeLessThan(1e-7);
+    // The draws did move images: flips and shifts both, and zeros came in.
+    expect(draws.filter((_, i) => i % 3 === 0 && draws[i] === 1).length).toBeGreaterThan(0);
+    expect(got.filter((v) => v === 0).length).toBeGreaterThan(0);
+  });
 
   it("dropout keeps each unit with probability 1 - rate, scaled by 1 / (1 - rate), the same for the same step and new at the next; off outside training", async () => {
     const size = 20_000;
@@ -154,7 +198,7 @@ describe("the epoch's WebGPU kernels", { timeout: 120_000 }, () => {
     expect(Math.abs((got[4] as number) - loss.reduce((a, b) => a + b, 0))).toBeLessThan(1e-4);
     expect(got[5]).toBe(13);
     expect(got.filter(Number.isNaN).length).toBe(6);
-    const moved = await once("advance", [cursor], [n], [1, 1], cursor, 2);
-    expect(Array.from(new Uint32Array(moved.buffer))).toEqual([64 + n, 3]);
+    const moved = await once("advance", [cursor], [n, 1], [1, 1], cursor, 3);
+    expect(Array.from(new Uint32Array(moved.buffer))).toEqual([64 + n, 3, 1]);
   });
 });

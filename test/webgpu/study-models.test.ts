@@ -9,8 +9,8 @@ import { fitRun } from "../../src/train/fit.js";
 import { studyModels } from "../helpers/study-models.js";
 
 /**
- * Every model of the study trains 2 steps on webgpu (SwiftShader) and on native from the same
- * starting weights and batches, and ends with the same weights within the kernels' tolerance.
+ * Every model of the study trains 2 steps (of 8 images: SwiftShader is slow) on webgpu and on
+ * native from the same starting weights and batches, and ends with the same weights within the kernels' tolerance.
  * Dropout's masks come from different streams on the two (a hash on the GPU, the network's stream
  * on the CPU), so here dropout layers train at rate 0; the masks themselves are tested in
  * step-kernels.test.ts.
@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 function twoSteps(): Run {
   const c = compile(
-    `data fashion_mnist train 64 test 32\nepochs 1\nbatch 32\nlearning_rate 0.05\nmomentum 0.9\nmodel m = conv8 dense10\nexperiment "x" {}\n`,
+    `data fashion_mnist train 16 test 16\nepochs 1\nbatch 8\nlearning_rate 0.05\nmomentum 0.9\nmodel m = conv8 dense10\nexperiment "x" {}\n`,
     "t.cnnp",
   );
   const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
@@ -70,8 +70,8 @@ describe("the webgpu back end on the study's models", { timeout: 1_200_000 }, ()
       expect(a.outcome.steps.engine).toBe("webgpu step");
       const name = original.name;
       expect({ name, worst: largest(a.weights, b.weights) <= 1e-4 }).toEqual({ name, worst: true });
-      // The two steps moved the weights far beyond the tolerance: a step that did nothing fails.
-      expect(largest(a.weights, a.start)).toBeGreaterThan(1e-2);
+      // The two steps moved the weights ten times the tolerance at least: a step that did nothing fails.
+      expect(largest(a.weights, a.start)).toBeGreaterThan(1e-3);
       const la = a.outcome.epochs[0]?.test?.loss as number;
       const lb = b.outcome.epochs[0]?.test?.loss as number;
       expect(Math.abs(la - lb)).toBeLessThanOrEqual(1e-4);

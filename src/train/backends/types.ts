@@ -31,6 +31,8 @@ export interface EpochRun {
   /** The epoch's order of the first `count` items. */
   order: Int32Array;
   count: number;
+  /** With an augment layer: three draws per position of the order (flip 0 or 1, dx, dy), from the job's augment stream. */
+  draws?: Int32Array<ArrayBuffer>;
   batchSize: number;
   /** Called as batches are sent, with how many are. */
   onBatch?: (sent: number) => void;

@@ -1,4 +1,6 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** Chromium's SwiftShader, a software Vulkan driver Debian's chromium ships: an adapter anywhere. */
 export const swiftShaderIcd = "/usr/lib/chromium/vk_swiftshader_icd.json";
@@ -45,10 +47,13 @@ export async function openGpu(opts: { software?: boolean } = {}): Promise<Gpu | 
   Object.assign(globalThis, webgpu.globals);
   let adapter: GPUAdapter | null;
   const instance = webgpu.create([]);
+  const restore = quietWayland();
   try {
     adapter = await instance.requestAdapter();
   } catch (e) {
     return `WebGPU found no adapter: ${(e as Error).message.split("\n")[0]}`;
+  } finally {
+    restore();
   }
   if (!adapter)
     return `WebGPU found no adapter: no Vulkan driver for a GPU here (install libvulkan1 and the GPU's driver${opts.software ? "" : ", or ask for backend webgpu to use a software adapter"})`;
@@ -64,5 +69,20 @@ export async function openGpu(opts: { software?: boolean } = {}): Promise<Gpu | 
       description: info.description,
       fallback: (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
     },
+  };
+}
+
+/**
+ * SwiftShader's driver looks for a Wayland display when Dawn enumerates adapters, and Wayland's
+ * library prints an error line when XDG_RUNTIME_DIR is unset (as in containers and CI). Meanwhile
+ * it points at an empty private folder; returns what puts it back.
+ */
+function quietWayland(): () => void {
+  if (process.env.XDG_RUNTIME_DIR) return () => {};
+  const dir = mkdtempSync(join(tmpdir(), "cnnp-xdg-"));
+  process.env.XDG_RUNTIME_DIR = dir;
+  return () => {
+    delete process.env.XDG_RUNTIME_DIR;
+    rmSync(dir, { recursive: true, force: true });
   };
 }

@@ -228,3 +228,109 @@ export const windowWords = (g: Window): number[] => [
   0,
   0,
 ];
+
+/** y = the mean of the window's pixels inside the image (padding is not counted, as TensorFlow does). */
+const avgPool = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  if (i >= d.n * d.oh * d.ow * d.c) { return; }
+  let c = i % d.c;
+  var r = i / d.c;
+  let ox = r % d.ow;
+  r = r / d.ow;
+  let oy = r % d.oh;
+  let b = r / d.oh;
+  var s = 0.0;
+  var count = 0u;
+  for (var ky = 0u; ky < d.kh; ky++) {
+    let yy = i32(oy * d.sh + ky) - i32(d.pt);
+    if (yy < 0 || yy >= i32(d.h)) { continue; }
+    for (var kx = 0u; kx < d.kw; kx++) {
+      let xx = i32(ox * d.sw + kx) - i32(d.pl);
+      if (xx < 0 || xx >= i32(d.w)) { continue; }
+      s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + c];
+      count++;
+    }
+  }
+  y[i] = s / f32(max(count, 1u));
+}`;
+
+/** Counts the pixels of output (oy, ox)'s window inside the image. */
+const windowCount = /* wgsl */ `
+fn inside(o: u32, s: u32, k: u32, p: u32, size: u32) -> u32 {
+  let lo = max(i32(o * s) - i32(p), 0);
+  let hi = min(i32(o * s + k) - i32(p), i32(size));
+  return u32(max(hi - lo, 0));
+}`;
+
+/** gx[j] = the sum over the windows holding j of g over the window's count. */
+const avgPoolGrad = /* wgsl */ `${geometry}
+${windowCount}
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read_write> gx: array<f32>;
+@group(0) @binding(2) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  if (i >= d.n * d.h * d.w * d.c) { return; }
+  let c = i % d.c;
+  var r = i / d.c;
+  let px = r % d.w;
+  r = r / d.w;
+  let py = r % d.h;
+  let b = r / d.h;
+  var s = 0.0;
+  for (var ky = 0u; ky < d.kh; ky++) {
+    let ty = i32(py + d.pt) - i32(ky);
+    if (ty < 0 || ty % i32(d.sh) != 0) { continue; }
+    let oy = u32(ty) / d.sh;
+    if (oy >= d.oh) { continue; }
+    for (var kx = 0u; kx < d.kw; kx++) {
+      let tx = i32(px + d.pl) - i32(kx);
+      if (tx < 0 || tx % i32(d.sw) != 0) { continue; }
+      let ox = u32(tx) / d.sw;
+      if (ox >= d.ow) { continue; }
+      let count = inside(oy, d.sh, d.kh, d.pt, d.h) * inside(ox, d.sw, d.kw, d.pl, d.w);
+      s += g[((b * d.oh + oy) * d.ow + ox) * d.c + c] / f32(count);
+    }
+  }
+  gx[i] = s;
+}`;
+
+/** y[b, c] = the mean over the image's cells of x[b, cell, c] (Keras' GlobalAveragePooling2D). */
+const globalPool = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  if (i >= d.n * d.c) { return; }
+  let c = i % d.c;
+  let b = i / d.c;
+  let cells = d.h * d.w;
+  var s = 0.0;
+  for (var k = 0u; k < cells; k++) { s += x[(b * cells + k) * d.c + c]; }
+  y[i] = s / f32(cells);
+}`;
+
+/** gx[b, cell, c] = g[b, c] over the cells. */
+const globalPoolGrad = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read_write> gx: array<f32>;
+@group(0) @binding(2) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  let cells = d.h * d.w;
+  if (i >= d.n * cells * d.c) { return; }
+  let c = i % d.c;
+  let b = i / (cells * d.c);
+  gx[i] = g[b * d.c + c] / f32(cells);
+}`;
+
+export const poolShaders = { avgPool, avgPoolGrad, globalPool, globalPoolGrad } as const;

@@ -7,13 +7,22 @@ import { type AdapterInfo, type Gpu, openGpu } from "./device.js";
 import { Kernels } from "./kernels.js";
 import { GpuNet } from "./net.js";
 
-/** The layer kinds the WebGPU step has kernels for. */
-const gpuLayers = new Set(["conv", "maxpool", "dense", "flatten", "dropout"]);
+/** The layer kinds the WebGPU step has kernels for (a leading augment moves the images as they are gathered). */
+const gpuLayers = new Set([
+  "conv",
+  "maxpool",
+  "avgpool",
+  "globalpool",
+  "batchnorm",
+  "dense",
+  "flatten",
+  "dropout",
+]);
 
 /** Why the WebGPU step cannot train a model with this training, or null. */
 export function gpuRefusal(model: ModelSpec, training: TrainingSpec): string | null {
-  if (model.layers[0]?.type === "augment") return "augment";
-  const why = stepRefusal(model, training);
+  // Every optimizer: the update kernel has SGD, Adam and RMSprop.
+  const why = stepRefusal(model, { ...training, optimizer: "sgd" });
   if (why) return why;
   const layers = describeLayers(model);
   if (typeof layers === "string") return layers;

@@ -4,7 +4,8 @@
  * against a float64 reference on SwiftShader (test/webgpu/). Arrays are row-major float32 storage
  * buffers; sizes come in a uniform. One invocation per output element.
  */
-import { imageShaders, type Window, windowWords } from "./image-shaders.js";
+import { imageShaders, poolShaders, type Window, windowWords } from "./image-shaders.js";
+import { normShaders } from "./norm-shaders.js";
 import { stepShaders } from "./step-shaders.js";
 
 /** c = op(a) op(b) (+ c when accumulating): a m x k after op, b k x n after op. */
@@ -123,23 +124,44 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   hit[r] = select(0u, 1u, arg == label);
 }`;
 
-/** TensorFlow.js' SGD step w = w - lr g, or with momentum v = v m + g, w = w - lr v. */
+/**
+ * One optimizer step of every variable, as TensorFlow.js takes it: mode 0 SGD (with momentum
+ * through v when momentum > 0), mode 1 Adam (v and s its moments, beta1 in momentum; the step's
+ * number from the cursor for the bias correction), mode 2 RMSprop without momentum (s the mean
+ * square, its decay in momentum).
+ */
 const update = /* wgsl */ `
-struct Dims { size: u32, momentum: f32, rate: f32, pad: u32 }
+struct Dims { size: u32, mode: u32, rate: f32, momentum: f32, beta2: f32, epsilon: f32, pad0: u32, pad1: u32 }
 @group(0) @binding(0) var<storage, read_write> w: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> v: array<f32>;
-@group(0) @binding(3) var<uniform> d: Dims;
+@group(0) @binding(3) var<storage, read_write> s: array<f32>;
+@group(0) @binding(4) var<storage, read> cursor: array<u32>;
+@group(0) @binding(5) var<uniform> d: Dims;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3u) {
   let i = id.x + id.y * 65535u * 64u;
   if (i >= d.size) { return; }
-  if (d.momentum > 0.0) {
-    let vi = v[i] * d.momentum + g[i];
+  let gi = g[i];
+  if (d.mode == 1u) {
+    let t = f32(cursor[2] + 1u);
+    let m = d.momentum * v[i] + (1.0 - d.momentum) * gi;
+    let q = d.beta2 * s[i] + (1.0 - d.beta2) * gi * gi;
+    v[i] = m;
+    s[i] = q;
+    let mhat = m / (1.0 - pow(d.momentum, t));
+    let qhat = q / (1.0 - pow(d.beta2, t));
+    w[i] = w[i] - d.rate * mhat / (sqrt(qhat) + d.epsilon);
+  } else if (d.mode == 2u) {
+    let q = d.momentum * s[i] + (1.0 - d.momentum) * gi * gi;
+    s[i] = q;
+    w[i] = w[i] - d.rate * gi / sqrt(q + d.epsilon);
+  } else if (d.momentum > 0.0) {
+    let vi = v[i] * d.momentum + gi;
     v[i] = vi;
     w[i] = w[i] - d.rate * vi;
   } else {
-    w[i] = w[i] - d.rate * g[i];
+    w[i] = w[i] - d.rate * gi;
   }
 }`;
 
@@ -151,6 +173,8 @@ export const shaders = {
   softmaxLoss,
   update,
   ...imageShaders,
+  ...poolShaders,
+  ...normShaders,
   ...stepShaders,
 } as const;
 export type KernelName = keyof typeof shaders;
@@ -292,17 +316,16 @@ export class Kernels {
     );
   }
 
-  /** One SGD step of w from g (momentum > 0: through the velocity v, which must then be zeroed at first). */
-  update(
-    pass: GPUComputePassEncoder,
-    w: Binding,
-    g: Binding,
-    v: Binding,
-    size: number,
-    learningRate: number,
-    momentum: number,
-  ) {
-    return this.dispatch(pass, "update", [w, g, v], [size, momentum, learningRate], linear(size), [1, 2]);
+  /** One optimizer step of w from g (v and s zeroed at first); the cursor's third word counts the steps before. */
+  update(pass: GPUComputePassEncoder, b: UpdateBuffers, size: number, o: Optimizer) {
+    return this.dispatch(
+      pass,
+      "update",
+      [b.w, b.g, b.v, b.s, b.cursor],
+      updateWords(size, o),
+      linear(size),
+      [2, 3, 4, 5],
+    );
   }
 
   /** y = x * f + bias (relu when the window says), over a batch. */
@@ -332,6 +355,11 @@ export class Kernels {
     );
   }
 
+  /** A window kernel over `size` invocations (the pools' and their gradients'). */
+  dispatchOf(pass: GPUComputePassEncoder, name: KernelName, buffers: Binding[], g: Window, size: number) {
+    return this.dispatch(pass, name, buffers, windowWords(g), linear(size));
+  }
+
   maxPool(pass: GPUComputePassEncoder, x: Binding, y: Binding, arg: Binding, g: Window) {
     return this.dispatch(pass, "maxPool", [x, y, arg], windowWords(g), linear(g.n * g.oh * g.ow * g.c));
   }
@@ -349,3 +377,32 @@ export interface MatmulShape {
   transB?: boolean;
   accumulate?: boolean;
 }
+
+/** The optimizer as the update kernel takes it. */
+export interface Optimizer {
+  kind: "sgd" | "adam" | "rmsprop";
+  learningRate: number;
+  /** SGD's momentum; Adam's beta1; RMSprop's decay. */
+  momentum: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export interface UpdateBuffers {
+  w: Binding;
+  g: Binding;
+  v: Binding;
+  s: Binding;
+  cursor: Binding;
+}
+
+export const updateWords = (size: number, o: Optimizer): number[] => [
+  size,
+  ["sgd", "adam", "rmsprop"].indexOf(o.kind),
+  o.learningRate,
+  o.momentum,
+  o.beta2 ?? 0,
+  o.epsilon ?? 0,
+  0,
+  0,
+];

@@ -18,8 +18,9 @@ export function packBytes(device: GPUDevice, bytes: Uint8Array): GPUBuffer {
 }
 
 /**
- * The network's variables packed into three buffers, weights, gradients and velocities, each
- * variable at an offset the bind groups may start at (256 bytes), so one dispatch updates them all.
+ * The network's variables packed into four buffers, weights, gradients and the optimizer's two
+ * states, each variable at an offset the bind groups may start at (256 bytes), so one dispatch
+ * updates them all (a variable no gradient reaches, a moving statistic, keeps a zero gradient).
  */
 export class Packed {
   readonly offsets: number[] = [];
@@ -27,6 +28,7 @@ export class Packed {
   readonly weights: GPUBuffer;
   readonly grads: GPUBuffer;
   readonly velocity: GPUBuffer;
+  readonly second: GPUBuffer;
 
   constructor(
     private readonly device: GPUDevice,
@@ -41,6 +43,7 @@ export class Packed {
     this.weights = storage(device, this.total * 4);
     this.grads = storage(device, this.total * 4);
     this.velocity = storage(device, this.total * 4);
+    this.second = storage(device, this.total * 4);
   }
 
   /** Variable i of a packed buffer, as a binding. */
@@ -69,12 +72,16 @@ export interface LayerMemory {
   /** Its input's values and gradient (the previous layer's output). */
   x: GPUBuffer;
   gx: GPUBuffer | null;
-  /** Where each max pool's maximum was; each dropout's mask. */
+  /** Where each max pool's maximum was; each dropout's mask; each batchnorm's batch statistics. */
   arg?: GPUBuffer;
   mask?: GPUBuffer;
-  /** Its variables' indices into the packed buffers (kernel, bias). */
+  stats?: GPUBuffer;
+  /** Its variables' indices into the packed buffers (kernel and bias; gamma, beta, moving mean and variance). */
   vars: number[];
 }
+
+/** The variables each kind of layer holds: trained ones (kernel and bias; gamma and beta), then others (moving mean and variance). */
+const variablesOf: Record<string, [number, number]> = { conv: [2, 0], dense: [2, 0], batchnorm: [2, 2] };
 
 /**
  * Activations and gradients for every layer (a flatten shares its input's buffers) and the
@@ -82,15 +89,23 @@ export interface LayerMemory {
  */
 export function layerMemory(device: GPUDevice, layers: NativeLayer[], cap: number, classes: number) {
   const mem: LayerMemory[] = [];
+  // The network's order (src/train/network.ts): every layer's trained variables, then the others.
   let nextVar = 0;
+  let nextOther = layers.reduce((s, l) => s + (variablesOf[l.kind]?.[0] ?? 0), 0);
   let x = storage(device, cap * (layers[0]?.in ?? 0) * 4);
   let gx: GPUBuffer | null = null;
   for (const [i, l] of layers.entries()) {
-    const weighted = l.kind === "conv" || l.kind === "dense";
-    const m: LayerMemory = { x, gx, vars: weighted ? [nextVar, nextVar + 1] : [] };
-    if (weighted) nextVar += 2;
+    const [trained, others] = variablesOf[l.kind] ?? [0, 0];
+    const vars = [
+      ...Array.from({ length: trained }, (_, k) => nextVar + k),
+      ...Array.from({ length: others }, (_, k) => nextOther + k),
+    ];
+    const m: LayerMemory = { x, gx, vars };
+    nextVar += trained;
+    nextOther += others;
     if (l.kind === "maxpool") m.arg = storage(device, cap * l.out * 4);
     if (l.kind === "dropout") m.mask = storage(device, cap * l.out * 4);
+    if (l.kind === "batchnorm") m.stats = storage(device, 2 * (l.channels as number) * 4);
     mem.push(m);
     if (l.kind !== "flatten") {
       const last = i === layers.length - 1;
@@ -100,5 +115,5 @@ export function layerMemory(device: GPUDevice, layers: NativeLayer[], cap: numbe
   }
   // The output's gradient is the loss's; the first layer's input needs none.
   if (mem[0]) mem[0].gx = null;
-  return { layers: mem, logits: x, glogits: gx as GPUBuffer, variables: nextVar };
+  return { layers: mem, logits: x, glogits: gx as GPUBuffer, variables: nextOther };
 }

@@ -2,7 +2,7 @@ import type { NativeLayer } from "../../../layers/index.js";
 import type { ModelSpec, TrainingSpec } from "../../../model/index.js";
 import { tf, type Variable } from "../../tf.js";
 import type { EpochRun, EpochSums, WholeStep } from "../types.js";
-import type { Dispatch, Kernels } from "./kernels.js";
+import type { Dispatch, Kernels, Optimizer } from "./kernels.js";
 import { layerMemory, Packed, packBytes, storage } from "./memory.js";
 import { type StepBuffers, stepPlan } from "./plan.js";
 
@@ -36,6 +36,7 @@ export class GpuNet implements WholeStep {
   private readonly lossRows: GPUBuffer;
   private readonly hitRows: GPUBuffer;
   private order: GPUBuffer;
+  private draws: GPUBuffer;
   private stats: GPUBuffer;
   private readonly seconds = { encode: 0, wait: 0 };
 
@@ -65,6 +66,7 @@ export class GpuNet implements WholeStep {
     this.lossRows = this.own(storage(gpu, this.cap * 4));
     this.hitRows = this.own(storage(gpu, this.cap * 4));
     this.order = this.own(storage(gpu, 16));
+    this.draws = this.own(storage(gpu, 16));
     this.stats = this.own(storage(gpu, 16));
   }
 
@@ -101,27 +103,29 @@ export class GpuNet implements WholeStep {
         images: data.images,
         labels: data.labels,
         order: this.order,
+        draws: this.draws,
         cursor: this.cursor,
+        shape: this.spec.input,
         batchLabels: this.batchLabels,
         lossRows: this.lossRows,
         hitRows: this.hitRows,
         stats: this.stats,
         seed: this.seed,
       };
-      const t = this.training;
-      p = stepPlan(this.kernels, s, n, { train, learningRate: t.learningRate, momentum: t.momentum });
+      const augment = this.spec.layers[0]?.type === "augment";
+      p = stepPlan(this.kernels, s, n, { train, optimizer: optimizerOf(this.training), augment });
       this.plans.set(key, p);
     }
     return p;
   }
 
-  /** Room for an epoch's order and its steps' sums; plans bound to smaller buffers are dropped. */
+  /** Room for an epoch's order, augment draws and steps' sums; plans bound to smaller buffers are dropped. */
   private room(items: number, steps: number): void {
-    if (items * 4 <= this.order.size && steps * 8 <= this.stats.size) return;
+    if (items * 12 <= this.draws.size && steps * 8 <= this.stats.size) return;
     this.forgetPlans();
-    this.order.destroy();
-    this.stats.destroy();
+    for (const b of [this.order, this.draws, this.stats]) b.destroy();
     this.order = this.own(storage(this.device, items * 4));
+    this.draws = this.own(storage(this.device, items * 12));
     this.stats = this.own(storage(this.device, steps * 8));
   }
 
@@ -137,7 +141,9 @@ export class GpuNet implements WholeStep {
     this.room(count, batches);
     const data = this.upload(run.images, run.labels);
     this.device.queue.writeBuffer(this.order, 0, Uint32Array.from(run.order.subarray(0, count)));
-    this.device.queue.writeBuffer(this.cursor, 0, new Uint32Array([0, 0, 0, 0]));
+    if (run.draws) this.device.queue.writeBuffer(this.draws, 0, run.draws, 0, count * 3);
+    // The cursor's first two words; the third counts the run's steps on.
+    this.device.queue.writeBuffer(this.cursor, 0, new Uint32Array([0, 0]));
     for (let b = 0; b < batches; b += STEPS_PER_SUBMIT) {
       const encoder = this.device.createCommandEncoder();
       const pass = encoder.beginComputePass();
@@ -187,7 +193,7 @@ export class GpuNet implements WholeStep {
       size: Math.max(16, n * classes * 4),
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
-    this.device.queue.writeBuffer(this.cursor, 0, new Uint32Array([first, 0, 0, 0]));
+    this.device.queue.writeBuffer(this.cursor, 0, new Uint32Array([first, 0]));
     const encoder = this.device.createCommandEncoder();
     for (let done = 0; done < n; done += this.cap) {
       const m = Math.min(this.cap, n - done);
@@ -220,10 +226,22 @@ export class GpuNet implements WholeStep {
 
   dispose(): void {
     this.forgetPlans();
-    for (const b of [...this.buffers, this.packed.weights, this.packed.grads, this.packed.velocity])
-      b.destroy();
-    for (const m of this.memory.layers) for (const b of [m.x, m.gx, m.arg, m.mask]) b?.destroy();
+    const p = this.packed;
+    for (const b of [...this.buffers, p.weights, p.grads, p.velocity, p.second]) b.destroy();
+    for (const m of this.memory.layers) for (const b of [m.x, m.gx, m.arg, m.mask, m.stats]) b?.destroy();
     this.memory.logits.destroy();
     this.memory.glogits.destroy();
+  }
+}
+
+/** The optimizer as TensorFlow.js' is made for a run (src/train/fit.ts: makeOptimizer). */
+function optimizerOf(t: TrainingSpec): Optimizer {
+  switch (t.optimizer) {
+    case "sgd":
+      return { kind: "sgd", learningRate: t.learningRate, momentum: t.momentum };
+    case "adam":
+      return { kind: "adam", learningRate: t.learningRate, momentum: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    case "rmsprop":
+      return { kind: "rmsprop", learningRate: t.learningRate, momentum: 0.9, epsilon: 1e-7 };
   }
 }

@@ -1,6 +1,14 @@
 import type { NativeLayer } from "../../../layers/index.js";
 import { type Window, windowWords } from "./image-shaders.js";
-import { type Binding, type Dispatch, type Kernels, linear, perGroup } from "./kernels.js";
+import {
+  type Binding,
+  type Dispatch,
+  type Kernels,
+  linear,
+  type Optimizer,
+  perGroup,
+  updateWords,
+} from "./kernels.js";
 import type { LayerMemory, Packed } from "./memory.js";
 
 /** What a step's dispatches are bound to. */
@@ -11,11 +19,14 @@ export interface StepBuffers {
   glogits: GPUBuffer;
   packed: Packed;
   classes: number;
-  /** The data set and order the batch is gathered from, and where the epoch is. */
+  /** The data set and order the batch is gathered from, the epoch's augment draws, and where the epoch is. */
   images: GPUBuffer;
   labels: GPUBuffer;
   order: GPUBuffer;
+  draws: GPUBuffer;
   cursor: GPUBuffer;
+  /** The images' shape, for augment. */
+  shape: [number, number, number];
   /** The batch's labels, each row's loss and hit, and each step's sums. */
   batchLabels: GPUBuffer;
   lossRows: GPUBuffer;
@@ -51,7 +62,7 @@ export function stepPlan(
   k: Kernels,
   s: StepBuffers,
   n: number,
-  opts: { train: boolean; learningRate: number; momentum: number },
+  opts: { train: boolean; optimizer: Optimizer; augment: boolean },
 ): Dispatch[] {
   const out: Dispatch[] = [];
   const { layers, mem, packed } = s;
@@ -60,8 +71,8 @@ export function stepPlan(
   out.push(
     k.prepare(
       "gather",
-      [s.images, s.labels, s.order, s.cursor, first.x, s.batchLabels],
-      [n, pixels, opts.train ? 1 : 0],
+      [s.images, s.labels, s.order, s.cursor, s.draws, first.x, s.batchLabels],
+      [n, pixels, opts.train ? 1 : 0, opts.train && opts.augment ? 1 : 0, ...s.shape, 0],
       linear(n * pixels),
     ),
   );
@@ -94,10 +105,35 @@ export function stepPlan(
           [2],
         ),
       );
+    } else if (l.kind === "avgpool") {
+      out.push(k.prepare("avgPool", [m.x, y], windowWords(windowOf(l, n)), linear(n * l.out)));
+    } else if (l.kind === "globalpool") {
+      out.push(k.prepare("globalPool", [m.x, y], windowWords(globalWindow(l, n)), linear(n * l.out)));
+    } else if (l.kind === "batchnorm") {
+      const d = normWords(l, n, opts.train);
+      if (opts.train)
+        out.push(
+          k.prepare(
+            "bnStats",
+            [m.x, m.stats as GPUBuffer, w(m, 2), w(m, 3)],
+            d,
+            [l.channels as number, 1],
+            [2, 3],
+          ),
+        );
+      out.push(
+        k.prepare(
+          "bnForward",
+          [m.x, m.stats as GPUBuffer, w(m, 0), w(m, 1), w(m, 2), w(m, 3), y],
+          d,
+          linear(n * l.out),
+          [2, 3],
+        ),
+      );
     } else if (l.kind !== "flatten") throw new Error(`webgpu: no kernel for layer ${l.kind}`);
   }
   if (!opts.train) {
-    out.push(k.prepare("advance", [s.cursor], [n], [1, 1]));
+    out.push(k.prepare("advance", [s.cursor], [n, 0], [1, 1]));
     return out;
   }
   const classes = s.classes;
@@ -115,15 +151,28 @@ export function stepPlan(
   out.push(
     k.prepare(
       "update",
-      [packed.weights, packed.grads, packed.velocity],
-      [packed.total, opts.momentum, opts.learningRate],
+      [packed.weights, packed.grads, packed.velocity, packed.second, s.cursor],
+      updateWords(packed.total, opts.optimizer),
       linear(packed.total),
-      [1, 2],
+      [2, 3, 4, 5],
     ),
   );
-  out.push(k.prepare("advance", [s.cursor], [n], [1, 1]));
+  out.push(k.prepare("advance", [s.cursor], [n, 1], [1, 1]));
   return out;
 }
+
+/** A global pool as a window over the whole image: cells = h x w, c channels. */
+const globalWindow = (l: NativeLayer, n: number): Window => {
+  const c = l.out;
+  const cells = l.cells as number;
+  return { n, h: cells, w: 1, c, co: c, oh: 1, ow: 1, kh: cells, kw: 1, sh: 1, sw: 1, pt: 0, pl: 0 };
+};
+
+/** Batchnorm's uniform: rows (batch x cells), channels, epsilon, momentum, training. */
+const normWords = (l: NativeLayer, n: number, train: boolean) => {
+  const channels = l.channels as number;
+  return [(n * l.in) / channels, channels, l.epsilon as number, l.momentum as number, train ? 1 : 0, 0, 0, 0];
+};
 
 /** Layer i's gradients: of its variables, and of its input where a layer before it has variables. */
 function backward(
@@ -174,6 +223,30 @@ function backward(
         linear(n * l.in),
       ),
     );
+  } else if (l.kind === "avgpool" && wantInput) {
+    out.push(
+      k.prepare("avgPoolGrad", [gy, m.gx as GPUBuffer], windowWords(windowOf(l, n)), linear(n * l.in)),
+    );
+  } else if (l.kind === "globalpool" && wantInput) {
+    out.push(
+      k.prepare("globalPoolGrad", [gy, m.gx as GPUBuffer], windowWords(globalWindow(l, n)), linear(n * l.in)),
+    );
+  } else if (l.kind === "batchnorm") {
+    const d = normWords(l, n, true);
+    const stats = m.stats as GPUBuffer;
+    out.push(
+      k.prepare("bnGradParams", [gy, m.x, stats, g(m, 0), g(m, 1)], d, [l.channels as number, 1], [2, 3]),
+    );
+    if (wantInput)
+      out.push(
+        k.prepare(
+          "bnGradInput",
+          [gy, m.x, stats, w(m, 0), g(m, 0), g(m, 1), m.gx as GPUBuffer],
+          d,
+          linear(n * l.in),
+          [2, 3],
+        ),
+      );
   } else if (l.kind === "dropout" && wantInput) {
     out.push(
       k.prepare("dropoutGrad", [gy, m.mask as GPUBuffer, m.gx as GPUBuffer], [n * l.out], linear(n * l.out)),

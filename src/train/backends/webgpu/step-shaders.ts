@@ -2,32 +2,53 @@
  * The WGSL kernels that keep a whole epoch on the GPU: the batch gathered from the data set
  * (uploaded once) through the epoch's order, dropout masks drawn on the GPU, and each step's loss
  * sum and hits kept for one read-back per epoch. A small `cursor` buffer says where the epoch is:
- * [first item of the step, step index]; the last dispatch of a step advances it.
+ * [first item of the step, step index in the epoch, steps of the run]; the last dispatch of a step
+ * advances it.
  */
 
 const flat = /* wgsl */ `fn flat(id: vec3u) -> u32 { return id.x + id.y * 65535u * 64u; }`;
 
-/** x[b, p] = pixel p of item order[cursor + b] (or item cursor + b without an order) / 255; its label. */
+/**
+ * x[b, p] = pixel p of item order[cursor + b] (or item cursor + b without an order) / 255, and its
+ * label. With `augmented`, the epoch's draws for position cursor + b (flip, dx, dy; drawn on the
+ * host from the job's augment stream, as every back end draws them) move the image first: flipped
+ * left to right, then shifted, zeros where it moved away from (src/train/augment.ts).
+ */
 const gather = /* wgsl */ `${flat}
-struct Dims { n: u32, pixels: u32, ordered: u32, pad: u32 }
+struct Dims { n: u32, pixels: u32, ordered: u32, augmented: u32, h: u32, w: u32, c: u32, pad: u32 }
 @group(0) @binding(0) var<storage, read> images: array<u32>;
 @group(0) @binding(1) var<storage, read> allLabels: array<u32>;
 @group(0) @binding(2) var<storage, read> order: array<u32>;
 @group(0) @binding(3) var<storage, read> cursor: array<u32>;
-@group(0) @binding(4) var<storage, read_write> x: array<f32>;
-@group(0) @binding(5) var<storage, read_write> labels: array<u32>;
-@group(0) @binding(6) var<uniform> d: Dims;
+@group(0) @binding(4) var<storage, read> draws: array<i32>;
+@group(0) @binding(5) var<storage, read_write> x: array<f32>;
+@group(0) @binding(6) var<storage, read_write> labels: array<u32>;
+@group(0) @binding(7) var<uniform> d: Dims;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3u) {
   let i = flat(id);
   if (i >= d.n * d.pixels) { return; }
   let b = i / d.pixels;
   let p = i % d.pixels;
-  var item = cursor[0] + b;
-  if (d.ordered != 0u) { item = order[item]; }
-  let at = item * d.pixels + p;
-  x[i] = f32((images[at / 4u] >> ((at % 4u) * 8u)) & 255u) / 255.0;
+  let position = cursor[0] + b;
+  var item = position;
+  if (d.ordered != 0u) { item = order[position]; }
   if (p == 0u) { labels[b] = (allLabels[item / 4u] >> ((item % 4u) * 8u)) & 255u; }
+  var src = p;
+  if (d.augmented != 0u) {
+    let k = p % d.c;
+    let q = p / d.c;
+    let sy = i32(q / d.w) - draws[3u * position + 2u];
+    let sx0 = i32(q % d.w) - draws[3u * position + 1u];
+    if (sy < 0 || sy >= i32(d.h) || sx0 < 0 || sx0 >= i32(d.w)) {
+      x[i] = 0.0;
+      return;
+    }
+    let sx = select(sx0, i32(d.w) - 1 - sx0, draws[3u * position] != 0);
+    src = (u32(sy) * d.w + u32(sx)) * d.c + k;
+  }
+  let at = item * d.pixels + src;
+  x[i] = f32((images[at / 4u] >> ((at % 4u) * 8u)) & 255u) / 255.0;
 }`;
 
 /**
@@ -91,15 +112,20 @@ fn main() {
   out[2u * k + 1u] = f32(h);
 }`;
 
-/** The next step: the cursor moves on by the batch. One invocation, the step's last dispatch. */
+/**
+ * The next step: the cursor moves on by the batch, and the epoch's step counts one more; in
+ * training the run's count of steps too (never reset: Adam's bias correction reads it). One
+ * invocation, the step's last dispatch.
+ */
 const advance = /* wgsl */ `
-struct Dims { n: u32, pad0: u32, pad1: u32, pad2: u32 }
+struct Dims { n: u32, train: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(0) var<storage, read_write> cursor: array<u32>;
 @group(0) @binding(1) var<uniform> d: Dims;
 @compute @workgroup_size(1)
 fn main() {
   cursor[0] = cursor[0] + d.n;
   cursor[1] = cursor[1] + 1u;
+  if (d.train != 0u) { cursor[2] = cursor[2] + 1u; }
 }`;
 
 export const stepShaders = { gather, dropout, dropoutGrad, stats, advance } as const;
