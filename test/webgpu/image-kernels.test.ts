@@ -207,7 +207,7 @@ describe("the image layers' WebGPU kernels", { timeout: 120_000 }, () => {
       pl: 0,
     };
     const want = new Float64Array(n * c);
-    x.forEach((v, i) => add(want, Math.floor(i / (cells * c)) * c + (i % c), v / cells));
+    for (const [i, v] of x.entries()) add(want, Math.floor(i / (cells * c)) * c + (i % c), v / cells);
     const y = kit.poisoned(n * c);
     const got = await kit.run(y, n * c, (p) => [
       kit.kernels.dispatchOf(p, "globalPool", [kit.buffer(x), y], win, n * c),
