@@ -34,12 +34,6 @@ describe("the webgpu back end", { timeout: 600_000 }, () => {
     const a = await fitRun({ ...run, saveAt: [2] }, data);
     await selectBackend("native");
     const b = await fitRun({ ...run, saveAt: [2] }, data);
-      a.steps,
-      a.epochs.map((e) => [e.loss, e.accuracy, e.test?.loss, e.test?.accuracy]),
-    );
-      b.steps,
-      b.epochs.map((e) => [e.loss, e.accuracy, e.test?.loss, e.test?.accuracy]),
-    );
     expect(a.steps.engine).toBe("webgpu step");
     const ta = a.epochs[1]?.test;
     const tb = b.epochs[1]?.test;
