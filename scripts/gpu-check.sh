@@ -17,10 +17,10 @@ if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia" ] && ! ls /usr/share/vulkan/i
   export VK_DRIVER_FILES=$nvidia
 fi
 t=$(mktemp -d)
-mkdir -p "$t/node_modules/webgpu/dist/linux-x64" "$t/data"
+mkdir -p "$t/data"
 xz -dc .gpu/node.xz >"$t/node" && chmod +x "$t/node"
-cp .gpu/node_modules/webgpu/package.json .gpu/node_modules/webgpu/index.js "$t/node_modules/webgpu/"
-xz -dc .gpu/node_modules/webgpu/dist/linux-x64/dawn.node.xz >"$t/node_modules/webgpu/dist/linux-x64/dawn.node"
+cp -r .gpu/node_modules "$t/"
+xz -d "$t/node_modules/webgpu/dist/linux-x64/dawn.node.xz"
 for f in .gpu/data/*.xz; do xz -dc "$f" >"$t/data/$(basename "$f" .xz)"; done
 cp .gpu/data/*.gz "$t/data/"
 cp .gpu/check.mjs "$t/"

@@ -14,10 +14,24 @@ rm -rf "$out"
 mkdir -p "$out/node_modules/webgpu/dist/linux-x64" "$out/data" "$out/gl"
 
 npm run build >/dev/null
-node_modules/.bin/esbuild dist/bench/main.js --bundle --platform=node --format=esm --target=node20 \
+# The check alone, bundled; TensorFlow.js, which cnnp loads through createRequire (out of the
+# bundler's sight), bundled apart into one CommonJS file the two packages' names resolve to.
+node_modules/.bin/esbuild dist/bench/gpu-main.js --bundle --platform=node --format=esm --target=node20 \
   --log-level=error --outfile="$out/check.mjs" \
   --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
-  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
+  --banner:js="import { createRequire as cnnpRequire } from 'node:module'; const require = cnnpRequire(import.meta.url);"
+entry=scripts/.tf-entry.cjs
+echo 'module.exports = { tf: require("@tensorflow/tfjs"), cpu: require("@tensorflow/tfjs-backend-cpu") };' >"$entry"
+node_modules/.bin/esbuild "$entry" --bundle --platform=node --format=cjs --target=node20 --log-level=error \
+  --outfile="$out/node_modules/tf-all.cjs"
+rm -f "$entry"
+for pair in tfjs:tf tfjs-backend-cpu:cpu; do
+  name=${pair%%:*}
+  mkdir -p "$out/node_modules/@tensorflow/$name"
+  version=$(node -p "require('@tensorflow/$name/package.json').version")
+  echo "{\"name\":\"@tensorflow/$name\",\"version\":\"$version\",\"main\":\"index.js\"}" >"$out/node_modules/@tensorflow/$name/package.json"
+  echo "module.exports = require(\"../../tf-all.cjs\").${pair#*:};" >"$out/node_modules/@tensorflow/$name/index.js"
+done
 
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$out/node_modules/webgpu/"
 xz -9 -T0 -c node_modules/webgpu/dist/linux-x64/dawn.node >"$out/node_modules/webgpu/dist/linux-x64/dawn.node.xz"
@@ -37,8 +51,8 @@ cp "$data/t10k-images-idx3-ubyte.gz" "$data/t10k-labels-idx1-ubyte.gz" "$out/dat
 lists="$tmp/lists"
 mkdir -p "$lists/partial"
 o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$lists")
-apt-get "${o[@]}" update >/dev/null
-(cd "$out/gl" && apt-get "${o[@]}" download libvulkan1 >/dev/null)
+apt-get "${o[@]}" update 2>&1 | grep -v "^W: Download is performed unsandboxed" >/dev/null || true
+(cd "$out/gl" && apt-get "${o[@]}" download libvulkan1 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
 
 tracked=$(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
 packed=$(du -sb "$out" | cut -f1)
