@@ -94,11 +94,13 @@ function filesNaming(word: string, dirs = ["src", "native"]): string[] {
 }
 
 describe("a layer and a back end", () => {
-  it("each live in one place: batchnorm in its layer file, its native file and the registry", () => {
+  it("each live in one place: batchnorm in its layer file, its native and WebGPU files and their registries", () => {
     expect(filesNaming("batchnorm").sort()).toEqual([
       "native/layers/batchnorm.cc",
       "src/layers/batchnorm.ts",
       "src/layers/index.ts",
+      "src/train/backends/webgpu/layers/batchnorm.ts",
+      "src/train/backends/webgpu/layers/index.ts",
     ]);
   });
 

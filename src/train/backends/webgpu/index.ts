@@ -5,19 +5,8 @@ import { describeLayers, stepRefusal } from "../step-layers.js";
 import { type Backend, BackendUnavailable } from "../types.js";
 import { type AdapterInfo, type Gpu, openGpu } from "./device.js";
 import { Kernels } from "./kernels.js";
+import { gpuLayers } from "./layers/index.js";
 import { GpuNet } from "./net.js";
-
-/** The layer kinds the WebGPU step has kernels for (a leading augment moves the images as they are gathered). */
-const gpuLayers = new Set([
-  "conv",
-  "maxpool",
-  "avgpool",
-  "globalpool",
-  "batchnorm",
-  "dense",
-  "flatten",
-  "dropout",
-]);
 
 /** Why the WebGPU step cannot train a model with this training, or null. */
 export function gpuRefusal(model: ModelSpec, training: TrainingSpec): string | null {
@@ -26,7 +15,8 @@ export function gpuRefusal(model: ModelSpec, training: TrainingSpec): string | n
   if (why) return why;
   const layers = describeLayers(model);
   if (typeof layers === "string") return layers;
-  const missing = layers.find((l) => !gpuLayers.has(l.kind));
+  // A leading augment is not among them: the batch is moved as it is gathered.
+  const missing = layers.find((l) => !(l.kind in gpuLayers));
   return missing ? `layer ${missing.kind}` : null;
 }
 

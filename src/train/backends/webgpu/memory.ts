@@ -1,5 +1,6 @@
 import type { NativeLayer } from "../../../layers/index.js";
 import type { Binding } from "./kernels.js";
+import { gpuLayers } from "./layers/index.js";
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
@@ -72,16 +73,11 @@ export interface LayerMemory {
   /** Its input's values and gradient (the previous layer's output). */
   x: GPUBuffer;
   gx: GPUBuffer | null;
-  /** Where each max pool's maximum was; each dropout's mask; each batchnorm's batch statistics. */
-  arg?: GPUBuffer;
-  mask?: GPUBuffer;
-  stats?: GPUBuffer;
-  /** Its variables' indices into the packed buffers (kernel and bias; gamma, beta, moving mean and variance). */
+  /** Its own buffers (a max pool's places of the maxima, a dropout's mask), by name. */
+  own: Record<string, GPUBuffer>;
+  /** Its variables' indices into the packed buffers, in its own order (trained ones first). */
   vars: number[];
 }
-
-/** The variables each kind of layer holds: trained ones (kernel and bias; gamma and beta), then others (moving mean and variance). */
-const variablesOf: Record<string, [number, number]> = { conv: [2, 0], dense: [2, 0], batchnorm: [2, 2] };
 
 /**
  * Activations and gradients for every layer (a flatten shares its input's buffers) and the
@@ -91,23 +87,24 @@ export function layerMemory(device: GPUDevice, layers: NativeLayer[], cap: numbe
   const mem: LayerMemory[] = [];
   // The network's order (src/train/network.ts): every layer's trained variables, then the others.
   let nextVar = 0;
-  let nextOther = layers.reduce((s, l) => s + (variablesOf[l.kind]?.[0] ?? 0), 0);
+  let nextOther = layers.reduce((s, l) => s + (gpuLayers[l.kind]?.variables[0] ?? 0), 0);
   let x = storage(device, cap * (layers[0]?.in ?? 0) * 4);
   let gx: GPUBuffer | null = null;
   for (const [i, l] of layers.entries()) {
-    const [trained, others] = variablesOf[l.kind] ?? [0, 0];
+    const kind = gpuLayers[l.kind];
+    if (!kind) throw new Error(`webgpu: no kernels for layer ${l.kind}`);
+    const [trained, others] = kind.variables;
     const vars = [
       ...Array.from({ length: trained }, (_, k) => nextVar + k),
       ...Array.from({ length: others }, (_, k) => nextOther + k),
     ];
-    const m: LayerMemory = { x, gx, vars };
+    const own = Object.fromEntries(
+      Object.entries(kind.buffers?.(l, cap) ?? {}).map(([name, bytes]) => [name, storage(device, bytes)]),
+    );
+    mem.push({ x, gx, vars, own });
     nextVar += trained;
     nextOther += others;
-    if (l.kind === "maxpool") m.arg = storage(device, cap * l.out * 4);
-    if (l.kind === "dropout") m.mask = storage(device, cap * l.out * 4);
-    if (l.kind === "batchnorm") m.stats = storage(device, 2 * (l.channels as number) * 4);
-    mem.push(m);
-    if (l.kind !== "flatten") {
+    if (!kind.passThrough) {
       const last = i === layers.length - 1;
       x = storage(device, cap * (last ? classes : l.out) * 4);
       gx = storage(device, cap * (last ? classes : l.out) * 4);

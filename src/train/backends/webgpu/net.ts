@@ -228,7 +228,7 @@ export class GpuNet implements WholeStep {
     this.forgetPlans();
     const p = this.packed;
     for (const b of [...this.buffers, p.weights, p.grads, p.velocity, p.second]) b.destroy();
-    for (const m of this.memory.layers) for (const b of [m.x, m.gx, m.arg, m.mask, m.stats]) b?.destroy();
+    for (const m of this.memory.layers) for (const b of [m.x, m.gx, ...Object.values(m.own)]) b?.destroy();
     this.memory.logits.destroy();
     this.memory.glogits.destroy();
   }
