@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Padding } from "../../src/layers/types.js";
 import { windowOver } from "../../src/layers/window.js";
-import type { Window } from "../../src/train/backends/webgpu/image-shaders.js";
+import { type Window, windowWords } from "../../src/train/backends/webgpu/image-shaders.js";
+import { perGroup } from "../../src/train/backends/webgpu/kernels.js";
 import { add, error, type GpuKit, openKit, values } from "../helpers/gpu.js";
 
 /**
@@ -187,6 +188,54 @@ describe("the image layers' WebGPU kernels", { timeout: 120_000 }, () => {
       expect(error(gotX, wantX)).toBeLessThan(1e-6);
     });
   }
+
+  for (const k of cases)
+    it(`depthwise and its two gradients (${k.name}, 2 kernels per channel) are a separable convolution's first half`, async () => {
+      const mult = 2;
+      const g = { ...geometry(k, 2, 8, 7, 3, 6), mult };
+      const maps = g.c * mult;
+      const inAt = (b: number, y: number, x: number, c: number) => ((b * g.h + y) * g.w + x) * g.c + c;
+      const outAt = (b: number, y: number, x: number, j: number) => ((b * g.oh + y) * g.ow + x) * maps + j;
+      const fAt = (ky: number, kx: number, j: number) => (ky * g.kw + kx) * maps + j;
+      const x = values(g.n * g.h * g.w * g.c, 11);
+      const f = values(g.kh * g.kw * maps, 12);
+      const size = g.n * g.oh * g.ow * maps;
+      const gy = values(size, 13);
+      const want = new Float64Array(size);
+      const wantF = new Float64Array(f.length);
+      const wantX = new Float64Array(x.length);
+      eachTap(g, (b, oy, ox, y, xx, ky, kx) => {
+        for (let j = 0; j < maps; j++) {
+          const c = Math.floor(j / mult);
+          const xv = x[inAt(b, y, xx, c)] as number;
+          add(want, outAt(b, oy, ox, j), xv * (f[fAt(ky, kx, j)] as number));
+          add(wantF, fAt(ky, kx, j), xv * (gy[outAt(b, oy, ox, j)] as number));
+          add(wantX, inAt(b, y, xx, c), (gy[outAt(b, oy, ox, j)] as number) * (f[fAt(ky, kx, j)] as number));
+        }
+      });
+      const y = kit.poisoned(size);
+      const got = await kit.run(y, size, (p) => [
+        kit.kernels.dispatchOf(p, "depthwise", [kit.buffer(x), kit.buffer(f), y], g, size),
+      ]);
+      expect(error(got, want)).toBeLessThan(1e-6);
+      const gf = kit.poisoned(f.length);
+      const gotF = await kit.run(gf, f.length, (p) => {
+        const d = kit.kernels.prepare(
+          "depthwiseGradFilter",
+          [kit.buffer(x), kit.buffer(gy), gf],
+          windowWords(g),
+          perGroup(f.length),
+        );
+        kit.kernels.encode(p, d);
+        return [d.uniform];
+      });
+      expect(error(gotF, wantF)).toBeLessThan(1e-6);
+      const gx = kit.poisoned(x.length);
+      const gotX = await kit.run(gx, x.length, (p) => [
+        kit.kernels.dispatchOf(p, "depthwiseGradInput", [kit.buffer(gy), kit.buffer(f), gx], g, x.length),
+      ]);
+      expect(error(gotX, wantX)).toBeLessThan(1e-6);
+    });
 
   it("globalPool averages each channel over the image's cells, and globalPoolGrad spreads the gradient evenly", async () => {
     const [n, cells, c] = [3, 35, 6];

@@ -9,7 +9,7 @@
 /** The window's geometry, as src/layers/window.ts computes it (nativeWindow), and the batch. */
 const geometry = /* wgsl */ `
 struct Dims { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, co: u32, kh: u32,
-  kw: u32, sh: u32, sw: u32, pt: u32, pl: u32, relu: u32, pad0: u32, pad1: u32 }
+  kw: u32, sh: u32, sw: u32, pt: u32, pl: u32, relu: u32, mult: u32, pad1: u32 }
 fn flat(id: vec3u) -> u32 { return id.x + id.y * 65535u * 64u; }`;
 
 /** y = x * f + bias, then relu when asked. */
@@ -207,6 +207,8 @@ export interface Window {
   pt: number;
   pl: number;
   relu?: boolean;
+  /** A depthwise convolution's kernels per input channel. */
+  mult?: number;
 }
 
 /** The uniform's 16 words of a window. */
@@ -225,7 +227,7 @@ export const windowWords = (g: Window): number[] => [
   g.pt,
   g.pl,
   g.relu ? 1 : 0,
-  0,
+  g.mult ?? 0,
   0,
 ];
 
@@ -334,3 +336,113 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
 }`;
 
 export const poolShaders = { avgPool, avgPoolGrad, globalPool, globalPoolGrad } as const;
+
+/**
+ * A depthwise convolution (a separable convolution's first half): input channel c's kernel m
+ * writes channel c * mult + m. Filters [kh, kw, c, mult], as TensorFlow.js keeps them.
+ */
+const depthwise = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> f: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  let maps = d.c * d.mult;
+  if (i >= d.n * d.oh * d.ow * maps) { return; }
+  let j = i % maps;
+  let c = j / d.mult;
+  var r = i / maps;
+  let ox = r % d.ow;
+  r = r / d.ow;
+  let oy = r % d.oh;
+  let b = r / d.oh;
+  var s = 0.0;
+  for (var ky = 0u; ky < d.kh; ky++) {
+    let yy = i32(oy * d.sh + ky) - i32(d.pt);
+    if (yy < 0 || yy >= i32(d.h)) { continue; }
+    for (var kx = 0u; kx < d.kw; kx++) {
+      let xx = i32(ox * d.sw + kx) - i32(d.pl);
+      if (xx < 0 || xx >= i32(d.w)) { continue; }
+      s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + c] * f[(ky * d.kw + kx) * maps + j];
+    }
+  }
+  y[i] = s;
+}`;
+
+/** The depthwise filter's gradient: one workgroup per filter value, summed in workgroup memory. */
+const depthwiseGradFilter = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> gf: array<f32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+var<workgroup> part: array<f32, 64>;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let i = wg.x + wg.y * 65535u;
+  let maps = d.c * d.mult;
+  let inside = i < d.kh * d.kw * maps;
+  let j = i % maps;
+  let c = j / d.mult;
+  let cell = i / maps;
+  let kx = cell % d.kw;
+  let ky = cell / d.kw;
+  var s = 0.0;
+  let total = select(0u, d.n * d.oh * d.ow, inside);
+  for (var p = t; p < total; p += 64u) {
+    let ox = p % d.ow;
+    let q = p / d.ow;
+    let oy = q % d.oh;
+    let b = q / d.oh;
+    let yy = i32(oy * d.sh + ky) - i32(d.pt);
+    let xx = i32(ox * d.sw + kx) - i32(d.pl);
+    if (yy < 0 || yy >= i32(d.h) || xx < 0 || xx >= i32(d.w)) { continue; }
+    s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + c] * g[p * maps + j];
+  }
+  part[t] = s;
+  workgroupBarrier();
+  for (var half = 32u; half > 0u; half = half / 2u) {
+    if (t < half) { part[t] += part[t + half]; }
+    workgroupBarrier();
+  }
+  if (inside && t == 0u) { gf[i] = part[0]; }
+}`;
+
+/** The depthwise convolution's input gradient: per input value, over the windows and kernels that read it. */
+const depthwiseGradInput = /* wgsl */ `${geometry}
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read> f: array<f32>;
+@group(0) @binding(2) var<storage, read_write> gx: array<f32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = flat(id);
+  if (i >= d.n * d.h * d.w * d.c) { return; }
+  let maps = d.c * d.mult;
+  let c = i % d.c;
+  var r = i / d.c;
+  let px = r % d.w;
+  r = r / d.w;
+  let py = r % d.h;
+  let b = r / d.h;
+  var s = 0.0;
+  for (var ky = 0u; ky < d.kh; ky++) {
+    let ty = i32(py + d.pt) - i32(ky);
+    if (ty < 0 || ty % i32(d.sh) != 0) { continue; }
+    let oy = u32(ty) / d.sh;
+    if (oy >= d.oh) { continue; }
+    for (var kx = 0u; kx < d.kw; kx++) {
+      let tx = i32(px + d.pl) - i32(kx);
+      if (tx < 0 || tx % i32(d.sw) != 0) { continue; }
+      let ox = u32(tx) / d.sw;
+      if (ox >= d.ow) { continue; }
+      let gb = ((b * d.oh + oy) * d.ow + ox) * maps + c * d.mult;
+      let fb = (ky * d.kw + kx) * maps + c * d.mult;
+      for (var m = 0u; m < d.mult; m++) { s += g[gb + m] * f[fb + m]; }
+    }
+  }
+  gx[i] = s;
+}`;
+
+export const depthwiseShaders = { depthwise, depthwiseGradFilter, depthwiseGradInput } as const;

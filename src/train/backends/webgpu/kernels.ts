@@ -4,7 +4,7 @@
  * against a float64 reference on SwiftShader (test/webgpu/). Arrays are row-major float32 storage
  * buffers; sizes come in a uniform. One invocation per output element.
  */
-import { imageShaders, poolShaders, type Window, windowWords } from "./image-shaders.js";
+import { depthwiseShaders, imageShaders, poolShaders, type Window, windowWords } from "./image-shaders.js";
 import { normShaders } from "./norm-shaders.js";
 import { stepShaders } from "./step-shaders.js";
 
@@ -174,6 +174,7 @@ export const shaders = {
   update,
   ...imageShaders,
   ...poolShaders,
+  ...depthwiseShaders,
   ...normShaders,
   ...stepShaders,
 } as const;

@@ -8,9 +8,11 @@ import { dense } from "./dense.js";
 import { dropout, flatten } from "./dropout.js";
 import type { GpuLayer } from "./layer.js";
 import { avgpool, globalpool, maxpool } from "./pool.js";
+import { sepconv } from "./sepconv.js";
 
 export const gpuLayers: Record<string, GpuLayer> = {
   conv,
+  sepconv,
   dense,
   maxpool,
   avgpool,
