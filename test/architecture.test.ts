@@ -12,6 +12,7 @@ const stages = [
   "dsl",
   "layers",
   "model",
+  "search",
   "data",
   "check",
   "compile.ts",

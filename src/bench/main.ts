@@ -4,6 +4,7 @@ import { benchCliff } from "./cliff.js";
 import { benchCurves } from "./curves.js";
 import { benchGpu } from "./gpu.js";
 import { benchParse } from "./parse.js";
+import { benchSearch } from "./search.js";
 import { benchStudy } from "./study.js";
 import { benchTrain } from "./train.js";
 import { benchWorkers } from "./workers.js";
@@ -11,13 +12,13 @@ import { benchWorkers } from "./workers.js";
 const usage = `usage: npm run bench [-- SECTION...] [--rounds N] [--images N] [--no-epoch] [--no-peer]
 
 The figures the issues' speed targets are measured by. With no section, all run.
-  sections     parse, train, workers, study, cliff, curves, gpu
+  sections     parse, train, workers, study, cliff, curves, gpu, search
   --rounds N   rounds per figure, the median is shown (default 3)
   --images N   images each study model is timed on, at least 256 (default 2048)
   --no-epoch   train: skip the full epoch of 60,000 images
   --no-peer    train: skip the PyTorch peer`;
 
-const known = ["parse", "train", "workers", "study", "cliff", "curves", "gpu"];
+const known = ["parse", "train", "workers", "study", "cliff", "curves", "gpu", "search"];
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n\n${usage}\n`);
   process.exit(2);
@@ -72,3 +73,4 @@ if (want("study")) await benchStudy(images);
 if (want("cliff")) await benchCliff(rounds);
 if (want("curves")) await benchCurves();
 if (want("gpu")) await benchGpu();
+if (want("search")) benchSearch();
