@@ -46,4 +46,32 @@ describe("the webgpu back end", { timeout: 600_000 }, () => {
       expect(Math.abs((e.test?.loss ?? 0) - (b.epochs[i]?.test?.loss ?? 1))).toBeLessThanOrEqual(1e-4);
     }
   });
+
+  it("trains a short last batch and holds out validation data as native does: every loss and accuracy within 1e-4", async () => {
+    const c = compile(
+      `data fashion_mnist train 300 test 200\nepochs 2\nevaluate_every 1\nbatch 32\nvalidation_split 0.1\nlearning_rate 0.05\nmomentum 0.9\nmodel m = conv4 pool dropout0 dense16 dense10\nexperiment "x" {}\n`,
+      "t.cnnp",
+    );
+    const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
+    if (!run) throw new Error(c.diagnostics.map((d) => d.message).join("; "));
+    await selectBackend("webgpu");
+    const a = await fitRun(run, data);
+    await selectBackend("native");
+    const b = await fitRun(run, data);
+    // 270 training images: 8 full batches of 32 and one of 14.
+    expect(a.trainSamples).toBe(270);
+    expect(a.valSamples).toBe(30);
+    for (const [i, e] of a.epochs.entries()) {
+      const o = b.epochs[i];
+      for (const [x, y] of [
+        [e.loss, o?.loss],
+        [e.accuracy, o?.accuracy],
+        [e.val?.loss, o?.val?.loss],
+        [e.val?.accuracy, o?.val?.accuracy],
+        [e.test?.loss, o?.test?.loss],
+        [e.test?.accuracy, o?.test?.accuracy],
+      ])
+        expect(Math.abs((x ?? Number.NaN) - (y ?? Number.NaN))).toBeLessThanOrEqual(1e-4);
+    }
+  });
 });
