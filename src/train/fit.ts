@@ -307,8 +307,14 @@ async function trainEpochs(run: Training, hooks: FitHooks) {
 export async function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Promise<TrainOutcome> {
   const slices = slicesOf(req, data);
   const net = buildNetwork(req.model, req.seed);
-  // The back end's own whole step when it has one for this model, else TensorFlow.js kernel by kernel.
-  const whole = activeBackend()?.wholeStep?.(req.model, req.training, net.weights, req.seed) ?? null;
+  let whole: WholeStep | null;
+  try {
+    // The back end's own whole step when it has one for this model, else TensorFlow.js kernel by kernel.
+    whole = activeBackend()?.wholeStep?.(req.model, req.training, net.weights, req.seed) ?? null;
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
   const first = req.model.layers[0];
   const run: Training = {
     req,

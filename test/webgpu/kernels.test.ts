@@ -77,6 +77,15 @@ describe("the WebGPU kernels", { timeout: 120_000 }, () => {
       ).toBeLessThan(1e-6);
     });
 
+  it("matmul covers more rows than 65,535 groups of 8 hold (a separable convolution's pixels over a large batch)", async () => {
+    const [m, n, k] = [530_000, 3, 2];
+    const a = values(m * k, 21);
+    const b = values(k * n, 22);
+    const c = poisoned(m * n);
+    const got = await run(c, m * n, (p) => [kernels.matmul(p, buffer(a), buffer(b), c, { m, n, k })]);
+    expect(error(got, matmul64(a, b, m, n, k, false, false))).toBeLessThan(1e-6);
+  });
+
   it("biasAct adds the bias by column, with and without relu, on more elements than one dimension of groups holds", async () => {
     for (const [rows, cols] of [
       [37, 10],

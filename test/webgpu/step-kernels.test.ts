@@ -111,13 +111,13 @@ describe("the epoch's WebGPU kernels", { timeout: 120_000 }, () => {
     expect(got.filter((v) => v === 0).length).toBeGreaterThan(0);
   });
 
-  it("dropout keeps each unit with probability 1 - rate, scaled by 1 / (1 - rate), the same for the same step and new at the next; off outside training", async () => {
+  it("dropout keeps each unit with probability 1 - rate, scaled by 1 / (1 - rate), the same for the same step of the run, new at the next and for another layer's seed; off outside training", async () => {
     const size = 20_000;
     const rate = 0.25;
     const x = values(size, 1);
     const masks: Float32Array[] = [];
     for (const step of [3, 3, 4]) {
-      const cursor = kit.buffer(new Uint32Array([0, step, 0, 0]));
+      const cursor = kit.buffer(new Uint32Array([0, 0, step, 0]));
       const y = kit.poisoned(size);
       const mask = kit.poisoned(size);
       const xb = kit.buffer(x);
@@ -144,6 +144,19 @@ describe("the epoch's WebGPU kernels", { timeout: 120_000 }, () => {
       masks.push(gotMask);
     }
     expect(masks[1]).toEqual(masks[0]);
+    // Another layer (its own seed) at the same step drops other units.
+    const other = kit.poisoned(size);
+    await once(
+      "dropout",
+      [kit.buffer(x), kit.poisoned(size), other, kit.buffer(new Uint32Array([0, 0, 3, 0]))],
+      [size, 43, rate, 1],
+      linear(size),
+      other,
+      size,
+      [2],
+    );
+    const otherMask = await kit.run(other, size, () => []);
+    expect(otherMask.filter((m, i) => m === (masks[0] as Float32Array)[i]).length / size).toBeLessThan(0.75);
     const same =
       (masks[2] as Float32Array).filter((m, i) => m === (masks[0] as Float32Array)[i]).length / size;
     expect(same).toBeLessThan(0.75);

@@ -74,4 +74,17 @@ describe("the webgpu back end", { timeout: 600_000 }, () => {
         expect(Math.abs((x ?? Number.NaN) - (y ?? Number.NaN))).toBeLessThanOrEqual(1e-4);
     }
   });
+
+  it("refuses, with the layer and what to do, a batch whose buffers are more than the GPU binds at once", async () => {
+    const c = compile(
+      `data fashion_mnist train 64 test 32\nbatch 60000\nmodel m = conv32 pool dense10\nexperiment "x" {}\n`,
+      "t.cnnp",
+    );
+    const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
+    if (!run) throw new Error(c.diagnostics.map((d) => d.message).join("; "));
+    await selectBackend("webgpu");
+    await expect(fitRun(run, data)).rejects.toThrow(
+      /layer 1 \(conv\) needs \d+ MiB for a batch of 60000, more than this GPU binds at once \(\d+ MiB\); lower the batch/,
+    );
+  });
 });

@@ -24,15 +24,35 @@ export interface Gpu {
 
 type WebGpuModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
 
+/** Instances made while looking for an adapter: kept, since Dawn's threads must outlive them. */
+const instances: GPU[] = [];
+
+/** An adapter of a fresh instance, with SwiftShader's driver as the only one when `swiftShader`. */
+async function adapterOf(webgpu: WebGpuModule, swiftShader: boolean) {
+  const before = process.env.VK_ICD_FILENAMES;
+  // The loader reads the driver list when an instance is made; put the caller's back afterwards.
+  if (swiftShader) process.env.VK_ICD_FILENAMES = swiftShaderIcd;
+  const restore = quietWayland();
+  try {
+    const instance = webgpu.create([]);
+    instances.push(instance);
+    return { instance, adapter: await instance.requestAdapter() };
+  } finally {
+    restore();
+    if (swiftShader) {
+      if (before === undefined) delete process.env.VK_ICD_FILENAMES;
+      else process.env.VK_ICD_FILENAMES = before;
+    }
+  }
+}
+
 /**
  * Dawn's WebGPU for Node (the optional `webgpu` package) and an adapter of it, or why there is
- * none, in one line. `software`: when no other adapter is found, use SwiftShader's (Chromium's
- * software Vulkan driver) if it is installed; its path must be set before Dawn starts, so it is
- * asked for up front.
+ * none, in one line. A GPU's adapter first; with `software`, when there is none, Chromium's
+ * SwiftShader (a software Vulkan driver) if it is installed. The device asks for the adapter's
+ * own limits on buffer sizes (WebGPU's defaults, 128 MiB a binding, are below a data set's).
  */
 export async function openGpu(opts: { software?: boolean } = {}): Promise<Gpu | string> {
-  if (opts.software && !process.env.VK_ICD_FILENAMES && existsSync(swiftShaderIcd))
-    process.env.VK_ICD_FILENAMES = swiftShaderIcd;
   let webgpu: WebGpuModule;
   try {
     // By a variable: the package is optional, so the type-check must not need it.
@@ -45,20 +65,21 @@ export async function openGpu(opts: { software?: boolean } = {}): Promise<Gpu | 
       : `the webgpu package did not load: ${(e as Error).message.split("\n")[0]}`;
   }
   Object.assign(globalThis, webgpu.globals);
-  let adapter: GPUAdapter | null;
-  const instance = webgpu.create([]);
-  const restore = quietWayland();
+  let found: Awaited<ReturnType<typeof adapterOf>>;
   try {
-    adapter = await instance.requestAdapter();
+    found = await adapterOf(webgpu, false);
+    if (!found.adapter && opts.software && existsSync(swiftShaderIcd)) found = await adapterOf(webgpu, true);
   } catch (e) {
     return `WebGPU found no adapter: ${(e as Error).message.split("\n")[0]}`;
-  } finally {
-    restore();
   }
+  const { adapter, instance } = found;
   if (!adapter)
     return `WebGPU found no adapter: no Vulkan driver for a GPU here (install libvulkan1 and the GPU's driver${opts.software ? "" : ", or ask for backend webgpu to use a software adapter"})`;
   const info = adapter.info;
-  const device = await adapter.requestDevice();
+  const { maxStorageBufferBindingSize, maxBufferSize } = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: { maxStorageBufferBindingSize, maxBufferSize },
+  });
   return {
     device,
     instance,

@@ -27,6 +27,8 @@ export function adapterName(a: AdapterInfo): string {
 }
 
 let opened: { gpu: Gpu; kernels: Kernels } | undefined;
+/** Why `auto` found no adapter before: asked again for each run, it does not look again. */
+let noAdapter: string | undefined;
 
 /**
  * WebGPU through Dawn (the optional `webgpu` package): whole epochs of steps on the GPU
@@ -40,10 +42,19 @@ export const webgpu: Backend = {
       const why = gpuRefusal(opts.job.model, opts.job.training);
       if (why) throw new BackendUnavailable(`the WebGPU step has no kernels for ${why} yet`);
     }
+    if (opts.auto && noAdapter && !opened) throw new BackendUnavailable(noAdapter);
     if (!opened) {
       const gpu = await openGpu({ software: !opts.auto });
-      if (typeof gpu === "string") throw new BackendUnavailable(gpu);
-      opened = { gpu, kernels: new Kernels(gpu.device) };
+      if (typeof gpu === "string") {
+        if (opts.auto) noAdapter = gpu;
+        throw new BackendUnavailable(gpu);
+      }
+      const now = { gpu, kernels: new Kernels(gpu.device) };
+      opened = now;
+      // A lost device (a driver reset, the GPU taken away) is opened afresh next time.
+      void gpu.device.lost.then(() => {
+        if (opened === now) opened = undefined;
+      });
     }
     const adapter = opened.gpu.adapter;
     if (opts.auto && adapter.fallback)

@@ -17,7 +17,8 @@ struct Dims { m: u32, n: u32, k: u32, flags: u32 }
 @group(0) @binding(3) var<uniform> d: Dims;
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) id: vec3u) {
-  let row = id.y;
+  // Rows past 65,535 groups of 8 continue in the third dimension.
+  let row = id.y + id.z * 65535u * 8u;
   let col = id.x;
   if (row >= d.m || col >= d.n) { return; }
   let ta = (d.flags & 1u) != 0u;
@@ -191,6 +192,9 @@ export function perGroup(count: number): [number, number] {
   return count <= 65535 ? [count, 1] : [65535, Math.ceil(count / 65535)];
 }
 
+/** Workgroups in two dimensions, or three (a matrix product's rows past 65,535 groups). */
+export type Groups = [number, number] | [number, number, number];
+
 /** A buffer, or a range of one (offsets a multiple of 256 bytes). */
 export type Binding = GPUBuffer | GPUBufferBinding;
 
@@ -198,7 +202,7 @@ export type Binding = GPUBuffer | GPUBufferBinding;
 export interface Dispatch {
   pipeline: GPUComputePipeline;
   group: GPUBindGroup;
-  groups: [number, number];
+  groups: Groups;
   uniform: GPUBuffer;
 }
 
@@ -241,7 +245,7 @@ export class Kernels {
     name: KernelName,
     buffers: Binding[],
     dims: number[],
-    groups: [number, number],
+    groups: Groups,
     floats: number[] = [],
   ): Dispatch {
     const pipeline = this.pipelines.get(name) as GPUComputePipeline;
@@ -257,7 +261,7 @@ export class Kernels {
   encode(pass: GPUComputePassEncoder, d: Dispatch): void {
     pass.setPipeline(d.pipeline);
     pass.setBindGroup(0, d.group);
-    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+    pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2] ?? 1);
   }
 
   private dispatch(
@@ -265,7 +269,7 @@ export class Kernels {
     name: KernelName,
     buffers: Binding[],
     dims: number[],
-    groups: [number, number],
+    groups: Groups,
     floats: number[] = [],
   ): GPUBuffer {
     const d = this.prepare(name, buffers, dims, groups, floats);
@@ -273,11 +277,15 @@ export class Kernels {
     return d.uniform;
   }
 
-  matmulDims(shape: MatmulShape): { dims: number[]; groups: [number, number] } {
+  matmulDims(shape: MatmulShape): { dims: number[]; groups: Groups } {
     const flags = (shape.transA ? 1 : 0) | (shape.transB ? 2 : 0) | (shape.accumulate ? 4 : 0);
+    const rows = Math.ceil(shape.m / 8);
     return {
       dims: [shape.m, shape.n, shape.k, flags],
-      groups: [Math.ceil(shape.n / 8), Math.ceil(shape.m / 8)],
+      groups:
+        rows <= 65535
+          ? [Math.ceil(shape.n / 8), rows]
+          : [Math.ceil(shape.n / 8), 65535, Math.ceil(rows / 65535)],
     };
   }
 

@@ -3,6 +3,7 @@ import type { ModelSpec, TrainingSpec } from "../../../model/index.js";
 import { tf, type Variable } from "../../tf.js";
 import type { EpochRun, EpochSums, WholeStep } from "../types.js";
 import type { Dispatch, Kernels, Optimizer } from "./kernels.js";
+import { gpuLayers } from "./layers/index.js";
 import { layerMemory, Packed, packBytes, storage } from "./memory.js";
 import { type StepBuffers, stepPlan } from "./plan.js";
 
@@ -39,6 +40,8 @@ export class GpuNet implements WholeStep {
   private draws: GPUBuffer;
   private stats: GPUBuffer;
   private readonly seconds = { encode: 0, wait: 0 };
+  /** The errors, if any, of making the network's buffers. */
+  private readonly made: Promise<(GPUError | null)[]>;
 
   constructor(
     gpu: GPUDevice,
@@ -51,6 +54,9 @@ export class GpuNet implements WholeStep {
   ) {
     this.device = gpu;
     this.cap = Math.max(training.batchSize, 128);
+    checkSizes(gpu, layers, this.cap, spec.classes);
+    gpu.pushErrorScope("out-of-memory");
+    gpu.pushErrorScope("validation");
     this.packed = new Packed(
       gpu,
       variables.map((v) => v.size),
@@ -68,6 +74,29 @@ export class GpuNet implements WholeStep {
     this.order = this.own(storage(gpu, 16));
     this.draws = this.own(storage(gpu, 16));
     this.stats = this.own(storage(gpu, 16));
+    this.made = Promise.all([gpu.popErrorScope(), gpu.popErrorScope()]);
+  }
+
+  /**
+   * Runs `work` (which encodes and submits) and throws the first GPU error it caused: a
+   * validation error or running out of memory would otherwise only leave buffers unwritten.
+   */
+  private async checked<T>(work: () => Promise<T>): Promise<T> {
+    const madeErrors = (await this.made).filter((e) => e !== null);
+    if (madeErrors[0])
+      throw new Error(`webgpu: the network's buffers could not be made: ${madeErrors[0].message}`);
+    this.device.pushErrorScope("out-of-memory");
+    this.device.pushErrorScope("validation");
+    let result: T;
+    try {
+      result = await work();
+    } finally {
+      const errors = (await Promise.all([this.device.popErrorScope(), this.device.popErrorScope()])).filter(
+        (e) => e !== null,
+      );
+      if (errors[0]) throw new Error(`webgpu: ${errors[0].message.split("\n")[0]}`);
+    }
+    return result;
   }
 
   private own(b: GPUBuffer): GPUBuffer {
@@ -79,6 +108,11 @@ export class GpuNet implements WholeStep {
   private upload(images: Uint8Array, labels: Uint8Array | null): Uploaded {
     let u = this.uploads.get(images);
     if (!u) {
+      const limit = this.device.limits.maxStorageBufferBindingSize;
+      if (images.length > limit)
+        throw new Error(
+          `webgpu: the data set's ${mib(images.length)} of images are more than this GPU binds at once (${mib(limit)}); train it with backend native`,
+        );
       const count = Math.floor(images.length / (this.layers[0]?.in ?? 1));
       u = {
         images: this.own(packBytes(this.device, images)),
@@ -134,7 +168,11 @@ export class GpuNet implements WholeStep {
     this.plans.clear();
   }
 
-  async epoch(run: EpochRun): Promise<EpochSums> {
+  epoch(run: EpochRun): Promise<EpochSums> {
+    return this.checked(() => this.epochOn(run));
+  }
+
+  private async epochOn(run: EpochRun): Promise<EpochSums> {
     const t0 = performance.now();
     const { count, batchSize } = run;
     const batches = Math.ceil(count / batchSize);
@@ -153,7 +191,9 @@ export class GpuNet implements WholeStep {
       }
       pass.end();
       this.device.queue.submit([encoder.finish()]);
-      run.onBatch?.(Math.min(batches, b + STEPS_PER_SUBMIT));
+      // Progress as the GPU finishes the batches, not as they are sent.
+      const sent = Math.min(batches, b + STEPS_PER_SUBMIT);
+      if (run.onBatch) void this.device.queue.onSubmittedWorkDone().then(() => run.onBatch?.(sent));
     }
     const t1 = performance.now();
     const sums = await this.read(this.stats, batches * 2);
@@ -186,7 +226,11 @@ export class GpuNet implements WholeStep {
     return out;
   }
 
-  async infer(images: Uint8Array, first: number, n: number): Promise<Float32Array> {
+  infer(images: Uint8Array, first: number, n: number): Promise<Float32Array> {
+    return this.checked(() => this.inferOn(images, first, n));
+  }
+
+  private async inferOn(images: Uint8Array, first: number, n: number): Promise<Float32Array> {
     const classes = this.spec.classes;
     const data = this.upload(images, null);
     const out = this.device.createBuffer({
@@ -243,5 +287,21 @@ function optimizerOf(t: TrainingSpec): Optimizer {
       return { kind: "adam", learningRate: t.learningRate, momentum: 0.9, beta2: 0.999, epsilon: 1e-7 };
     case "rmsprop":
       return { kind: "rmsprop", learningRate: t.learningRate, momentum: 0.9, epsilon: 1e-7 };
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+/** Refuses a network whose buffers for a batch of `cap` are more than the GPU binds at once. */
+function checkSizes(device: GPUDevice, layers: NativeLayer[], cap: number, classes: number): void {
+  const limit = device.limits.maxStorageBufferBindingSize;
+  for (const [i, l] of layers.entries()) {
+    const own = Object.values(gpuLayers[l.kind]?.buffers?.(l, cap) ?? {});
+    const values = Math.max(l.in, i === layers.length - 1 ? classes : l.out);
+    const largest = Math.max(cap * values * 4, ...own);
+    if (largest > limit)
+      throw new Error(
+        `webgpu: layer ${i + 1} (${l.kind}) needs ${mib(largest)} for a batch of ${cap}, more than this GPU binds at once (${mib(limit)}); lower the batch`,
+      );
   }
 }

@@ -72,6 +72,7 @@ export function stepPlan(
       own: (name) => m.own[name] as GPUBuffer,
       cursor: s.cursor,
       seed: s.seed,
+      index: i,
     };
   };
   const kindOf = (i: number) => gpuLayers[(layers[i] as NativeLayer).kind] as GpuLayer;

@@ -53,8 +53,9 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
 
 /**
  * Dropout in training: each unit kept with probability 1 - rate and scaled by 1 / (1 - rate),
- * from a counter-based hash of (seed, step, unit), so no state passes between steps; the mask is
- * kept for the gradient. Outside training (train = 0), y = x.
+ * from a counter-based hash of (the layer's seed, the run's step, the unit), so no state passes
+ * between steps and no two steps or layers share a mask; the mask is kept for the gradient.
+ * Outside training (train = 0), y = x.
  */
 const dropout = /* wgsl */ `${flat}
 struct Dims { size: u32, seed: u32, rate: f32, train: u32 }
@@ -73,7 +74,7 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let i = flat(id);
   if (i >= d.size) { return; }
   if (d.train == 0u) { y[i] = x[i]; return; }
-  let u = f32(pcg(i ^ pcg(cursor[1] ^ pcg(d.seed))) >> 8u) / 16777216.0;
+  let u = f32(pcg(i ^ pcg(cursor[2] ^ pcg(d.seed))) >> 8u) / 16777216.0;
   var m = 0.0;
   if (u >= d.rate) { m = 1.0 / (1.0 - d.rate); }
   mask[i] = m;

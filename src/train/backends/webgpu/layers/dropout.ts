@@ -5,11 +5,12 @@ import type { GpuLayer } from "./layer.js";
 export const dropout: GpuLayer = {
   variables: [0, 0],
   buffers: (l, cap) => ({ mask: cap * l.out * 4 }),
-  forward: ({ k, l, n, x, y, own, cursor, seed, train }) => [
+  forward: ({ k, l, n, x, y, own, cursor, seed, index, train }) => [
     k.prepare(
       "dropout",
       [x, y, own("mask"), cursor],
-      [n * l.out, seed >>> 0, l.rate as number, train ? 1 : 0],
+      // Each dropout layer's own seed: two layers never drop the same units together.
+      [n * l.out, (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0, l.rate as number, train ? 1 : 0],
       linear(n * l.out),
       [2],
     ),

@@ -19,9 +19,10 @@ export interface LayerContext {
   g(j: number): Binding;
   /** Its own buffers, by the names `buffers` gave. */
   own(name: string): GPUBuffer;
-  /** [first item of the step, step in the epoch, steps of the run], and the run's seed. */
+  /** [first item of the step, step in the epoch, steps of the run], the run's seed, and the layer's place. */
   cursor: GPUBuffer;
   seed: number;
+  index: number;
 }
 
 /**
