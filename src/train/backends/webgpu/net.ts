@@ -87,16 +87,17 @@ export class GpuNet implements WholeStep {
       throw new Error(`webgpu: the network's buffers could not be made: ${madeErrors[0].message}`);
     this.device.pushErrorScope("out-of-memory");
     this.device.pushErrorScope("validation");
-    let result: T;
-    try {
-      result = await work();
-    } finally {
-      const errors = (await Promise.all([this.device.popErrorScope(), this.device.popErrorScope()])).filter(
-        (e) => e !== null,
-      );
-      if (errors[0]) throw new Error(`webgpu: ${errors[0].message.split("\n")[0]}`);
-    }
-    return result;
+    const outcome = await work().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    // The scopes are popped whatever happened; a GPU error explains more than what followed from it.
+    const errors = (await Promise.all([this.device.popErrorScope(), this.device.popErrorScope()])).filter(
+      (e) => e !== null,
+    );
+    if (errors[0]) throw new Error(`webgpu: ${errors[0].message.split("\n")[0]}`);
+    if ("error" in outcome) throw outcome.error;
+    return outcome.value;
   }
 
   private own(b: GPUBuffer): GPUBuffer {
