@@ -20,6 +20,8 @@ export const bounds = {
   patience: { min: 0, max: 10_000 },
   /** Values in one sweep, and configurations in one experiment. */
   sweepValues: 10_000,
+  /** Candidates one search may try. */
+  searchCandidates: 1_000,
   configurations: 100_000,
   /** Jobs (configurations x repeats) of all a pipeline's experiments together, before equal ones are merged. */
   pipelineJobs: 300_000,

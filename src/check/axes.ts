@@ -26,8 +26,8 @@ export interface ReadAxis {
 /** Most values one sweep may list or its ranges produce; more is almost surely a typo (and would never finish). */
 export const maxRangeValues = bounds.sweepValues;
 
-const integerNames = new Set<SweepName>(["epochs", "maps", "batch"]);
-const numericNames = new Set<SweepName>([
+export const integerNames = new Set<SweepName>(["epochs", "maps", "batch"]);
+export const numericNames = new Set<SweepName>([
   "epochs",
   "maps",
   "batch",
@@ -49,7 +49,7 @@ export function shownValue(v: unknown): SweepValue {
   return String(v);
 }
 
-function readEntry(name: SweepName, v: Value, models: ModelRegistry): AxisEntry | Diagnostic {
+export function readEntry(name: SweepName, v: Value, models: ModelRegistry): AxisEntry | Diagnostic {
   const e = readValueOf(name, v, models);
   return !isDiagnostic(e) && v.kind !== "string" && v.kind !== "reference" && v.from
     ? { ...e, from: v.from }

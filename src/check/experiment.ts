@@ -21,6 +21,7 @@ import {
 } from "./models.js";
 import { readQuestion } from "./questions.js";
 import type { Scope } from "./scope.js";
+import { candidateAxis, readSearch, type SearchSpec, scaleInGrid } from "./search.js";
 import { findConfiguration } from "./select.js";
 import { defaults, grouped, isDiagnostic, type Settings, type SweepName } from "./settings.js";
 
@@ -277,6 +278,37 @@ function dataOf(settings: Settings, spans: Map<string, Span>, ctx: Context): Res
 }
 
 /** The experiment's sweeps as axes, and where each name is swept: a name swept twice is reported. */
+/**
+ * The experiment's axes: its sweeps' cross product, or, with a `search`, one axis of the
+ * candidates known so far (its sweeps are the space they are sampled from). Null after an error.
+ */
+function searchAxes(
+  exp: Scope,
+  settings: Settings,
+  ctx: Context,
+): { axes: ReadAxis[]; sweptAt: Map<string, Span>; search: SearchSpec | null } | null {
+  if (exp.searches.length === 0) {
+    // A scale outside a search is the sweep's one fault worth saying.
+    const scaled = exp.sweeps.filter((s) => s.scale);
+    for (const s of scaled) ctx.diagnostics.push(scaleInGrid(s) as Diagnostic);
+    if (scaled.length > 0) return null;
+    return { ...readSweeps(exp, ctx), search: null };
+  }
+  const read = readSearch(exp.searches, exp.sweeps, {
+    models: ctx.models,
+    validationSplit: settings.validation_split,
+    diagnostics: ctx.diagnostics,
+  });
+  if (!read) return null;
+  const axis = candidateAxis(read, settings.seed, ctx.models, ctx.diagnostics);
+  if (!axis) return null;
+  const sweptAt = new Map<string, Span>();
+  axis.names.forEach((n, k) => {
+    sweptAt.set(n, axis.nameSpans[k] ?? axis.span);
+  });
+  return { axes: [axis], sweptAt, search: read.spec };
+}
+
 function readSweeps(exp: Scope, ctx: Context): { axes: ReadAxis[]; sweptAt: Map<string, Span> } {
   const axes: ReadAxis[] = [];
   const sweptAt = new Map<string, Span>();
@@ -478,7 +510,9 @@ export function checkExperiment(
   const data = dataOf(settings, spans, ctx);
   if (!data) return null;
   settings.data = data.spec;
-  const { axes, sweptAt } = readSweeps(exp, ctx);
+  const searched = searchAxes(exp, settings, ctx);
+  if (searched === null) return null;
+  const { axes, sweptAt, search } = searched;
   const base = defaultModel(exp, file, ctx);
   if (base === undefined && !sweptAt.has("model")) {
     diagnostics.push(error("E122", exp.title?.span ?? exp.span, `experiment '${title}' has no model`));
@@ -509,6 +543,7 @@ export function checkExperiment(
     notes: exp.notes.map((n) => n.text),
     baseline,
     figures,
+    ...(search ? { search } : {}),
   };
 }
 

@@ -33,6 +33,8 @@ export interface Scope {
   /** Models the block defines, in order. */
   defined: string[];
   sweeps: Of<"sweep">[];
+  /** `search` statements (one at most, in an experiment). */
+  searches: Of<"search">[];
   finds: Of<"find">[];
   notes: Of<"note">[];
   /** Published figures to reproduce. */
@@ -47,7 +49,7 @@ export function tooLong(text: string, max: number, what: string, span: Span): Di
   return error("E134", span, `${what} may be at most ${grouped(max)} characters; this one has ${grouped(n)}`);
 }
 
-const statementWords = ["model", "sweep", "find", "note", "expect", "experiment"];
+const statementWords = ["model", "sweep", "search", "find", "note", "expect", "experiment"];
 
 /**
  * Reads one block's statements into a scope. Nested experiments are reported, not read; model
@@ -65,6 +67,7 @@ export function readScope(
     settings: new Map(),
     defined: [],
     sweeps: [],
+    searches: [],
     finds: [],
     notes: [],
     expects: [],
@@ -92,6 +95,9 @@ export function readScope(
         break;
       case "sweep":
         scope.sweeps.push(s);
+        break;
+      case "search":
+        scope.searches.push(s);
         break;
       case "find":
         scope.finds.push(s);

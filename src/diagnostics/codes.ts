@@ -125,6 +125,30 @@ export const codes = {
     title: "note template does not parse",
     hint: "Live numbers are written {{best.label}}, {{#each rows}}...{{/each}}; for literal braces write \\{{.",
   },
+  E136: {
+    title: "unknown search strategy",
+    hint: "A search is `search random N by METRIC`, `search tpe N by METRIC` or `search halving N by METRIC`.",
+  },
+  E137: {
+    title: "bad number of candidates",
+    hint: "A search tries a whole number of candidates, 2 or more: `search tpe 24 by val.accuracy`.",
+  },
+  E138: {
+    title: "nothing to search",
+    hint: "A search samples the experiment's sweeps: add `sweep learning_rate log [0.001..0.3]` or a list.",
+  },
+  E139: {
+    title: "metric a search cannot use",
+    hint: "Search by a metric the runs record: test.accuracy, or val.accuracy with validation_split.",
+  },
+  E140: {
+    title: "bad scale",
+    hint: "`log` samples a range above 0 on a log scale, and only inside a search.",
+  },
+  E141: {
+    title: "sweep a search cannot sample",
+    hint: "In a search, sweep one name per statement: a range [low..high] or a list of values.",
+  },
   E201: { title: "cannot read file", hint: "Check the path and the file's permissions." },
 } as const;
 

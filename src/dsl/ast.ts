@@ -71,7 +71,17 @@ export type Statement =
       broken?: boolean;
     }
   | { kind: "setting"; name: Name; args: Value[]; span: Span }
-  | { kind: "sweep"; names: Name[]; items: SweepItem[]; span: Span }
+  /** `sweep learning_rate log [0.001..0.3]`: `scale` is the word before the brackets, if any. */
+  | { kind: "sweep"; names: Name[]; scale?: Name; items: SweepItem[]; span: Span }
+  /** `search tpe 24 by val.accuracy`: the experiment's sweeps become a space to sample. */
+  | {
+      kind: "search";
+      strategy: Name;
+      count: Extract<Value, { kind: "number" }>;
+      metric: Name;
+      direction?: Name;
+      span: Span;
+    }
   | {
       kind: "find";
       mode: Name;

@@ -39,6 +39,7 @@ export type StatementCstChildren = {
   experiment?: ExperimentCstNode[];
   modelStmt?: ModelStmtCstNode[];
   sweep?: SweepCstNode[];
+  search?: SearchCstNode[];
   find?: FindCstNode[];
   note?: NoteCstNode[];
   expect?: ExpectCstNode[];
@@ -130,6 +131,7 @@ export type SweepCstChildren = {
   Kw_sweep: IToken[];
   name: NameCstNode[];
   Comma?: (IToken)[];
+  scale?: IToken[];
   LBracket: IToken[];
   item?: ItemCstNode[];
   RBracket: IToken[];
@@ -167,6 +169,20 @@ export type FindCstChildren = {
   value?: ValueCstNode[];
   Kw_by?: IToken[];
   byMetric?: IToken[];
+  direction?: IToken[];
+};
+
+export interface SearchCstNode extends CstNode {
+  name: "search";
+  children: SearchCstChildren;
+}
+
+export type SearchCstChildren = {
+  Kw_search: IToken[];
+  strategy: IToken[];
+  count: IToken[];
+  Kw_by: IToken[];
+  metric: IToken[];
   direction?: IToken[];
 };
 
@@ -256,6 +272,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   sweep(children: SweepCstChildren, param?: IN): OUT;
   item(children: ItemCstChildren, param?: IN): OUT;
   find(children: FindCstChildren, param?: IN): OUT;
+  search(children: SearchCstChildren, param?: IN): OUT;
   expect(children: ExpectCstChildren, param?: IN): OUT;
   note(children: NoteCstChildren, param?: IN): OUT;
   setting(children: SettingCstChildren, param?: IN): OUT;

@@ -47,14 +47,15 @@ const messages: IParserErrorMessageProvider = {
  *
  *   pipeline   := statements
  *   statements := sep* (statement (sep+ statement?)*)?          sep := NEWLINE | ';'
- *   statement  := experiment | modelStmt | sweep | find | note | setting
+ *   statement  := experiment | modelStmt | sweep | search | find | note | setting
  *   experiment := 'experiment' STRING '{' statements '}'
  *   modelStmt  := 'model' (NAME '=')? modelExpr
  *   modelExpr  := layer+ modifier*
  *   layer      := NAME ('(' (layerArg (',' layerArg)*)? ')')?
  *   layerArg   := NAME ('=' value)? | NUMBER
  *   modifier   := 'mask' MASK | 'maps' NUMBER | 'insert' layer+ 'after' NUMBER
- *   sweep      := 'sweep' name (',' name)* '[' (item (',' item)*)? ']'
+ *   sweep      := 'sweep' name (',' name)* NAME? '[' (item (',' item)*)? ']'    NAME: a scale, `log`
+ *   search     := 'search' NAME NUMBER 'by' NAME NAME?         strategy, candidates, metric, direction
  *   item       := value ('..' value ('step' value)?)? | '(' value (',' value)* ')'
  *   find       := 'find' NAME name ('where' NAME COMPARISON value | 'by' NAME NAME?)
  *   note       := 'note' (TEXT | STRING)
@@ -127,6 +128,7 @@ export class CnnpParser extends CstParser {
       { GATE: () => this.mayNest(), ALT: () => this.SUBRULE(this.experiment) },
       { ALT: () => this.SUBRULE(this.modelStmt) },
       { ALT: () => this.SUBRULE(this.sweep) },
+      { ALT: () => this.SUBRULE(this.search) },
       { ALT: () => this.SUBRULE(this.find) },
       { ALT: () => this.SUBRULE(this.note) },
       { ALT: () => this.SUBRULE(this.expect) },
@@ -213,6 +215,7 @@ export class CnnpParser extends CstParser {
   private sweep = this.RULE("sweep", () => {
     this.CONSUME(T.Sweep);
     this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.name) });
+    this.OPTION(() => this.CONSUME(T.Identifier, { LABEL: "scale" }));
     this.CONSUME(T.LBracket);
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.item) });
     this.CONSUME(T.RBracket);
@@ -264,6 +267,15 @@ export class CnnpParser extends CstParser {
         },
       },
     ]);
+  });
+
+  private search = this.RULE("search", () => {
+    this.CONSUME(T.Search);
+    this.CONSUME(T.Identifier, { LABEL: "strategy" });
+    this.CONSUME(T.NumberLiteral, { LABEL: "count" });
+    this.CONSUME(T.By);
+    this.CONSUME2(T.Identifier, { LABEL: "metric" });
+    this.OPTION(() => this.CONSUME3(T.Identifier, { LABEL: "direction" }));
   });
 
   private expect = this.RULE("expect", () => {

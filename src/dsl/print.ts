@@ -41,7 +41,9 @@ export function printStatements(statements: Statement[], indent = ""): string {
         case "setting":
           return `${indent}${[s.name.value, ...s.args.map(value)].join(" ")}`;
         case "sweep":
-          return `${indent}sweep ${s.names.map((n) => n.value).join(", ")} [${s.items.map(item).join(", ")}]`;
+          return `${indent}sweep ${s.names.map((n) => n.value).join(", ")}${s.scale ? ` ${s.scale.value}` : ""} [${s.items.map(item).join(", ")}]`;
+        case "search":
+          return `${indent}search ${s.strategy.value} ${s.count.raw} by ${s.metric.value}${s.direction ? ` ${s.direction.value}` : ""}`;
         case "find": {
           const tail = s.where
             ? `where ${s.where.metric.value} ${s.where.op.value} ${value(s.where.value)}`

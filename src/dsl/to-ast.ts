@@ -142,6 +142,7 @@ class AstBuilder extends Base implements RuleMethods {
     if (model)
       return model.recoveredNode ? this.brokenModel(model.children) : this.one(c.modelStmt, this.modelStmt);
     if (c.sweep) return this.one(c.sweep, this.sweep);
+    if (c.search) return this.one(c.search, this.search);
     if (c.find) return this.one(c.find, this.find);
     if (c.note) return this.one(c.note, this.note);
     if (c.expect) return this.one(c.expect, this.expect);
@@ -216,7 +217,27 @@ class AstBuilder extends Base implements RuleMethods {
     const names = this.all(c.name, this.name).filter(defined);
     const items = this.all(c.item, this.item).filter(defined);
     if (names.length === 0) return undefined;
-    return { kind: "sweep", names, items, span };
+    const scale = tok(c.scale);
+    return scale
+      ? { kind: "sweep", names, scale: nameOf(scale), items, span }
+      : { kind: "sweep", names, items, span };
+  }
+
+  search(c: Cst.SearchCstChildren, span: Span): Statement | undefined {
+    const strategy = tok(c.strategy);
+    const count = tok(c.count);
+    const metric = tok(c.metric);
+    if (!strategy || !count || !metric) return undefined;
+    const dir = tok(c.direction);
+    const number = numberValue(count) as Extract<Value, { kind: "number" }>;
+    const base = {
+      kind: "search" as const,
+      strategy: nameOf(strategy),
+      count: number,
+      metric: nameOf(metric),
+      span,
+    };
+    return dir ? { ...base, direction: nameOf(dir) } : base;
   }
 
   item(c: Cst.ItemCstChildren, span: Span): SweepItem | undefined {

@@ -19,6 +19,7 @@ export const Model = keyword("model");
 export const Experiment = keyword("experiment");
 export const Sweep = keyword("sweep");
 export const Find = keyword("find");
+export const Search = keyword("search");
 export const Note = keyword("note");
 export const MaskKw = keyword("mask");
 export const MapsKw = keyword("maps");
@@ -103,6 +104,7 @@ export const keywords = [
   Experiment,
   Sweep,
   Find,
+  Search,
   Note,
   MaskKw,
   MapsKw,

@@ -81,6 +81,21 @@ export interface CheckedExperiment {
   baseline: number;
   /** Published figures to reproduce. */
   figures: PublishedFigure[];
+  /** With a `search`: how its configurations (the candidates known so far) are sampled. */
+  search?: ExperimentSearch;
+}
+
+/** An experiment's search, as the checker read it (check/search.ts). */
+export interface ExperimentSearch {
+  strategy: "random" | "tpe" | "halving";
+  count: number;
+  metric: Metric;
+  higher: boolean;
+  space: (
+    | { name: string; kind: "range"; lo: number; hi: number; log: boolean; integer: boolean }
+    | { name: string; kind: "list"; values: SweepValue[] }
+  )[];
+  span: Span;
 }
 
 /** The checker's output: everything the planner needs, with no syntax left in it. */

@@ -11,6 +11,7 @@ export {
   decode,
   encode,
   type Point,
+  rangeValue,
   type Space,
   uniformPoint,
   type Value,

@@ -27,8 +27,8 @@ export function rangeValue(d: Extract<Dimension, { kind: "range" }>, u: number):
     ? Math.exp(Math.log(d.lo) + t * (Math.log(d.hi) - Math.log(d.lo)))
     : d.lo + t * (d.hi - d.lo);
   if (d.integer) return Math.min(d.hi, Math.max(d.lo, Math.round(v)));
-  // Twelve significant digits: the same value on every machine, and short in job ids and tables.
-  return Number(v.toPrecision(12));
+  // Four significant digits: finer than any training run can tell apart, and readable in tables.
+  return Number(v.toPrecision(4));
 }
 
 /** The unit coordinate of a range's value. */
