@@ -3,7 +3,7 @@ import { bounds } from "./bounds.js";
 import { check } from "./check/check.js";
 import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { parse } from "./dsl/parse.js";
-import type { Answers, CheckedPipeline } from "./model/index.js";
+import type { Answers, CheckedPipeline, Observed } from "./model/index.js";
 
 export interface Compiled {
   file: string;
@@ -17,9 +17,14 @@ export interface Compiled {
  * Parses and checks pipeline text. Syntax errors do not stop the checks, so one run reports every
  * mistake; statements that did not parse are left out of the checks. Never throws.
  */
-export function compile(source: string, file: string, answers: Answers = new Map()): Compiled {
+export function compile(
+  source: string,
+  file: string,
+  answers: Answers = new Map(),
+  observed: Observed = new Map(),
+): Compiled {
   const parsed = parse(source, file, { maxNesting: bounds.nesting });
-  const checked = check(parsed.ast, source, answers);
+  const checked = check(parsed.ast, source, answers, observed);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort(byPosition);
   const unique = diagnostics.filter(
     (d, i) =>

@@ -2,7 +2,7 @@ import { basename, extname } from "node:path";
 import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import type { Pipeline, Statement } from "../dsl/ast.js";
-import type { Answers, CheckedExperiment, CheckedPipeline } from "../model/index.js";
+import type { Answers, CheckedExperiment, CheckedPipeline, Observed } from "../model/index.js";
 import { dataSource, oneDataSet } from "./data.js";
 import { checkExperiment, checkUnusedModels, newContext } from "./experiment.js";
 import { ModelRegistry } from "./models.js";
@@ -52,7 +52,12 @@ function within(spans: Span[]): (d: Diagnostic) => boolean {
  * so far to the questions other experiments use (`epochs from "6.2"`): a value without one is a
  * stand-in, and its configurations wait.
  */
-export function check(ast: Pipeline, source: string, answers: Answers = new Map()): CheckResult {
+export function check(
+  ast: Pipeline,
+  source: string,
+  answers: Answers = new Map(),
+  observed: Observed = new Map(),
+): CheckResult {
   const refs = resolveReferences(ast, source, answers);
   const diagnostics: Diagnostic[] = [];
   const models = new ModelRegistry(diagnostics);
@@ -60,6 +65,7 @@ export function check(ast: Pipeline, source: string, answers: Answers = new Map(
   const blocks = ast.statements.filter((s): s is Of<"experiment"> => s.kind === "experiment");
   const file = readScope(ast.statements, startOfFile, models, diagnostics);
   const ctx = newContext(models, diagnostics, source, ast.file);
+  ctx.observed = observed;
   const experiments: CheckedExperiment[] = [];
   if (blocks.length === 0) {
     const title = basename(ast.file, extname(ast.file)) || "Experiment";

@@ -6,6 +6,7 @@ import {
   type CheckedExperiment,
   type Configuration,
   defaultLearningRate,
+  type Observed,
   type SweepValue,
 } from "../model/index.js";
 import { type AxisEntry, type ReadAxis, readAxis, showSweepValue as show, shownValue } from "./axes.js";
@@ -48,6 +49,8 @@ interface Context {
   memory: WeakMap<Materialized, Map<number, boolean>>;
   /** The file-wide data statement's data, which models no experiment uses are checked against. */
   fileData?: ResolvedData | null;
+  /** Searches' finished candidates, by experiment title: what TPE proposes the next ones from. */
+  observed?: Observed;
 }
 
 export function newContext(
@@ -286,6 +289,7 @@ function searchAxes(
   exp: Scope,
   settings: Settings,
   ctx: Context,
+  observed: (number | null)[],
 ): { axes: ReadAxis[]; sweptAt: Map<string, Span>; search: SearchSpec | null } | null {
   if (exp.searches.length === 0) {
     // A scale outside a search is the sweep's one fault worth saying.
@@ -300,7 +304,7 @@ function searchAxes(
     diagnostics: ctx.diagnostics,
   });
   if (!read) return null;
-  const axis = candidateAxis(read, settings.seed, ctx.models, ctx.diagnostics);
+  const axis = candidateAxis(read, { seed: settings.seed, observed }, ctx.models, ctx.diagnostics);
   if (!axis) return null;
   const sweptAt = new Map<string, Span>();
   axis.names.forEach((n, k) => {
@@ -510,7 +514,7 @@ export function checkExperiment(
   const data = dataOf(settings, spans, ctx);
   if (!data) return null;
   settings.data = data.spec;
-  const searched = searchAxes(exp, settings, ctx);
+  const searched = searchAxes(exp, settings, ctx, ctx.observed?.get(title) ?? []);
   if (searched === null) return null;
   const { axes, sweptAt, search } = searched;
   const base = defaultModel(exp, file, ctx);

@@ -5,6 +5,8 @@ import { higherIsBetter, type Metric, metrics } from "../model/index.js";
 import {
   candidatePoint,
   type Dimension,
+  type Observation,
+  type Point,
   rangeValue,
   STARTUP,
   type Strategy,
@@ -199,22 +201,44 @@ export function readSearch(
   return { spec: { strategy, count, metric, higher, space, span: s.span }, read };
 }
 
+/** TPE proposes this many candidates at a time, each batch from every candidate before it. */
+export const TPE_BATCH = 4;
+
 /**
- * The candidates known so far as one axis of the experiment (a tuple sweep whose rows were
- * sampled): random search's and halving's all of them, from the pipeline's seed; TPE's its random
- * start (the candidates it proposes from finished results come with them).
+ * Which candidates are known, and their points: random search's and halving's all of them, from
+ * the pipeline's seed; TPE's its random start, then a batch of TPE_BATCH at a time once every
+ * candidate before the batch has finished (its score in `observed`), proposed from those scores.
+ * The same seed and scores give the same candidates, whatever the number of workers.
  */
+export function knownPoints(spec: SearchSpec, seed: number, observed: (number | null)[]): Point[] {
+  const points: Point[] = [];
+  const first = spec.strategy === "tpe" ? Math.min(spec.count, STARTUP) : spec.count;
+  for (let k = 0; k < first; k++) points.push(candidatePoint(spec.space, spec.strategy, k, [], seed));
+  while (points.length < spec.count) {
+    const scores = observed.slice(0, points.length);
+    if (
+      scores.length < points.length ||
+      scores.some((v) => v === null || v === undefined || !Number.isFinite(v))
+    )
+      break;
+    const observations: Observation[] = points.map((point, i) => ({ point, score: scores[i] as number }));
+    const end = Math.min(spec.count, points.length + TPE_BATCH);
+    for (let k = points.length; k < end; k++)
+      points.push(candidatePoint(spec.space, spec.strategy, k, observations, seed));
+  }
+  return points;
+}
+
+/** The candidates known so far as one axis of the experiment: a tuple sweep whose rows were sampled. */
 export function candidateAxis(
   search: { spec: SearchSpec; read: Read[] },
-  seed: number,
+  at: { seed: number; observed: (number | null)[] },
   models: ModelRegistry,
   diagnostics: Diagnostic[],
 ): ReadAxis | null {
   const { spec, read } = search;
-  const known = spec.strategy === "tpe" ? Math.min(spec.count, STARTUP) : spec.count;
   const rows: AxisEntry[][] = [];
-  for (let k = 0; k < known; k++) {
-    const point = candidatePoint(spec.space, spec.strategy, k, [], seed);
+  for (const point of knownPoints(spec, at.seed, at.observed)) {
     const row: AxisEntry[] = [];
     for (const [j, r] of read.entries()) {
       const u = point[j] as number;

@@ -115,6 +115,12 @@ export interface Answer {
   detail: string;
 }
 
+/**
+ * A search's finished candidates, by experiment title: each candidate's score (its metric's mean
+ * over its repeats, lower better: a metric to maximise is negated), null while it is unfinished.
+ */
+export type Observed = Map<string, (number | null)[]>;
+
 /** Known answers: experiment title, then the question's target (`epoch`, `maps`, ...). */
 export type Answers = Map<string, Map<string, Answer>>;
 

@@ -1,8 +1,8 @@
 import { type Compiled, compile } from "../compile.js";
-import type { Answers, CheckedPipeline } from "../model/index.js";
+import { type Answers, type CheckedPipeline, columnOf, type Observed } from "../model/index.js";
 import type { Plan } from "../plan/types.js";
 import type { Stored } from "../store/store.js";
-import { answersFromResults } from "./answers.js";
+import { answersFromResults, triedOf } from "./answers.js";
 
 /** A plan, and how to find each of its jobs' results. */
 export interface PlanAndResults {
@@ -26,6 +26,33 @@ function answersOf(checked: CheckedPipeline, planned: PlanAndResults): Answers {
   return answers;
 }
 
+/**
+ * Each search's candidates' scores from finished results: the metric's mean over the repeats,
+ * negated when higher is better; a candidate whose jobs all failed scores worst; null while any of
+ * its jobs has no result.
+ */
+function observedOf(checked: CheckedPipeline, planned: PlanAndResults): Observed {
+  const observed: Observed = new Map();
+  for (const e of planned.plan.experiments) {
+    const search = checked.experiments.find((x) => x.title === e.title)?.search;
+    if (!search) continue;
+    const column = columnOf(search.metric);
+    const { rows } = triedOf(e, planned.lookup);
+    observed.set(
+      e.title,
+      rows.map((r) => {
+        if (r.missing > 0) return null;
+        const m = r.metrics[column];
+        if (!m) return Number.MAX_VALUE;
+        return search.higher ? -m.mean : m.mean;
+      }),
+    );
+  }
+  return observed;
+}
+
+const sameObserved = (a: Observed, b: Observed) => JSON.stringify([...a]) === JSON.stringify([...b]);
+
 const same = (a: Answers, b: Answers) =>
   JSON.stringify([...a].map(([t, m]) => [t, [...m]])) === JSON.stringify([...b].map(([t, m]) => [t, [...m]]));
 
@@ -41,15 +68,21 @@ export function planWithAnswers(
   planOf: (pipeline: CheckedPipeline) => PlanAndResults,
 ): Resolved {
   let answers: Answers = new Map();
+  let observed: Observed = new Map();
   let compiled = first;
   for (let round = 0; ; round++) {
     if (!compiled.pipeline) return { compiled, planned: null };
     const planned = planOf(compiled.pipeline);
-    if (compiled.pipeline.dependencies.length === 0) return { compiled, planned };
+    const searches = compiled.pipeline.experiments.some((e) => e.search);
+    if (compiled.pipeline.dependencies.length === 0 && !searches) return { compiled, planned };
     const next = answersOf(compiled.pipeline, planned);
-    // Cycles are errors, so answers settle along the chains within one round per experiment.
-    if (same(next, answers) || round > compiled.pipeline.experiments.length) return { compiled, planned };
+    const nextObserved = observedOf(compiled.pipeline, planned);
+    // Cycles are errors, so answers settle along the chains within one round per experiment; a
+    // search learns one batch of candidates per round at most, each needing training first.
+    const settledAll = same(next, answers) && sameObserved(nextObserved, observed);
+    if (settledAll || round > compiled.pipeline.experiments.length + 1) return { compiled, planned };
     answers = next;
-    compiled = compile(first.source, first.file, answers);
+    observed = nextObserved;
+    compiled = compile(first.source, first.file, answers, observed);
   }
 }

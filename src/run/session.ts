@@ -44,18 +44,28 @@ export async function runSession(req: RunRequest, output: SessionOutput): Promis
   }
 }
 
-/** The experiments of the selection that still wait for answers, and for which. */
+/**
+ * The experiments of the selection that still wait for answers, and for which; and the searches
+ * with candidates still to propose from the results of those trained.
+ */
 function waitingOn(x: Prepared): string[] {
-  return x.p.experiments
-    .filter((e) => e.waiting.configurations > 0 && (!x.selection || x.selection.has(e.number)))
-    .map((e) => {
-      const on = new Set(
-        e.configurations.flatMap((c) =>
-          c.uses.filter((u) => !u.from.resolved).map((u) => `"${u.from.experiment}"`),
-        ),
-      );
-      return `"${e.title}" waits for ${[...on].join(" and ")}`;
-    });
+  const selected = (e: { number: number }) => !x.selection || x.selection.has(e.number);
+  const searching = x.p.experiments
+    .filter((e) => e.search && e.configurations.length < e.search.count && selected(e))
+    .map((e) => `"${e.title}" has ${e.configurations.length} of its ${e.search?.count} candidates`);
+  return [
+    ...searching,
+    ...x.p.experiments
+      .filter((e) => e.waiting.configurations > 0 && selected(e))
+      .map((e) => {
+        const on = new Set(
+          e.configurations.flatMap((c) =>
+            c.uses.filter((u) => !u.from.resolved).map((u) => `"${u.from.experiment}"`),
+          ),
+        );
+        return `"${e.title}" waits for ${[...on].join(" and ")}`;
+      }),
+  ];
 }
 
 /**
@@ -85,6 +95,12 @@ function nextWork(next: Prepared, waiting: string[], tried: Set<string>, say: Me
     .filter((e) => waiting.some((w) => w.startsWith(`"${e.title}"`)))
     .flatMap((e) => e.configurations.flatMap((c) => c.uses.filter((u) => u.from.resolved)))
     .map((u) => `${u.name} ${u.value} from "${u.from.experiment}" (${u.from.detail})`);
-  say.err(`answers now known: ${[...new Set(found)].join("; ")}; training what waited for them`);
+  const proposed = next.p.experiments
+    .filter((e) => e.search && waiting.some((w) => w.startsWith(`"${e.title}"`)))
+    .map((e) => `"${e.title}" has ${e.configurations.length} of its ${e.search?.count} candidates`);
+  if (found.length > 0)
+    say.err(`answers now known: ${[...new Set(found)].join("; ")}; training what waited for them`);
+  if (proposed.length > 0)
+    say.err(`search: ${proposed.join("; ")}, the new ones proposed from the results of those before`);
   return { ...next, work: { ...next.work, units: untried } };
 }
