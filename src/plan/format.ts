@@ -72,6 +72,32 @@ export function planToJson(p: Plan): unknown {
   };
 }
 
+const strategyWords = {
+  random: "random search",
+  tpe: "TPE (Tree-structured Parzen Estimator): 10 random candidates, then batches of 4 proposed from the finished ones",
+  halving: "successive halving",
+} as const;
+
+/** A search's space, strategy, budget and the candidates known so far. */
+function searchLines(e: PlannedExperiment): string[] {
+  const s = e.search;
+  if (!s) return [];
+  const space = s.space.map((d) =>
+    d.kind === "range"
+      ? `${d.name} ${d.log ? "log " : ""}[${d.lo}..${d.hi}]${d.integer ? " (whole numbers)" : ""}`
+      : `${d.name} [${d.values.map(String).join(", ")}]`,
+  );
+  const known = e.configurations.length;
+  const epochs = e.configurations[0]?.training.epochs ?? 0;
+  const a = e.axes[0];
+  return [
+    `   search  ${strategyWords[s.strategy]}, by ${s.metric} (${s.higher ? "highest" : "lowest"} best)`,
+    `   space   ${space.join("; ")}`,
+    `   budget  ${s.count} candidates x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${fmt.format(s.count * e.repeat)} jobs of ${epochs} epoch${epochs === 1 ? "" : "s"}`,
+    `   known   ${known} of ${s.count} candidates${known < s.count ? " (the others are proposed from their results as they finish)" : ""}${a ? `: ${showValues(a.values)}` : ""}`,
+  ];
+}
+
 /** The plan for people: each experiment, what it varies, its jobs and epochs, then the models. */
 export function planToText(p: Plan): string {
   const t = p.totals;
@@ -85,7 +111,8 @@ export function planToText(p: Plan): string {
   );
   for (const e of p.experiments) {
     out.push("", e.title);
-    for (const a of e.axes) out.push(`   varies  ${a.names.join(", ")}: ${showValues(a.values)}`);
+    if (e.search) out.push(...searchLines(e));
+    else for (const a of e.axes) out.push(`   varies  ${a.names.join(", ")}: ${showValues(a.values)}`);
     if (e.axes.length === 0) out.push("   varies  nothing (repeats only)");
     out.push(
       `   fixed   ${Object.entries(e.fixed)
