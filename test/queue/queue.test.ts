@@ -345,3 +345,23 @@ describe("cnnp run --queue with cnnp workers", () => {
     for (const text of [r.out, r.err, w.log.out, w.log.err, ...written]) expect(text).not.toContain(secret);
   }, 300_000);
 });
+
+describe("a search on the queue", () => {
+  it("trains a TPE search's random start and then its proposals on cnnp workers, each candidate once", async () => {
+    const { url } = await redis();
+    const file = pipeline(
+      "search.cnnp",
+      `data fashion_mnist train 256 test 100\nepochs 1\nexperiment "Tuning" {\n  model conv4 pool dense10\n  sweep learning_rate log [0.001..0.5]\n  sweep momentum [0..0.95]\n  search tpe 12 by test.accuracy\n}\n`,
+    );
+    const w = start(["worker", "--queue", url]);
+    await until(() => w.log.err.includes("waiting for runs"));
+    const coordinator = start(["run", file, "--queue", url, "--results", "search"]);
+    expect(await exited(coordinator)).toBe(0);
+    expect(coordinator.log.err).toContain('search: "Tuning" has 12 of its 12 candidates');
+    const done = files("search");
+    expect(done).toHaveLength(12);
+    expect(new Set(done.map((r) => r.configuration)).size).toBe(12);
+    w.kill("SIGTERM");
+    await exited(w);
+  }, 180_000);
+});
