@@ -21,7 +21,7 @@ type Of<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
 
 /** An experiment's search: how it samples, how many candidates, by what, and its space. */
 export interface SearchSpec {
-  strategy: Strategy;
+  strategy: Searched;
   count: number;
   metric: Metric;
   /** The metric's better direction: higher (accuracy) unless the statement says otherwise. */
@@ -37,7 +37,9 @@ interface Read {
   items: AstValue[];
 }
 
-const strategies: readonly Strategy[] = ["random", "tpe", "halving"];
+/** The strategies a pipeline may name (successive halving needs runs that continue: not yet). */
+type Searched = Extract<Strategy, "random" | "tpe">;
+const strategies: readonly Searched[] = ["random", "tpe"];
 
 /** A sweep's scale word in a grid, where there is nothing to sample on a scale (E140). */
 export function scaleInGrid(s: Of<"sweep">): Diagnostic | null {
@@ -135,7 +137,7 @@ export function readSearch(
         { span: s.span, message: "its search" },
       ]),
     );
-  const strategy = s.strategy.value as Strategy;
+  const strategy = s.strategy.value as Searched;
   if (!strategies.includes(strategy))
     diagnostics.push(
       error(
@@ -184,15 +186,6 @@ export function readSearch(
   for (const sweep of sweeps) {
     const d = dimensionOf(sweep, ctx.models);
     if (isDiagnostic(d)) diagnostics.push(d);
-    else if (strategy === "halving" && d.dimension.name === "epochs")
-      diagnostics.push(
-        error(
-          "E141",
-          sweep.span,
-          "successive halving sets the epochs itself",
-          "Set `epochs` to the last rung's count.",
-        ),
-      );
     else read.push(d);
   }
   if (diagnostics.length > before) return null;
@@ -205,7 +198,7 @@ export function readSearch(
 export const TPE_BATCH = 4;
 
 /**
- * Which candidates are known, and their points: random search's and halving's all of them, from
+ * Which candidates are known, and their points: random search's all of them, from
  * the pipeline's seed; TPE's its random start, then a batch of TPE_BATCH at a time once every
  * candidate before the batch has finished (its score in `observed`), proposed from those scores.
  * The same seed and scores give the same candidates, whatever the number of workers.

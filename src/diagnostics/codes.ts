@@ -127,7 +127,7 @@ export const codes = {
   },
   E136: {
     title: "unknown search strategy",
-    hint: "A search is `search random N by METRIC`, `search tpe N by METRIC` or `search halving N by METRIC`.",
+    hint: "A search is `search random N by METRIC` or `search tpe N by METRIC`.",
   },
   E137: {
     title: "bad number of candidates",

@@ -87,7 +87,7 @@ export interface CheckedExperiment {
 
 /** An experiment's search, as the checker read it (check/search.ts). */
 export interface ExperimentSearch {
-  strategy: "random" | "tpe" | "halving";
+  strategy: "random" | "tpe";
   count: number;
   metric: Metric;
   higher: boolean;

@@ -75,7 +75,6 @@ export function planToJson(p: Plan): unknown {
 const strategyWords = {
   random: "random search",
   tpe: "TPE (Tree-structured Parzen Estimator): 10 random candidates, then batches of 4 proposed from the finished ones",
-  halving: "successive halving",
 } as const;
 
 /** A search's space, strategy, budget and the candidates known so far. */
