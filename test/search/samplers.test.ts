@@ -25,7 +25,9 @@ describe("a search space", () => {
     expect(decode(space, [0, 0, 0, 0])).toEqual({ learning_rate: 0.001, momentum: 0, batch: 16, maps: 8 });
     expect(decode(space, [1, 1, 2, 1])).toEqual({ learning_rate: 0.3, momentum: 0.95, batch: 64, maps: 64 });
     // The middle of a log range is the geometric mean, to the four significant digits kept.
-    expect(decode(space, [0.5, 0.5, 1, 0.5]).learning_rate).toBe(Number(Math.sqrt(0.001 * 0.3).toPrecision(4)));
+    expect(decode(space, [0.5, 0.5, 1, 0.5]).learning_rate).toBe(
+      Number(Math.sqrt(0.001 * 0.3).toPrecision(4)),
+    );
     expect(Number.isInteger(decode(space, [0.3, 0.3, 1, 0.37]).maps)).toBe(true);
     const c = decode(space, [0.25, 0.6, 2, 0.5]);
     expect(decode(space, encode(space, c))).toEqual(c);
