@@ -10,8 +10,17 @@ cd "$(dirname "$0")/.."
 out=.gpu
 images=${CNNP_GPU_IMAGES:-20000}
 data=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
-rm -rf "$out"
+marker="$out/.cnnp-gpu-pack"
+# Replaces only a pack this script made (its marker inside); any other .gpu is left alone.
+if [ -e "$out" ]; then
+  if [ ! -f "$marker" ]; then
+    echo "gpu-pack: $out exists and was not made by this script; move it away first" >&2
+    exit 2
+  fi
+  rm -rf "$out"
+fi
 mkdir -p "$out/node_modules/webgpu/dist/linux-x64" "$out/data" "$out/gl"
+echo "packed by scripts/gpu-pack.sh" >"$marker"
 
 npm run build >/dev/null
 # The check alone, bundled; TensorFlow.js, which cnnp loads through createRequire (out of the
@@ -20,7 +29,7 @@ node_modules/.bin/esbuild dist/bench/gpu-main.js --bundle --platform=node --form
   --log-level=error --outfile="$out/check.mjs" \
   --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
   --banner:js="import { createRequire as cnnpRequire } from 'node:module'; const require = cnnpRequire(import.meta.url);"
-entry=scripts/.tf-entry.cjs
+entry="$out/tf-entry.cjs"
 echo 'module.exports = { tf: require("@tensorflow/tfjs"), cpu: require("@tensorflow/tfjs-backend-cpu") };' >"$entry"
 node_modules/.bin/esbuild "$entry" --bundle --platform=node --format=cjs --target=node20 --log-level=error \
   --outfile="$out/node_modules/tf-all.cjs"

@@ -1,3 +1,5 @@
+import { flat, windowAxis, workgroupSum } from "./wgsl.js";
+
 /**
  * The WGSL kernels of the WebGPU back end's image layers: convolution (with its bias and relu),
  * its two gradients, and max pooling with its gradient. Images are NHWC float32, filters
@@ -10,7 +12,8 @@
 const geometry = /* wgsl */ `
 struct Dims { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, co: u32, kh: u32,
   kw: u32, sh: u32, sw: u32, pt: u32, pl: u32, relu: u32, mult: u32, pad1: u32 }
-fn flat(id: vec3u) -> u32 { return id.x + id.y * 65535u * 64u; }`;
+${flat}
+${windowAxis}`;
 
 /** y = x * f + bias, then relu when asked. */
 const convForward = /* wgsl */ `${geometry}
@@ -31,11 +34,11 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let b = r / d.oh;
   var s = bias[o];
   for (var ky = 0u; ky < d.kh; ky++) {
-    let yy = i32(oy * d.sh + ky) - i32(d.pt);
-    if (yy < 0 || yy >= i32(d.h)) { continue; }
+    let yy = tap(oy, ky, d.sh, d.pt, d.h);
+    if (yy < 0) { continue; }
     for (var kx = 0u; kx < d.kw; kx++) {
-      let xx = i32(ox * d.sw + kx) - i32(d.pl);
-      if (xx < 0 || xx >= i32(d.w)) { continue; }
+      let xx = tap(ox, kx, d.sw, d.pl, d.w);
+      if (xx < 0) { continue; }
       let xb = ((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c;
       let fb = (ky * d.kw + kx) * d.c * d.co + o;
       for (var ci = 0u; ci < d.c; ci++) { s += x[xb + ci] * f[fb + ci * d.co]; }
@@ -63,15 +66,13 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let b = r / d.h;
   var s = 0.0;
   for (var ky = 0u; ky < d.kh; ky++) {
-    let ty = i32(py + d.pt) - i32(ky);
-    if (ty < 0 || ty % i32(d.sh) != 0) { continue; }
-    let oy = u32(ty) / d.sh;
-    if (oy >= d.oh) { continue; }
+    let ty = covering(py, ky, d.sh, d.pt, d.oh);
+    if (ty < 0) { continue; }
+    let oy = u32(ty);
     for (var kx = 0u; kx < d.kw; kx++) {
-      let tx = i32(px + d.pl) - i32(kx);
-      if (tx < 0 || tx % i32(d.sw) != 0) { continue; }
-      let ox = u32(tx) / d.sw;
-      if (ox >= d.ow) { continue; }
+      let tx = covering(px, kx, d.sw, d.pl, d.ow);
+      if (tx < 0) { continue; }
+      let ox = u32(tx);
       let gb = ((b * d.oh + oy) * d.ow + ox) * d.co;
       let fb = ((ky * d.kw + kx) * d.c + ci) * d.co;
       for (var o = 0u; o < d.co; o++) { s += g[gb + o] * f[fb + o]; }
@@ -86,11 +87,11 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
  * workgroup memory (a filter has too few values for one invocation each to fill a GPU).
  */
 const convGradFilter = /* wgsl */ `${geometry}
+${workgroupSum}
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gf: array<f32>;
 @group(0) @binding(3) var<uniform> d: Dims;
-var<workgroup> part: array<f32, 64>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
   let i = wg.x + wg.y * 65535u;
@@ -102,24 +103,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   let kx = r % d.kw;
   let ky = r / d.kw;
   var s = 0.0;
-  let total = select(0u, d.n * d.oh * d.ow, inside);
-  for (var p = t; p < total; p += 64u) {
+  let taps = select(0u, d.n * d.oh * d.ow, inside);
+  for (var p = t; p < taps; p += 64u) {
     let ox = p % d.ow;
     let q = p / d.ow;
     let oy = q % d.oh;
     let b = q / d.oh;
-    let yy = i32(oy * d.sh + ky) - i32(d.pt);
-    let xx = i32(ox * d.sw + kx) - i32(d.pl);
-    if (yy < 0 || yy >= i32(d.h) || xx < 0 || xx >= i32(d.w)) { continue; }
+    let yy = tap(oy, ky, d.sh, d.pt, d.h);
+    let xx = tap(ox, kx, d.sw, d.pl, d.w);
+    if (yy < 0 || xx < 0) { continue; }
     s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + ci] * g[p * d.co + o];
   }
-  part[t] = s;
-  workgroupBarrier();
-  for (var half = 32u; half > 0u; half = half / 2u) {
-    if (t < half) { part[t] += part[t + half]; }
-    workgroupBarrier();
-  }
-  if (inside && t == 0u) { gf[i] = part[0]; }
+  let sum = total(t, s);
+  if (inside && t == 0u) { gf[i] = sum; }
 }`;
 
 /** y = the window's maximum (padding never wins), and where it was (its first place) in arg. */
@@ -141,11 +137,11 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   var best = -3.4e38;
   var at = 0xffffffffu;
   for (var ky = 0u; ky < d.kh; ky++) {
-    let yy = i32(oy * d.sh + ky) - i32(d.pt);
-    if (yy < 0 || yy >= i32(d.h)) { continue; }
+    let yy = tap(oy, ky, d.sh, d.pt, d.h);
+    if (yy < 0) { continue; }
     for (var kx = 0u; kx < d.kw; kx++) {
-      let xx = i32(ox * d.sw + kx) - i32(d.pl);
-      if (xx < 0 || xx >= i32(d.w)) { continue; }
+      let xx = tap(ox, kx, d.sw, d.pl, d.w);
+      if (xx < 0) { continue; }
       let j = ((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + c;
       if (at == 0xffffffffu || x[j] > best) { best = x[j]; at = j; }
     }
@@ -172,15 +168,13 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let b = r / d.h;
   var s = 0.0;
   for (var ky = 0u; ky < d.kh; ky++) {
-    let ty = i32(py + d.pt) - i32(ky);
-    if (ty < 0 || ty % i32(d.sh) != 0) { continue; }
-    let oy = u32(ty) / d.sh;
-    if (oy >= d.oh) { continue; }
+    let ty = covering(py, ky, d.sh, d.pt, d.oh);
+    if (ty < 0) { continue; }
+    let oy = u32(ty);
     for (var kx = 0u; kx < d.kw; kx++) {
-      let tx = i32(px + d.pl) - i32(kx);
-      if (tx < 0 || tx % i32(d.sw) != 0) { continue; }
-      let ox = u32(tx) / d.sw;
-      if (ox >= d.ow) { continue; }
+      let tx = covering(px, kx, d.sw, d.pl, d.ow);
+      if (tx < 0) { continue; }
+      let ox = u32(tx);
       let o = ((b * d.oh + oy) * d.ow + ox) * d.c + c;
       if (arg[o] == i) { s += g[o]; }
     }
@@ -249,11 +243,11 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   var s = 0.0;
   var count = 0u;
   for (var ky = 0u; ky < d.kh; ky++) {
-    let yy = i32(oy * d.sh + ky) - i32(d.pt);
-    if (yy < 0 || yy >= i32(d.h)) { continue; }
+    let yy = tap(oy, ky, d.sh, d.pt, d.h);
+    if (yy < 0) { continue; }
     for (var kx = 0u; kx < d.kw; kx++) {
-      let xx = i32(ox * d.sw + kx) - i32(d.pl);
-      if (xx < 0 || xx >= i32(d.w)) { continue; }
+      let xx = tap(ox, kx, d.sw, d.pl, d.w);
+      if (xx < 0) { continue; }
       s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + c];
       count++;
     }
@@ -287,15 +281,13 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let b = r / d.h;
   var s = 0.0;
   for (var ky = 0u; ky < d.kh; ky++) {
-    let ty = i32(py + d.pt) - i32(ky);
-    if (ty < 0 || ty % i32(d.sh) != 0) { continue; }
-    let oy = u32(ty) / d.sh;
-    if (oy >= d.oh) { continue; }
+    let ty = covering(py, ky, d.sh, d.pt, d.oh);
+    if (ty < 0) { continue; }
+    let oy = u32(ty);
     for (var kx = 0u; kx < d.kw; kx++) {
-      let tx = i32(px + d.pl) - i32(kx);
-      if (tx < 0 || tx % i32(d.sw) != 0) { continue; }
-      let ox = u32(tx) / d.sw;
-      if (ox >= d.ow) { continue; }
+      let tx = covering(px, kx, d.sw, d.pl, d.ow);
+      if (tx < 0) { continue; }
+      let ox = u32(tx);
       let count = inside(oy, d.sh, d.kh, d.pt, d.h) * inside(ox, d.sw, d.kw, d.pl, d.w);
       s += g[((b * d.oh + oy) * d.ow + ox) * d.c + c] / f32(count);
     }
@@ -360,11 +352,11 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let b = r / d.oh;
   var s = 0.0;
   for (var ky = 0u; ky < d.kh; ky++) {
-    let yy = i32(oy * d.sh + ky) - i32(d.pt);
-    if (yy < 0 || yy >= i32(d.h)) { continue; }
+    let yy = tap(oy, ky, d.sh, d.pt, d.h);
+    if (yy < 0) { continue; }
     for (var kx = 0u; kx < d.kw; kx++) {
-      let xx = i32(ox * d.sw + kx) - i32(d.pl);
-      if (xx < 0 || xx >= i32(d.w)) { continue; }
+      let xx = tap(ox, kx, d.sw, d.pl, d.w);
+      if (xx < 0) { continue; }
       s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + c] * f[(ky * d.kw + kx) * maps + j];
     }
   }
@@ -373,11 +365,11 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
 
 /** The depthwise filter's gradient: one workgroup per filter value, summed in workgroup memory. */
 const depthwiseGradFilter = /* wgsl */ `${geometry}
+${workgroupSum}
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gf: array<f32>;
 @group(0) @binding(3) var<uniform> d: Dims;
-var<workgroup> part: array<f32, 64>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
   let i = wg.x + wg.y * 65535u;
@@ -389,24 +381,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   let kx = cell % d.kw;
   let ky = cell / d.kw;
   var s = 0.0;
-  let total = select(0u, d.n * d.oh * d.ow, inside);
-  for (var p = t; p < total; p += 64u) {
+  let taps = select(0u, d.n * d.oh * d.ow, inside);
+  for (var p = t; p < taps; p += 64u) {
     let ox = p % d.ow;
     let q = p / d.ow;
     let oy = q % d.oh;
     let b = q / d.oh;
-    let yy = i32(oy * d.sh + ky) - i32(d.pt);
-    let xx = i32(ox * d.sw + kx) - i32(d.pl);
-    if (yy < 0 || yy >= i32(d.h) || xx < 0 || xx >= i32(d.w)) { continue; }
+    let yy = tap(oy, ky, d.sh, d.pt, d.h);
+    let xx = tap(ox, kx, d.sw, d.pl, d.w);
+    if (yy < 0 || xx < 0) { continue; }
     s += x[((b * d.h + u32(yy)) * d.w + u32(xx)) * d.c + c] * g[p * maps + j];
   }
-  part[t] = s;
-  workgroupBarrier();
-  for (var half = 32u; half > 0u; half = half / 2u) {
-    if (t < half) { part[t] += part[t + half]; }
-    workgroupBarrier();
-  }
-  if (inside && t == 0u) { gf[i] = part[0]; }
+  let sum = total(t, s);
+  if (inside && t == 0u) { gf[i] = sum; }
 }`;
 
 /** The depthwise convolution's input gradient: per input value, over the windows and kernels that read it. */
@@ -428,15 +415,13 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let b = r / d.h;
   var s = 0.0;
   for (var ky = 0u; ky < d.kh; ky++) {
-    let ty = i32(py + d.pt) - i32(ky);
-    if (ty < 0 || ty % i32(d.sh) != 0) { continue; }
-    let oy = u32(ty) / d.sh;
-    if (oy >= d.oh) { continue; }
+    let ty = covering(py, ky, d.sh, d.pt, d.oh);
+    if (ty < 0) { continue; }
+    let oy = u32(ty);
     for (var kx = 0u; kx < d.kw; kx++) {
-      let tx = i32(px + d.pl) - i32(kx);
-      if (tx < 0 || tx % i32(d.sw) != 0) { continue; }
-      let ox = u32(tx) / d.sw;
-      if (ox >= d.ow) { continue; }
+      let tx = covering(px, kx, d.sw, d.pl, d.ow);
+      if (tx < 0) { continue; }
+      let ox = u32(tx);
       let gb = ((b * d.oh + oy) * d.ow + ox) * maps + c * d.mult;
       let fb = (ky * d.kw + kx) * maps + c * d.mult;
       for (var m = 0u; m < d.mult; m++) { s += g[gb + m] * f[fb + m]; }

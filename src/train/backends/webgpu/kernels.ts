@@ -7,6 +7,7 @@
 import { depthwiseShaders, imageShaders, poolShaders, type Window, windowWords } from "./image-shaders.js";
 import { normShaders } from "./norm-shaders.js";
 import { stepShaders } from "./step-shaders.js";
+import { workgroupSum } from "./wgsl.js";
 
 /** c = op(a) op(b) (+ c when accumulating): a m x k after op, b k x n after op. */
 const matmul = /* wgsl */ `
@@ -54,12 +55,11 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
  * out[col] = the sum over rows of x[row, col] (a bias's gradient): one workgroup per column, its
  * 64 invocations splitting the rows, summed in workgroup memory.
  */
-const sumRows = /* wgsl */ `
+const sumRows = /* wgsl */ `${workgroupSum}
 struct Dims { rows: u32, cols: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> d: Dims;
-var<workgroup> part: array<f32, 64>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
   let col = wg.x + wg.y * 65535u;
@@ -67,13 +67,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   if (col < d.cols) {
     for (var r = t; r < d.rows; r += 64u) { s += x[r * d.cols + col]; }
   }
-  part[t] = s;
-  workgroupBarrier();
-  for (var half = 32u; half > 0u; half = half / 2u) {
-    if (t < half) { part[t] += part[t + half]; }
-    workgroupBarrier();
-  }
-  if (col < d.cols && t == 0u) { out[col] = part[0]; }
+  let sum = total(t, s);
+  if (col < d.cols && t == 0u) { out[col] = sum; }
 }`;
 
 /** g = g where the relu's output y is above 0, else 0 (in place). */

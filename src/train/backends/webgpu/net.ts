@@ -9,6 +9,8 @@ import { type StepBuffers, stepPlan } from "./plan.js";
 
 /** Images and labels on the GPU, uploaded once per array. */
 interface Uploaded {
+  /** Which upload it is: part of its plans' keys. */
+  id: number;
   images: GPUBuffer;
   labels: GPUBuffer;
 }
@@ -116,6 +118,7 @@ export class GpuNet implements WholeStep {
         );
       const count = Math.floor(images.length / (this.layers[0]?.in ?? 1));
       u = {
+        id: this.uploads.size,
         images: this.own(packBytes(this.device, images)),
         labels: this.own(labels ? packBytes(this.device, labels) : storage(this.device, count)),
       };
@@ -125,7 +128,7 @@ export class GpuNet implements WholeStep {
   }
 
   private plan(data: Uploaded, n: number, train: boolean): Dispatch[] {
-    const key = `${train}:${n}:${this.buffers.indexOf(data.images)}`;
+    const key = `${train}:${n}:${data.id}`;
     let p = this.plans.get(key);
     if (!p) {
       const s: StepBuffers = {
@@ -183,13 +186,15 @@ export class GpuNet implements WholeStep {
     if (run.draws) this.device.queue.writeBuffer(this.draws, 0, run.draws, 0, count * 3);
     // The cursor's first two words; the third counts the run's steps on.
     this.device.queue.writeBuffer(this.cursor, 0, new Uint32Array([0, 0]));
+    // Every step but a short last one takes the same plan: looked up once an epoch, not once a step.
+    const full = this.plan(data, Math.min(batchSize, count), true);
+    const short = count % batchSize;
+    const last = short > 0 && batches > 1 ? this.plan(data, short, true) : full;
     for (let b = 0; b < batches; b += STEPS_PER_SUBMIT) {
       const encoder = this.device.createCommandEncoder();
       const pass = encoder.beginComputePass();
-      for (let s = b; s < Math.min(batches, b + STEPS_PER_SUBMIT); s++) {
-        const n = Math.min(count, (s + 1) * batchSize) - s * batchSize;
-        for (const d of this.plan(data, n, true)) this.kernels.encode(pass, d);
-      }
+      for (let s = b; s < Math.min(batches, b + STEPS_PER_SUBMIT); s++)
+        for (const d of s === batches - 1 ? last : full) this.kernels.encode(pass, d);
       pass.end();
       this.device.queue.submit([encoder.finish()]);
       // Progress as the GPU finishes the batches, not as they are sent.

@@ -1,3 +1,5 @@
+import { flat, workgroupSum } from "./wgsl.js";
+
 /**
  * Batch normalisation's WGSL kernels (Keras' BatchNormalization over the last axis): x is
  * [rows, channels] with rows = batch x cells. In training the batch's mean and variance (biased, as
@@ -7,19 +9,8 @@
 
 const dims = /* wgsl */ `
 struct Dims { rows: u32, channels: u32, epsilon: f32, momentum: f32, train: u32, pad0: u32, pad1: u32, pad2: u32 }
-fn flat(id: vec3u) -> u32 { return id.x + id.y * 65535u * 64u; }
-var<workgroup> part: array<f32, 64>;
-fn total(t: u32, v: f32) -> f32 {
-  part[t] = v;
-  workgroupBarrier();
-  for (var half = 32u; half > 0u; half = half / 2u) {
-    if (t < half) { part[t] += part[t + half]; }
-    workgroupBarrier();
-  }
-  let s = part[0];
-  workgroupBarrier();
-  return s;
-}`;
+${flat}
+${workgroupSum}`;
 
 /**
  * Per channel (one workgroup each): the batch's mean and 1 / sqrt(variance + epsilon) into

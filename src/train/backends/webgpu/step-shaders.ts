@@ -1,3 +1,5 @@
+import { flat } from "./wgsl.js";
+
 /**
  * The WGSL kernels that keep a whole epoch on the GPU: the batch gathered from the data set
  * (uploaded once) through the epoch's order, dropout masks drawn on the GPU, and each step's loss
@@ -5,8 +7,6 @@
  * [first item of the step, step index in the epoch, steps of the run]; the last dispatch of a step
  * advances it.
  */
-
-const flat = /* wgsl */ `fn flat(id: vec3u) -> u32 { return id.x + id.y * 65535u * 64u; }`;
 
 /**
  * x[b, p] = pixel p of item order[cursor + b] (or item cursor + b without an order) / 255, and its
