@@ -22,7 +22,7 @@ import {
 } from "./models.js";
 import { readQuestion } from "./questions.js";
 import type { Scope } from "./scope.js";
-import { candidateAxis, readSearch, type SearchSpec, scaleInGrid } from "./search.js";
+import { candidateAxis, readSearch, type SearchSpec, scaleInGrid, searchAnswers } from "./search.js";
 import { findConfiguration } from "./select.js";
 import { defaults, grouped, isDiagnostic, type Settings, type SweepName } from "./settings.js";
 
@@ -528,9 +528,10 @@ export function checkExperiment(
   const configurations = configurationsOf({ axes, base, settings, spans, settingUses, data }, ctx);
   if (ctx.diagnostics.length > before) return null;
   checkUse(configurations, sweptAt, spans, diagnostics);
-  const questions = exp.finds
+  const asked = exp.finds
     .map((f) => readQuestion(f, sweptAt, configurations, diagnostics))
     .filter((q) => q !== null);
+  const questions = search ? [...asked, ...searchAnswers(search, asked)] : asked;
   const baseline = findBaseline(settings, spans, axes, configurations, diagnostics);
   const figures = readFigures(exp.expects, ctx.source, axes, configurations, diagnostics);
   if (ctx.diagnostics.length > before) return null;

@@ -198,6 +198,16 @@ function noQuestion(
   );
 }
 
+/**
+ * A search answers for each setting it samples (its best candidate's value) unless a `find` asks:
+ * its statement, when `target` searches over `name`.
+ */
+function searchOf(target: Of<"experiment">, name: string): Of<"search"> | undefined {
+  const search = target.body.find((s): s is Of<"search"> => s.kind === "search");
+  const sampled = target.body.some((s) => s.kind === "sweep" && s.names.some((n) => n.value === name));
+  return search && sampled ? search : undefined;
+}
+
 /** A reference linked to the question that answers it, its value still to be written. */
 interface Linked {
   target: Of<"experiment">;
@@ -224,7 +234,7 @@ function link(
     return null;
   }
   const finds = target.body.filter((s): s is Of<"find"> => s.kind === "find");
-  const question = finds.find((q) => answersFor(q.target.value, name));
+  const question = finds.find((q) => answersFor(q.target.value, name)) ?? searchOf(target, name);
   if (!question) {
     out.diagnostics.push(noQuestion(ref, target, finds, name, source));
     broken(found, out);
@@ -235,7 +245,7 @@ function link(
     to: target.title.value,
     name,
     question: textOf(source, question),
-    target: question.target.value,
+    target: question.kind === "find" ? question.target.value : name,
     span: ref.span,
   };
   out.dependencies.push(dep);

@@ -1,7 +1,7 @@
 import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span } from "../diagnostics/diagnostic.js";
 import type { Value as AstValue, Statement } from "../dsl/ast.js";
-import { higherIsBetter, type Metric, metrics } from "../model/index.js";
+import { higherIsBetter, type Metric, metrics, type Question } from "../model/index.js";
 import {
   candidatePoint,
   type Dimension,
@@ -259,4 +259,22 @@ export function candidateAxis(
     rows,
     span: spec.span,
   };
+}
+
+/**
+ * The answers a search gives other experiments (`learning_rate from "Tuning"`): the best
+ * candidate's value of each setting it samples, by the search's metric, unless a `find` asks of it.
+ */
+export function searchAnswers(search: SearchSpec, asked: Question[]): Question[] {
+  const turned = search.higher !== higherIsBetter(search.metric);
+  const by = `${search.metric}${turned ? (search.higher ? " highest" : " lowest") : ""}`;
+  return search.space
+    .filter((d) => !asked.some((q) => q.target === d.name))
+    .map((d) => ({
+      kind: "best",
+      target: d.name,
+      metric: search.metric,
+      higherIsBetter: search.higher,
+      text: `best ${d.name} by ${by}`,
+    }));
 }

@@ -122,7 +122,12 @@ export function planToText(p: Plan): string {
     out.push(
       `   jobs    ${ready} configuration${ready === 1 ? "" : "s"} x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${fmt.format(e.jobs.length)} jobs; epochs to train ${fmt.format(e.epochs.planned)} (naive ${fmt.format(e.epochs.naive)})`,
     );
-    for (const q of e.questions) out.push(`   asks    find ${q.text}`);
+    for (const q of e.questions)
+      out.push(
+        e.search?.space.some((d) => d.name === q.target)
+          ? `   answers the search's ${q.text} (the best candidate's)`
+          : `   asks    find ${q.text}`,
+      );
     for (const u of usesOf(e)) out.push(`   uses    ${u}`);
     if (e.waiting.configurations > 0) {
       const on = [

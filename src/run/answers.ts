@@ -197,6 +197,9 @@ export function findingOf<R extends Tried>(q: Question, rows: R[], histories: Hi
  * a result (until then the answer could still change).
  */
 export function settled(e: PlannedExperiment, rows: Tried[], found: Reached): Reached {
+  const known = e.search ? e.configurations.length : 0;
+  if (e.search && known < e.search.count)
+    return { value: null, detail: `the search has ${known} of its ${e.search.count} candidates` };
   const complete = e.waiting.configurations === 0 && rows.every((r) => r.missing === 0);
   return {
     value: complete ? found.value : null,

@@ -80,21 +80,28 @@ function nextWork(next: Prepared, waiting: string[], tried: Set<string>, say: Me
       .map((u) => ({ ...u, jobs: u.jobs.filter((j) => !tried.has(j.id)) }))
       .filter((u) => u.jobs.length > 0);
   const untried = untriedOf(next.work.units);
-  if (untried.length === 0) {
-    const late = untriedOf(next.work.deferred);
-    if (late.length === 0) {
-      say.err(`still waiting for answers: ${waiting.join("; ")}`);
-      return null;
-    }
-    say.err(
-      `still waiting for answers: ${waiting.join("; ")}; training the ${plural(late.length, "run")} kept back for the jobs that wait, without them`,
-    );
-    return { ...next, work: { ...next.work, units: late, deferred: [] } };
-  }
   const found = next.p.experiments
     .filter((e) => waiting.some((w) => w.startsWith(`"${e.title}"`)))
     .flatMap((e) => e.configurations.flatMap((c) => c.uses.filter((u) => u.from.resolved)))
     .map((u) => `${u.name} ${u.value} from "${u.from.experiment}" (${u.from.detail})`);
+  if (untried.length === 0) {
+    const late = untriedOf(next.work.deferred);
+    // The answers may have come and need nothing new: their jobs shared with those trained.
+    const still = waitingOn(next);
+    if (still.length === 0) {
+      if (found.length > 0)
+        say.err(`answers now known: ${[...new Set(found)].join("; ")}; their jobs are already done`);
+      return null;
+    }
+    if (late.length === 0) {
+      say.err(`still waiting for answers: ${still.join("; ")}`);
+      return null;
+    }
+    say.err(
+      `still waiting for answers: ${still.join("; ")}; training the ${plural(late.length, "run")} kept back for the jobs that wait, without them`,
+    );
+    return { ...next, work: { ...next.work, units: late, deferred: [] } };
+  }
   const proposed = next.p.experiments
     .filter((e) => e.search && waiting.some((w) => w.startsWith(`"${e.title}"`)))
     .map((e) => `"${e.title}" has ${e.configurations.length} of its ${e.search?.count} candidates`);
