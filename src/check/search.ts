@@ -276,5 +276,6 @@ export function searchAnswers(search: SearchSpec, asked: Question[]): Question[]
       metric: search.metric,
       higherIsBetter: search.higher,
       text: `best ${d.name} by ${by}`,
+      implied: true,
     }));
 }

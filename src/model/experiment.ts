@@ -40,7 +40,15 @@ export type Question =
       value: number;
       text: string;
     }
-  | { kind: "best"; target: string; metric: Metric; higherIsBetter: boolean; text: string };
+  | {
+      kind: "best";
+      target: string;
+      metric: Metric;
+      higherIsBetter: boolean;
+      text: string;
+      /** Asked by a search of each setting it samples (its best candidate's), not written as a `find`. */
+      implied?: boolean;
+    };
 
 /** A published figure the report checks the results against: `expect test.accuracy 0.8835 for ...`. */
 export interface PublishedFigure {

@@ -124,7 +124,7 @@ export function planToText(p: Plan): string {
     );
     for (const q of e.questions)
       out.push(
-        e.search?.space.some((d) => d.name === q.target)
+        q.kind === "best" && q.implied
           ? `   answers the search's ${q.text} (the best candidate's)`
           : `   asks    find ${q.text}`,
       );

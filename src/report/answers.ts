@@ -107,7 +107,9 @@ function wordsOf(f: Finding<Row>, curves: Curve[], oks: OkResult[][]): string {
 
 /** The answers to an experiment's `find` questions, each with its uncertainty. */
 export function answersOf(e: PlannedExperiment, rows: Row[], curves: Curve[], oks: OkResult[][]): Answer[] {
-  return e.questions.map((q) => {
+  // A search's own answers (its best candidate's settings) are its winner, which its page shows.
+  const asked = e.questions.filter((q) => !(q.kind === "best" && q.implied));
+  return asked.map((q) => {
     const found = findingOf(q, rows, oks);
     const { value, detail } = settled(e, rows, found);
     return { question: q.text, answer: wordsOf(found, curves, oks), target: q.target, value, detail };

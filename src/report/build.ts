@@ -25,11 +25,13 @@ import {
   type Summary,
   type Use,
 } from "./schema.js";
+import { searchOf, spaceText } from "./search.js";
 import { compare, holm, summarize } from "./stats/index.js";
 
 /** What kind of experiment this is, which picks its conclusion template. */
 export function kindOf(e: CheckedExperiment): ExperimentKind {
   const names = e.axes.flatMap((a) => a.names);
+  if (e.search) return "search";
   if (names.includes("backend")) return "platforms";
   if (e.configurations.some((c) => c.training.earlyStopping)) return "early-stopping";
   if (names.includes("epochs")) return "epochs";
@@ -96,7 +98,8 @@ function rowsOf(
       model: modelKey(c.model),
       params: models.get(modelKey(c.model))?.totalParams ?? 0,
       perClass: perClass.length > 0 ? perClassOf(perClass) : null,
-      baseline: c.index === e.baseline,
+      // A search's candidates have no baseline: the winner is compared with the others instead.
+      baseline: !e.search && c.index === e.baseline,
       waiting: c.waiting,
       planned: jobs.length,
       ok: done.length,
@@ -114,7 +117,7 @@ function rowsOf(
   });
   const base = oks[e.baseline] ?? [];
   for (const r of rows) {
-    if (r.baseline) continue;
+    if (r.baseline || e.search) continue;
     const mine = oks[r.index] ?? [];
     r.vsBaseline = {
       "test.accuracy": compare(
@@ -187,6 +190,17 @@ function usesOf(e: PlannedExperiment): Use[] {
 }
 
 /** The lines of the pipeline from the experiment's first line to its closing brace. */
+/** What an experiment varies: each swept name's values, or a search's space. */
+function variedOf(e: CheckedExperiment): ExperimentReport["varied"] {
+  // A search's candidates are listed on its page: its space is what varied.
+  if (e.search)
+    return e.search.space.map((d) => ({ name: d.name, values: [`sampled from ${spaceText(d)}`] }));
+  return e.axes.flatMap((a) =>
+    // A tuple sweep repeats a name's values across its configurations: each value once.
+    a.names.map((name, i) => ({ name, values: [...new Set(a.values.map((v) => showSweepValue(v[i])))] })),
+  );
+}
+
 function definitionOf(e: CheckedExperiment, source: string): string {
   return source
     .split("\n")
@@ -254,10 +268,7 @@ export async function buildStudy(
       kind,
       definition: definitionOf(e, source),
       line: e.span.line,
-      varied: e.axes.flatMap((a) =>
-        // A tuple sweep repeats a name's values across its configurations: each value once.
-        a.names.map((name, i) => ({ name, values: [...new Set(a.values.map((v) => showSweepValue(v[i])))] })),
-      ),
+      varied: variedOf(e),
       fixed: e.fixed,
       repeat: e.repeat,
       columns: columnsOf(kind, rows),
@@ -286,6 +297,7 @@ export async function buildStudy(
         ? await imagesOf(rows, oks, classNamesOf(e), opts.images.resultsDir, opts.images.data)
         : { configurations: [], misclassified: null },
       uses: usesOf(e),
+      search: searchOf(e, rows, oks),
       status,
     };
     const { conclusion, notes } = writer.write(

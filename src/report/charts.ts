@@ -1,38 +1,9 @@
-import * as vega from "vega";
-import * as vl from "vega-lite";
+import type * as vl from "vega-lite";
 import { showSweepValue } from "../check/axes.js";
 import { metricNames } from "./format.js";
 import type { Chart, ExperimentDraft } from "./schema.js";
-
-const width = 520;
-const height = 280;
-
-/** Renders a Vega-Lite spec to a static SVG that scales to its container. */
-async function svgOf(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: "none" });
-  try {
-    const svg = await view.toSVG();
-    // Let the page size it: keep the viewBox, drop the fixed size.
-    return svg.replace(
-      /^<svg([^>]*?) width="[\d.]+" height="[\d.]+"/,
-      '<svg$1 preserveAspectRatio="xMinYMin meet"',
-    );
-  } finally {
-    view.finalize();
-  }
-}
-
-const base = {
-  $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-  width,
-  height,
-  background: "white",
-  config: {
-    font: "system-ui, sans-serif",
-    axis: { labelFontSize: 12, titleFontSize: 13 },
-    legend: { labelFontSize: 12 },
-  },
-} as const;
+import { searchCharts } from "./search-charts.js";
+import { base, svgOf } from "./vega.js";
 
 /** Test accuracy (mean, with ± sd bars) against the swept value. */
 async function sweepChart(r: ExperimentDraft): Promise<Chart | null> {
@@ -263,6 +234,8 @@ async function timeChart(r: ExperimentDraft): Promise<Chart | null> {
 
 /** The experiment's charts, those that have data to show. */
 export async function chartsOf(r: ExperimentDraft): Promise<Chart[]> {
+  // A search's candidates are many settings at once: charts of their own.
+  if (r.search) return searchCharts(r, r.search);
   const charts = [
     await sweepChart(r),
     await curveChart(r, "loss"),

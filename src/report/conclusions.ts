@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import { metricNames, pm, pmn, show, showP, signed } from "./format.js";
 import type { ExperimentDraft, ExperimentKind, MetricKey, Row } from "./schema.js";
+import { searchView } from "./search.js";
 import { detectable, pooledSd, repeatsToDetect, varianceP } from "./stats/index.js";
 
 /** The built-in templates: `templates/<kind>.hbs`, and partials `templates/_<name>.hbs`. */
@@ -183,6 +184,7 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
     spread: spreadOf(withResults),
     spreadTest: spreadTestOf(withResults, accuracies),
     answers: r.answers,
+    search: searchView(r),
     uses: r.uses,
     figuresSummary: r.figuresSummary,
     overfit: overfitOf(r.lossTurn),

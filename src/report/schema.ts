@@ -199,6 +199,58 @@ export const chart = z.object({
   svg: z.string(),
 });
 
+/** A search's candidates and what it found (see src/report/search.ts). */
+export const searchReport = z.object({
+  strategy: z.enum(["random", "tpe"]),
+  /** Candidates asked for, proposed so far, with a score, and with every repeat finished. */
+  count: z.number().int().positive(),
+  known: z.number().int().nonnegative(),
+  scored: z.number().int().nonnegative(),
+  complete: z.number().int().nonnegative(),
+  /** The metric it ranks by, and its better direction. */
+  metric: z.enum(metricColumns),
+  higher: z.boolean(),
+  /** Each sampled setting, as written: `log [0.001..0.3]`. */
+  space: z.array(z.object({ name: z.string(), text: z.string(), log: z.boolean(), list: z.boolean() })),
+  /** Best first; those without a score yet last. `order` is the candidate's place in the search (1 = first). */
+  candidates: z.array(
+    z.object({
+      row: z.number().int().nonnegative(),
+      order: z.number().int().positive(),
+      /** Drawn at random, or proposed by TPE from the candidates before it. */
+      phase: z.enum(["random", "proposed"]),
+      label: z.string(),
+      values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+      metric: summary.nullable(),
+      rank: z.number().int().positive().nullable(),
+    }),
+  ),
+  /** In the order tried: each scored candidate's mean and the best mean up to it. */
+  bestSoFar: z.array(z.object({ order: z.number().int().positive(), mean: z.number(), best: z.number() })),
+  /** The best candidate's row. */
+  winner: z.number().int().nonnegative().nullable(),
+  /**
+   * The winner against the runner-up (Welch's t-test; Holm-adjusted over the winner's comparisons
+   * with every other scored candidate), how many of those it beats beyond the noise, the pooled
+   * run-to-run sd and the smallest difference the repeats detect at it (80% power).
+   */
+  vsRunnerUp: z
+    .object({
+      row: z.number().int().nonnegative(),
+      difference: z.number().nullable(),
+      p: z.number().nullable(),
+      pAdjusted: z.number().nullable(),
+      significant: z.boolean(),
+      untestable: z.string().nullable(),
+      comparisons: z.number().int().nonnegative(),
+      beaten: z.number().int().nonnegative(),
+      sd: z.number().nullable(),
+      detectable: z.number().nullable(),
+    })
+    .nullable(),
+});
+export type SearchReport = z.infer<typeof searchReport>;
+
 export const experimentKinds = [
   "repeatability",
   "sweep",
@@ -206,6 +258,7 @@ export const experimentKinds = [
   "epochs",
   "early-stopping",
   "platforms",
+  "search",
 ] as const;
 
 export const experimentReport = z.object({
@@ -251,6 +304,8 @@ export const experimentReport = z.object({
   ),
   /** The values this experiment takes from other experiments' answers. */
   uses: z.array(use),
+  /** With a `search`: its candidates, best first, and what it found. */
+  search: searchReport.nullable(),
   /** Sentences written by the experiment's template from the statistics. */
   conclusion: z.string(),
   /** Its first sentence, for the index. */

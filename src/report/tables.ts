@@ -43,7 +43,7 @@ function publishedOf(e: ExperimentReport, row: number): string {
 }
 
 export function tableOf(e: ExperimentReport): Table {
-  const compared = e.rows.length > 1;
+  const compared = e.rows.length > 1 && e.rows.some((r) => r.baseline);
   const holm = e.rows.filter((r) => r.vsBaseline?.["test.accuracy"].p != null).length > 1;
   return {
     caption: `${e.title}: mean ± standard deviation over the finished repeats (n of ${e.repeat})${compared ? `; the last column is the test-accuracy difference from the baseline with its Welch's t-test p-value${holm ? ", and the p-value Holm-adjusted for the comparisons with the baseline" : ""}` : ""}`,

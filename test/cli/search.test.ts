@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
+import type { Study } from "../../src/report/schema.js";
 import { cnnp } from "../helpers/cli.js";
 
 /** Searches through `cnnp run`: every candidate trained once, resumed where they stopped. */
@@ -91,5 +92,60 @@ describe("cnnp run with a search", { timeout: 300_000 }, () => {
     expect(rest.err).toContain('search: "Tuning" has 14 of its 14 candidates');
     expect(jobFiles(folder)).toHaveLength(14);
     expect(new Set(candidates(folder)).size).toBe(14);
+  });
+});
+
+describe("a search's report and answers", { timeout: 300_000 }, () => {
+  it("ranks the candidates best first, compares the winner with the others, and gives its settings to a later experiment", () => {
+    const file = join(dir, "answers.cnnp");
+    writeFileSync(
+      file,
+      `data fashion_mnist train 256 test 100\nepochs 1\nmodel m = conv4 pool dense10\nexperiment "Tuning" {\n  repeat 2\n  sweep learning_rate log [0.001..0.5]\n  sweep momentum [0..0.95]\n  search random 5 by test.accuracy\n}\nexperiment "Then" {\n  learning_rate from "Tuning"\n  momentum from "Tuning"\n}\n`,
+    );
+    const folder = join(dir, "answers");
+    const run = cnnp("run", file, "--workers", "1", "--results", folder);
+    expect(run.code, run.err).toBe(0);
+    expect(run.err).toContain("answers now known: learning_rate");
+    const json = cnnp("results", file, "--results", folder, "--json");
+    expect(json.code, json.err).toBe(0);
+    const study = JSON.parse(json.out) as Study;
+    const [tuning, then] = study.experiments;
+    const s = tuning?.search;
+    if (!s || !then) throw new Error("no search in the report");
+    // The means from the result files themselves, by candidate.
+    const byCandidate = new Map<number, number[]>();
+    for (const f of jobFiles(folder)) {
+      const r = JSON.parse(readFileSync(join(folder, "jobs", f), "utf8"));
+      if (r.experiment !== 1) continue;
+      byCandidate.set(r.configuration, [...(byCandidate.get(r.configuration) ?? []), r.test.accuracy]);
+    }
+    const means = [...byCandidate].map(([c, xs]) => ({ c, mean: xs.reduce((a, b) => a + b) / xs.length }));
+    means.sort((a, b) => b.mean - a.mean || a.c - b.c);
+    expect(s.candidates.map((c) => c.row)).toEqual(means.map((m) => m.c));
+    expect(s.candidates.map((c) => c.rank)).toEqual([1, 2, 3, 4, 5]);
+    expect(s.candidates[0]?.metric?.mean).toBeCloseTo(means[0]?.mean ?? -1, 12);
+    expect(s.winner).toBe(means[0]?.c);
+    // The best so far never falls and ends at the winner's mean.
+    const bests = s.bestSoFar.map((b) => b.best);
+    for (let i = 1; i < bests.length; i++) expect(bests[i]).toBeGreaterThanOrEqual(bests[i - 1] ?? 1);
+    expect(bests[bests.length - 1]).toBe(means[0]?.mean);
+    expect(s.vsRunnerUp?.row).toBe(means[1]?.c);
+    expect(s.vsRunnerUp?.comparisons).toBe(4);
+    expect(s.vsRunnerUp?.difference).toBeCloseTo((means[0]?.mean ?? 0) - (means[1]?.mean ?? 0), 12);
+    // The conclusion names the winner; the later experiment took its settings.
+    const winner = s.candidates[0];
+    expect(tuning?.headline).toContain(`the best by test accuracy (higher is better) is ${winner?.label}`);
+    expect(then.uses.map((u) => [u.name, u.value])).toEqual([
+      ["learning_rate", winner?.values.learning_rate],
+      ["momentum", winner?.values.momentum],
+    ]);
+    expect(tuning?.charts.map((c) => c.kind)).toEqual([
+      "search-progress",
+      "search-setting",
+      "search-setting",
+      "search-parallel",
+    ]);
+    // The implied answers are the winner, not questions of their own on the page.
+    expect(tuning?.answers).toEqual([]);
   });
 });

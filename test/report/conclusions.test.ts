@@ -56,6 +56,7 @@ function experiment(rows: Row[], extra: Partial<Draft> = {}): Draft {
     title: "Maps",
     slug: "maps",
     kind: "sweep",
+    search: null,
     definition: 'experiment "Maps" {}',
     line: 1,
     varied: [{ name: "maps", values: rows.map((r) => String(r.values.maps)) }],

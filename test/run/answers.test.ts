@@ -169,3 +169,45 @@ describe("the answers of finished experiments", () => {
       for (const a of answersFromResults(e, lookup).values()) expect(a.value).toBeNull();
   });
 });
+
+describe("a search's answers", () => {
+  const text = `data fashion_mnist train 320 test 128
+model small = conv4 pool flatten dense16 dense10
+experiment "Tuning" {
+  sweep learning_rate log [0.001..0.3]
+  search tpe 14 by test.accuracy
+}
+`;
+  it("wait until the search has all its candidates, then are the best candidate's settings", () => {
+    // Planned without scores, a TPE search knows only its 10 random candidates.
+    const partial = plan(compile(text, "s.cnnp").pipeline ?? (undefined as never));
+    const early = partial.experiments[0];
+    if (!early) throw new Error("no experiment");
+    expect(early.configurations).toHaveLength(10);
+    const results = resultsOf(partial, {});
+    const lookup = (id: string) => results.get(id) ?? ({ kind: "missing" } as const);
+    expect(answersFromResults(early, lookup).get("learning_rate")).toEqual({
+      value: null,
+      detail: "the search has 10 of its 14 candidates",
+    });
+    // With scores for those 10, it proposes the other 4; once they finish, the answer is the best.
+    const scores = early.configurations.map((_, i) => -i / 10);
+    const full = plan(
+      compile(text, "s.cnnp", new Map(), new Map([["Tuning", scores]])).pipeline ?? (undefined as never),
+    );
+    const done = full.experiments[0];
+    if (!done) throw new Error("no experiment");
+    expect(done.configurations).toHaveLength(14);
+    const all = resultsOf(full, {});
+    const answer = answersFromResults(done, (id) => all.get(id) ?? { kind: "missing" }).get("learning_rate");
+    const accuracy = (c: number) =>
+      done.jobs
+        .filter((j) => j.configuration === c)
+        .map((j) => {
+          const s = all.get(j.id);
+          return s?.kind === "valid" && s.result.status === "ok" ? s.result.test.accuracy : Number.NaN;
+        })[0] ?? Number.NaN;
+    const best = done.configurations.reduce((a, c) => (accuracy(c.index) > accuracy(a.index) ? c : a));
+    expect(answer?.value).toBe(best.values.learning_rate);
+  });
+});

@@ -1,3 +1,4 @@
+import { searchTableOf } from "../../report/search.js";
 import { csvOf, markdownOf, tableOf, textOf } from "../../report/tables.js";
 import type { Io } from "../io.js";
 import { loadStudy, type ReportOptions } from "./report-input.js";
@@ -26,7 +27,8 @@ export async function resultsCommand(file: string, opts: ResultsOptions, io: Io)
     return 0;
   }
   const blocks = study.experiments.map((e) => {
-    const t = tableOf(e);
+    // A search's candidates best first (the CSV and JSON keep every metric of each).
+    const t = searchTableOf(e) ?? tableOf(e);
     const body = opts.markdown ? markdownOf(t) : textOf(t);
     // The conclusion holds the answers to the experiment's questions.
     const uses = [

@@ -1,0 +1,218 @@
+import { showSweepValue } from "../check/axes.js";
+import type { CheckedExperiment } from "../model/index.js";
+import { columnOf } from "../model/index.js";
+import { metricValues } from "../run/metrics.js";
+import { STARTUP } from "../search/index.js";
+import type { OkResult } from "../store/schema.js";
+import { metricNames, pm, pmn, show, showP } from "./format.js";
+import type { ExperimentDraft, ExperimentReport, Row, SearchReport } from "./schema.js";
+import { compare, detectable, holm, pooledSd } from "./stats/index.js";
+
+type Space = NonNullable<CheckedExperiment["search"]>["space"][number];
+
+/** A dimension of the space as written: `log [0.001..0.3]`, `[16, 32, 64]`. */
+export function spaceText(d: Space): string {
+  if (d.kind === "list") return `[${d.values.map(showSweepValue).join(", ")}]`;
+  return `${d.log ? "log " : ""}[${d.lo}..${d.hi}]${d.integer ? " (whole numbers)" : ""}`;
+}
+
+/** The candidates' scores by the search's metric: each finished run's value, by row. */
+function scoresOf(oks: OkResult[][], key: SearchReport["metric"]): number[][] {
+  return oks.map((runs) => runs.map((r) => metricValues(r)[key]).filter((x): x is number => x !== undefined));
+}
+
+/**
+ * What a search found, from its candidates' rows: the candidates best first, the best mean so far
+ * in the order they were proposed, and the winner against every other candidate (Welch's t-test,
+ * Holm over those comparisons), with the runner-up's comparison and the difference the repeats
+ * could detect at their spread.
+ */
+export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): SearchReport | null {
+  const s = e.search;
+  if (!s) return null;
+  const key = columnOf(s.metric);
+  const better = (a: number, b: number) => (s.higher ? a > b : a < b);
+  const scores = scoresOf(oks, key);
+  const candidates = rows.map((r) => ({
+    row: r.index,
+    order: r.index + 1,
+    phase: s.strategy === "tpe" && r.index >= STARTUP ? ("proposed" as const) : ("random" as const),
+    label: r.label,
+    values: r.values,
+    metric: r.metrics[key] ?? null,
+    complete: r.missing === 0 && !r.waiting,
+  }));
+  const scored = candidates.filter((c) => c.metric !== null);
+  const ranked = [...scored].sort((a, b) => {
+    const x = a.metric?.mean ?? 0;
+    const y = b.metric?.mean ?? 0;
+    return x === y ? a.order - b.order : better(x, y) ? -1 : 1;
+  });
+  let best: number | null = null;
+  const bestSoFar = candidates.flatMap((c) => {
+    if (!c.metric) return [];
+    if (best === null || better(c.metric.mean, best)) best = c.metric.mean;
+    return [{ order: c.order, mean: c.metric.mean, best }];
+  });
+  const [winner, runnerUp] = ranked;
+  let vsRunnerUp: SearchReport["vsRunnerUp"] = null;
+  if (winner && runnerUp) {
+    const mine = scores[winner.row] ?? [];
+    const others = ranked.slice(1);
+    const tests = others.map((o) => compare(mine, scores[o.row] ?? []));
+    const adjusted = holm(tests.map((t) => t.p));
+    const first = tests[0];
+    const sd = pooledSd(ranked.map((c) => scores[c.row] ?? []));
+    vsRunnerUp = {
+      row: runnerUp.row,
+      difference: first?.difference ?? null,
+      p: first?.p ?? null,
+      pAdjusted: adjusted[0] ?? null,
+      significant: (adjusted[0] ?? 1) < 0.05,
+      untestable: first?.untestable ?? null,
+      comparisons: tests.filter((t) => t.p !== null).length,
+      // The winner is best by its mean, so a difference beyond the noise is in its favour.
+      beaten: adjusted.filter((p) => p !== null && p < 0.05).length,
+      detectable: sd !== null ? detectable(sd, e.repeat) : null,
+      sd,
+    };
+  }
+  return {
+    strategy: s.strategy,
+    count: s.count,
+    known: rows.length,
+    scored: scored.length,
+    complete: candidates.filter((c) => c.complete).length,
+    metric: key,
+    higher: s.higher,
+    space: s.space.map((d) => ({
+      name: d.name,
+      text: spaceText(d),
+      log: d.kind === "range" && d.log,
+      list: d.kind === "list",
+    })),
+    candidates: [...ranked, ...candidates.filter((c) => c.metric === null)].map((c, i) => ({
+      row: c.row,
+      order: c.order,
+      phase: c.phase,
+      label: c.label,
+      values: c.values,
+      metric: c.metric,
+      rank: c.metric ? i + 1 : null,
+    })),
+    bestSoFar,
+    winner: winner ? winner.row : null,
+    vsRunnerUp,
+  };
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (xs: string[]) =>
+  xs.length < 2 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;
+
+/** A dimension in words: `learning_rate (log scale, 0.001 to 0.3)`, `batch (16, 32 or 64)`. */
+function spaceWords(d: SearchReport["space"][number]): string {
+  const list = /^\[(.*)\]$/.exec(d.text)?.[1];
+  if (d.list && list) {
+    const items = list.split(", ");
+    return `${d.name} (${items.length < 2 ? items[0] : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`})`;
+  }
+  const [lo, hi] = /\[(.*)\.\.(.*)\]/.exec(d.text)?.slice(1) ?? [];
+  return `${d.name} (${d.log ? "log scale, " : ""}${lo} to ${hi})`;
+}
+
+/** What a conclusion says of a search: what was searched and how, the winner and how sure it is. */
+export function searchView(r: ExperimentDraft) {
+  const s = r.search;
+  if (!s) return null;
+  const key = s.metric;
+  const cand = (row: number | null) => s.candidates.find((c) => c.row === row);
+  const winner = cand(s.winner);
+  const v = s.vsRunnerUp;
+  const second = v ? cand(v.row) : undefined;
+  const bestOf = (phase: "random" | "proposed") => {
+    const xs = s.candidates.filter((c) => c.phase === phase && c.metric);
+    const top = xs[0]?.metric;
+    return top ? { n: xs.length, best: show(key, top.mean) } : null;
+  };
+  const interval = winner?.metric?.ci95;
+  return {
+    strategy: s.strategy === "tpe" ? "TPE" : "random",
+    tpe: s.strategy === "tpe",
+    space: listed(s.space.map(spaceWords)),
+    count: s.count,
+    repeats: `${r.repeat} repeat${r.repeat === 1 ? "" : "s"}`,
+    scored: s.scored,
+    finished: s.complete === s.count,
+    metric: metricNames[key],
+    direction: s.higher ? "higher" : "lower",
+    winner:
+      winner?.metric !== null && winner?.metric !== undefined
+        ? {
+            label: winner.label,
+            value: pmn(key, winner.metric),
+            interval: interval ? `${show(key, interval[0])} to ${show(key, interval[1])}` : null,
+          }
+        : null,
+    runnerUp:
+      v && second?.metric
+        ? {
+            label: second.label,
+            value: pmn(key, second.metric),
+            difference: show(key, Math.abs(v.difference ?? 0)),
+            p: v.p !== null ? showP(v.p) : null,
+            pAdjusted: v.pAdjusted !== null ? showP(v.pAdjusted) : null,
+            significant: v.significant,
+            untestable: v.untestable,
+            comparisons: v.comparisons,
+            several: v.comparisons > 1,
+            beaten: v.beaten,
+            others: s.scored - 1,
+            sd: v.sd !== null ? show(key, v.sd) : null,
+            detectable: v.detectable !== null ? show(key, v.detectable) : null,
+          }
+        : null,
+    random: s.strategy === "tpe" ? bestOf("random") : null,
+    proposed: s.strategy === "tpe" ? bestOf("proposed") : null,
+  };
+}
+
+/** The search's candidates as a table, best first: rank, order tried, how, each setting, the score. */
+export function searchTableOf(e: Pick<ExperimentReport, "search" | "rows" | "repeat">): {
+  caption: string;
+  header: string[];
+  rows: string[][];
+} | null {
+  const s = e.search;
+  if (!s) return null;
+  const key = s.metric;
+  const test = key !== "test.accuracy";
+  const header = [
+    "rank",
+    "candidate",
+    "from",
+    ...s.space.map((d) => d.name),
+    `${metricNames[key]} (mean ± sd)`,
+    "95% interval",
+    ...(test ? ["test accuracy (mean ± sd)"] : []),
+  ];
+  const rows = s.candidates.map((c) => {
+    const m = c.metric;
+    const t = e.rows[c.row]?.metrics["test.accuracy"];
+    return [
+      c.rank === null ? "–" : String(c.rank),
+      `${c.order}${c.row === s.winner ? " (winner)" : ""}`,
+      c.phase === "random" ? "random" : "TPE",
+      ...s.space.map((d) => showSweepValue(c.values[d.name] ?? "")),
+      m ? pmn(key, m) : "not finished",
+      m?.ci95 ? `${show(key, m.ci95[0])} to ${show(key, m.ci95[1])}` : "–",
+      ...(test ? [t ? pm("test.accuracy", t) : "–"] : []),
+    ];
+  });
+  const how = s.strategy === "tpe" ? "TPE" : "random";
+  return {
+    caption: `The ${s.known} candidates of a ${how} search of ${s.count}, best first by ${metricNames[key]} (${s.higher ? "higher" : "lower"} is better), ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} each`,
+    header,
+    rows,
+  };
+}
