@@ -72,7 +72,7 @@ export function check(
     const e = checkExperiment(file, file, 1, title, ctx);
     if (e) experiments.push(e);
   } else {
-    for (const s of [...file.sweeps, ...file.finds, ...file.notes, ...file.expects]) {
+    for (const s of [...file.sweeps, ...file.searches, ...file.finds, ...file.notes, ...file.expects]) {
       diagnostics.push(
         error(
           "E118",

@@ -349,8 +349,10 @@ function checkSize(
   repeat: number,
   before: number,
   ctx: Context,
+  /** A search's candidates: what it will run once all are proposed, not only those known. */
+  candidates?: number,
 ) {
-  const configs = axes.reduce((n, a) => n * a.rows.length, 1);
+  const configs = candidates ?? axes.reduce((n, a) => n * a.rows.length, 1);
   const count = configs * repeat;
   const at = exp.sweeps[0]?.span ?? exp.title?.span ?? exp.span;
   if (configs > bounds.configurations) {
@@ -521,7 +523,7 @@ export function checkExperiment(
   if (base === undefined && !sweptAt.has("model")) {
     diagnostics.push(error("E122", exp.title?.span ?? exp.span, `experiment '${title}' has no model`));
   }
-  checkSize(exp, title, axes, settings.repeat, before, ctx);
+  checkSize(exp, title, axes, settings.repeat, before, ctx, search?.count);
   checkSeeds(settings, spans, diagnostics);
   if (ctx.diagnostics.length > before) return null;
 

@@ -236,7 +236,18 @@ function link(
   const finds = target.body.filter((s): s is Of<"find"> => s.kind === "find");
   const question = finds.find((q) => answersFor(q.target.value, name)) ?? searchOf(target, name);
   if (!question) {
-    out.diagnostics.push(noQuestion(ref, target, finds, name, source));
+    const searching = target.body.some((s) => s.kind === "search");
+    out.diagnostics.push(
+      searching
+        ? error(
+            "E125",
+            ref.span,
+            `"${target.title.value}" searches no values of '${name}'`,
+            `A search answers for the settings it samples: add \`sweep ${name} [...]\` to it, or set '${name}' here.`,
+            [{ span: target.title.span, message: "the search referred to" }],
+          )
+        : noQuestion(ref, target, finds, name, source),
+    );
     broken(found, out);
     return null;
   }

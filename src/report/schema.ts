@@ -222,6 +222,8 @@ export const searchReport = z.object({
       label: z.string(),
       values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
       metric: summary.nullable(),
+      /** Repeats that failed: such a candidate is not ranked (nor scored by TPE). */
+      failed: z.number().int().nonnegative(),
       rank: z.number().int().positive().nullable(),
     }),
   ),

@@ -40,9 +40,11 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
     label: r.label,
     values: r.values,
     metric: r.metrics[key] ?? null,
+    failed: r.failed,
     complete: r.missing === 0 && !r.waiting,
   }));
-  const scored = candidates.filter((c) => c.metric !== null);
+  // A candidate that failed in a repeat is not ranked on the repeats that survived (nor by TPE).
+  const scored = candidates.filter((c) => c.metric !== null && c.failed === 0);
   const ranked = [...scored].sort((a, b) => {
     const x = a.metric?.mean ?? 0;
     const y = b.metric?.mean ?? 0;
@@ -50,7 +52,7 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
   });
   let best: number | null = null;
   const bestSoFar = candidates.flatMap((c) => {
-    if (!c.metric) return [];
+    if (!c.metric || c.failed > 0) return [];
     if (best === null || better(c.metric.mean, best)) best = c.metric.mean;
     return [{ order: c.order, mean: c.metric.mean, best }];
   });
@@ -73,7 +75,7 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
       comparisons: tests.filter((t) => t.p !== null).length,
       // The winner is best by its mean, so a difference beyond the noise is in its favour.
       beaten: adjusted.filter((p) => p !== null && p < 0.05).length,
-      detectable: sd !== null ? detectable(sd, e.repeat) : null,
+      detectable: sd !== null ? detectable(sd, winner.metric?.n ?? e.repeat) : null,
       sd,
     };
   }
@@ -91,14 +93,15 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
       log: d.kind === "range" && d.log,
       list: d.kind === "list",
     })),
-    candidates: [...ranked, ...candidates.filter((c) => c.metric === null)].map((c, i) => ({
+    candidates: [...ranked, ...candidates.filter((c) => !scored.includes(c))].map((c, i) => ({
       row: c.row,
       order: c.order,
       phase: c.phase,
       label: c.label,
       values: c.values,
       metric: c.metric,
-      rank: c.metric ? i + 1 : null,
+      failed: c.failed,
+      rank: scored.includes(c) ? i + 1 : null,
     })),
     bestSoFar,
     winner: winner ? winner.row : null,
@@ -204,7 +207,11 @@ export function searchTableOf(e: Pick<ExperimentReport, "search" | "rows" | "rep
       `${c.order}${c.row === s.winner ? " (winner)" : ""}`,
       c.phase === "random" ? "random" : "TPE",
       ...s.space.map((d) => showSweepValue(c.values[d.name] ?? "")),
-      m ? pmn(key, m) : "not finished",
+      c.failed > 0
+        ? `failed in ${c.failed} repeat${c.failed === 1 ? "" : "s"}`
+        : m
+          ? pmn(key, m)
+          : "not finished",
       m?.ci95 ? `${show(key, m.ci95[0])} to ${show(key, m.ci95[1])}` : "–",
       ...(test ? [t ? pm("test.accuracy", t) : "–"] : []),
     ];

@@ -28,6 +28,8 @@ export interface Tried {
   ok: number;
   /** Jobs with no valid result yet. */
   missing: number;
+  /** Jobs that failed. */
+  failed: number;
   /** Each metric's mean over the ok results; absent when none has it. */
   metrics: Partial<Record<MetricColumn, { mean: number }>>;
 }
@@ -104,7 +106,7 @@ function threshold<R extends Tried>(q: Threshold, rows: R[]): ThresholdFinding<R
     .sort((a, b) => asNumber(a.values[q.target]) - asNumber(b.values[q.target]));
   const passes = (r: R) => tests[q.op]?.(r.metrics[key]?.mean ?? Number.NaN, q.value) ?? false;
   const passing = ranked.filter(passes);
-  const missing = rows.filter((r) => !r.metrics[key]).length;
+  const missing = rows.filter((r) => !r.metrics[key] && r.missing > 0).length;
   const found = { kind: "threshold" as const, question: q, key, ranked, passing, missing };
   if (ranked.length === 0) return { ...found, value: null, detail: "no results yet" };
   const name = metricNames[key];
@@ -127,10 +129,13 @@ function threshold<R extends Tried>(q: Threshold, rows: R[]): ThresholdFinding<R
 function best<R extends Tried>(q: Best, rows: R[]): BestFinding<R> {
   const key = columnOf(q.metric);
   const sign = q.higherIsBetter ? -1 : 1;
+  // A search's candidate that failed in a repeat cannot win on the repeats that survived.
+  const eligible = (r: R) => r.metrics[key] && !(q.implied && r.failed > 0);
   const ranked = rows
-    .filter((r) => r.metrics[key])
+    .filter(eligible)
     .sort((a, b) => sign * ((a.metrics[key]?.mean ?? 0) - (b.metrics[key]?.mean ?? 0)));
-  const missing = rows.filter((r) => !r.metrics[key]).length;
+  // Still to come: rows with jobs that have no result yet (those that failed are not waited for).
+  const missing = rows.filter((r) => !r.metrics[key] && r.missing > 0).length;
   const found = { kind: "best" as const, question: q, key, ranked, missing };
   const top = ranked[0];
   if (!top) return { ...found, value: null, detail: "no results yet" };
@@ -229,7 +234,13 @@ export function triedOf(
       const xs = done.map((r) => metricValues(r)[key]).filter((x): x is number => x !== undefined);
       if (xs.length > 0) metrics[key] = { mean: mean(xs) };
     }
-    return { values: c.values, ok: done.length, missing: jobs.length - done.length - failed, metrics };
+    return {
+      values: c.values,
+      ok: done.length,
+      missing: jobs.length - done.length - failed,
+      failed,
+      metrics,
+    };
   });
   return { rows, histories };
 }

@@ -1,6 +1,8 @@
+import { TPE_BATCH } from "../check/search.js";
 import { type Compiled, compile } from "../compile.js";
 import { type Answers, type CheckedPipeline, columnOf, type Observed } from "../model/index.js";
 import type { Plan } from "../plan/types.js";
+import { STARTUP } from "../search/index.js";
 import type { Stored } from "../store/store.js";
 import { answersFromResults, triedOf } from "./answers.js";
 
@@ -41,7 +43,11 @@ function observedOf(checked: CheckedPipeline, planned: PlanAndResults): Observed
     observed.set(
       e.title,
       rows.map((r) => {
-        if (r.missing > 0) return null;
+        // Not trained yet, or waiting for another experiment: no score to propose from.
+        if (r.missing > 0 || r.ok + r.failed === 0) return null;
+        // A candidate that failed in any repeat (a loss gone NaN, say) is scored worst: its
+        // surviving repeats would flatter it.
+        if (r.failed > 0) return Number.MAX_VALUE;
         const m = r.metrics[column];
         if (!m) return Number.MAX_VALUE;
         return search.higher ? -m.mean : m.mean;
@@ -49,6 +55,19 @@ function observedOf(checked: CheckedPipeline, planned: PlanAndResults): Observed
     );
   }
   return observed;
+}
+
+/**
+ * The rounds that can still learn something: one per experiment along a chain of references, and
+ * one per batch of each TPE search (its candidates only grow while the results stay the same).
+ */
+function roundsFor(p: CheckedPipeline): number {
+  const batches = p.experiments.reduce(
+    (n, e) =>
+      e.search?.strategy === "tpe" ? n + Math.ceil(Math.max(0, e.search.count - STARTUP) / TPE_BATCH) + 1 : n,
+    0,
+  );
+  return p.experiments.length + 1 + batches;
 }
 
 const sameObserved = (a: Observed, b: Observed) => JSON.stringify([...a]) === JSON.stringify([...b]);
@@ -80,7 +99,7 @@ export function planWithAnswers(
     // Cycles are errors, so answers settle along the chains within one round per experiment; a
     // search learns one batch of candidates per round at most, each needing training first.
     const settledAll = same(next, answers) && sameObserved(nextObserved, observed);
-    if (settledAll || round > compiled.pipeline.experiments.length + 1) return { compiled, planned };
+    if (settledAll || round > roundsFor(compiled.pipeline)) return { compiled, planned };
     answers = next;
     observed = nextObserved;
     compiled = compile(first.source, first.file, answers, observed);
