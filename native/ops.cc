@@ -137,6 +137,20 @@ Forward& forward(const Geometry& g, bool bias, bool relu) {
   return *(forwards[k] = std::move(f));
 }
 
+/**
+ * Passes over oneDNN's 1x1 kernels for a strided 1x1 convolution (a projection shortcut): with
+ * strides they copy the input to unit stride first, and in oneDNN 2.6.3 the filter gradient came
+ * out wrong and the data gradient wrote past its buffer (heap corruption). The next kernel on the
+ * list (a general one) is right; a convolution with a larger window never uses them.
+ */
+template <typename Pd>
+Pd& general(Pd& pd, const Geometry& g) {
+  if (g.kh != 1 || g.kw != 1 || (g.sh == 1 && g.sw == 1)) return pd;
+  while (std::string(pd.impl_info_str()).find("1x1") != std::string::npos)
+    if (!pd.next_impl()) throw std::runtime_error("oneDNN has no kernel but a 1x1 one for a strided 1x1 convolution");
+  return pd;
+}
+
 BackwardData& backwardData(const Geometry& g) {
   std::string k = keyOf(g);
   std::lock_guard<std::mutex> hold(cacheLock);
@@ -146,6 +160,7 @@ BackwardData& backwardData(const Geometry& g) {
   auto d = convolution_backward_data::desc(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
                                            {g.sh, g.sw}, {g.pt, g.pl}, {g.pb, g.pr});
   auto pd = convolution_backward_data::primitive_desc(d, eng(), hint);
+  general(pd, g);
   auto b = std::make_unique<BackwardData>(
       BackwardData{pd, convolution_backward_data(pd), Relayout(g.weights(), pd.weights_desc())});
   return *(backwardDatas[k] = std::move(b));
@@ -163,6 +178,7 @@ BackwardWeights& backwardWeight(const Geometry& g, bool bias) {
                 : convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
                                                      strides, padL, padR);
   auto pd = convolution_backward_weights::primitive_desc(d, eng(), hint);
+  general(pd, g);
   auto b = std::make_unique<BackwardWeights>(
       BackwardWeights{pd, convolution_backward_weights(pd), Relayout(g.weights(), pd.diff_weights_desc())});
   return *(backwardWeights[k] = std::move(b));
