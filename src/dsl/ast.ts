@@ -41,6 +41,8 @@ export interface LayerArg {
 export interface LayerRef {
   name: Name;
   args: LayerArg[];
+  /** `residual(...)`'s layers. */
+  inner?: LayerRef[];
   span: Span;
 }
 
@@ -70,6 +72,8 @@ export type Statement =
       span: Span /** Had a syntax error (already reported). */;
       broken?: boolean;
     }
+  /** `block NAME = layers`: a named sequence of layers that models use as one layer. */
+  | { kind: "block"; name: Name; layers: LayerRef[]; span: Span }
   | { kind: "setting"; name: Name; args: Value[]; span: Span }
   /** `sweep learning_rate log [0.001..0.3]`: `scale` is the word before the brackets, if any. */
   | { kind: "sweep"; names: Name[]; scale?: Name; items: SweepItem[]; span: Span }

@@ -38,6 +38,7 @@ export interface StatementCstNode extends CstNode {
 export type StatementCstChildren = {
   experiment?: ExperimentCstNode[];
   modelStmt?: ModelStmtCstNode[];
+  blockStmt?: BlockStmtCstNode[];
   sweep?: SweepCstNode[];
   search?: SearchCstNode[];
   find?: FindCstNode[];
@@ -81,12 +82,38 @@ export type ModelExprCstChildren = {
   modifier?: ModifierCstNode[];
 };
 
+export interface BlockStmtCstNode extends CstNode {
+  name: "blockStmt";
+  children: BlockStmtCstChildren;
+}
+
+export type BlockStmtCstChildren = {
+  Kw_block: IToken[];
+  defName: IToken[];
+  Equals: IToken[];
+  layer: LayerCstNode[];
+};
+
 export interface LayerCstNode extends CstNode {
   name: "layer";
   children: LayerCstChildren;
 }
 
 export type LayerCstChildren = {
+  Identifier: IToken[];
+  LParen?: IToken[];
+  innerLayer?: InnerLayerCstNode[];
+  layerArg?: LayerArgCstNode[];
+  Comma?: IToken[];
+  RParen?: IToken[];
+};
+
+export interface InnerLayerCstNode extends CstNode {
+  name: "innerLayer";
+  children: InnerLayerCstChildren;
+}
+
+export type InnerLayerCstChildren = {
   Identifier: IToken[];
   LParen?: IToken[];
   layerArg?: LayerArgCstNode[];
@@ -266,7 +293,9 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   experiment(children: ExperimentCstChildren, param?: IN): OUT;
   modelStmt(children: ModelStmtCstChildren, param?: IN): OUT;
   modelExpr(children: ModelExprCstChildren, param?: IN): OUT;
+  blockStmt(children: BlockStmtCstChildren, param?: IN): OUT;
   layer(children: LayerCstChildren, param?: IN): OUT;
+  innerLayer(children: InnerLayerCstChildren, param?: IN): OUT;
   layerArg(children: LayerArgCstChildren, param?: IN): OUT;
   modifier(children: ModifierCstChildren, param?: IN): OUT;
   sweep(children: SweepCstChildren, param?: IN): OUT;

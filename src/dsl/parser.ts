@@ -47,11 +47,14 @@ const messages: IParserErrorMessageProvider = {
  *
  *   pipeline   := statements
  *   statements := sep* (statement (sep+ statement?)*)?          sep := NEWLINE | ';'
- *   statement  := experiment | modelStmt | sweep | search | find | note | setting
+ *   statement  := experiment | modelStmt | blockStmt | sweep | search | find | note | setting
  *   experiment := 'experiment' STRING '{' statements '}'
  *   modelStmt  := 'model' (NAME '=')? modelExpr
  *   modelExpr  := layer+ modifier*
+ *   blockStmt  := 'block' NAME '=' layer+
  *   layer      := NAME ('(' (layerArg (',' layerArg)*)? ')')?
+ *               | 'residual' '(' innerLayer+ ')'                a residual's layers: one level only
+ *   innerLayer := NAME ('(' (layerArg (',' layerArg)*)? ')')?
  *   layerArg   := NAME ('=' value)? | NUMBER
  *   modifier   := 'mask' MASK | 'maps' NUMBER | 'insert' layer+ 'after' NUMBER
  *   sweep      := 'sweep' name (',' name)* NAME? '[' (item (',' item)*)? ']'    NAME: a scale, `log`
@@ -67,7 +70,8 @@ const messages: IParserErrorMessageProvider = {
  * Inside brackets and parentheses new lines are ignored (the parse step drops them), so long
  * sweeps may span lines.
  *
- * Experiments are the grammar's only recursion. The parse step drops blocks nested deeper than
+ * Experiments are the grammar's only recursion (a residual's layers are not layers that may hold a
+ * residual: a residual in a residual is written through a block, which the checker resolves). The parse step drops blocks nested deeper than
  * `maxNesting` before parsing, and the parser itself never enters an experiment deeper than that
  * (error recovery can open one without its '{'): the offending `experiment` tokens are noted in
  * `tooDeep`, so no input can exhaust the stack.
@@ -127,6 +131,7 @@ export class CnnpParser extends CstParser {
     this.OR([
       { GATE: () => this.mayNest(), ALT: () => this.SUBRULE(this.experiment) },
       { ALT: () => this.SUBRULE(this.modelStmt) },
+      { ALT: () => this.SUBRULE(this.blockStmt) },
       { ALT: () => this.SUBRULE(this.sweep) },
       { ALT: () => this.SUBRULE(this.search) },
       { ALT: () => this.SUBRULE(this.find) },
@@ -163,7 +168,33 @@ export class CnnpParser extends CstParser {
     this.MANY(() => this.SUBRULE(this.modifier));
   });
 
+  private blockStmt = this.RULE("blockStmt", () => {
+    this.CONSUME(T.Block);
+    this.CONSUME(T.Identifier, { LABEL: "defName" });
+    this.CONSUME(T.Equals);
+    this.AT_LEAST_ONE(() => this.SUBRULE(this.layer));
+  });
+
   private layer = this.RULE("layer", () => {
+    const name = this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.OR({
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          {
+            // `residual(conv16 batchnorm ...)`: its layers, not options.
+            GATE: () => name.image === "residual",
+            ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.innerLayer)),
+          },
+          { ALT: () => this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.layerArg) }) },
+        ],
+      });
+      this.CONSUME(T.RParen);
+    });
+  });
+
+  private innerLayer = this.RULE("innerLayer", () => {
     this.CONSUME(T.Identifier);
     this.OPTION(() => {
       this.CONSUME(T.LParen);

@@ -141,6 +141,7 @@ class AstBuilder extends Base implements RuleMethods {
     const model = c.modelStmt?.[0];
     if (model)
       return model.recoveredNode ? this.brokenModel(model.children) : this.one(c.modelStmt, this.modelStmt);
+    if (c.blockStmt) return this.one(c.blockStmt, this.blockStmt);
     if (c.sweep) return this.one(c.sweep, this.sweep);
     if (c.search) return this.one(c.search, this.search);
     if (c.find) return this.one(c.find, this.find);
@@ -182,7 +183,25 @@ class AstBuilder extends Base implements RuleMethods {
     return { terms, modifiers: this.all(c.modifier, this.modifier).filter(defined), span };
   }
 
+  blockStmt(c: Cst.BlockStmtCstChildren, span: Span): Statement | undefined {
+    const def = tok(c.defName);
+    const layers = this.all(c.layer, this.layer).filter(defined);
+    if (!def || layers.length === 0) return undefined;
+    return { kind: "block", name: nameOf(def), layers, span };
+  }
+
   layer(c: Cst.LayerCstChildren, span: Span): LayerRef | undefined {
+    const id = tok(c.Identifier);
+    if (!id) return undefined;
+    const args = this.all(c.layerArg, this.layerArg).filter(defined);
+    if (c.innerLayer) {
+      const inner = this.all(c.innerLayer, this.innerLayer).filter(defined);
+      return { name: nameOf(id), args, inner, span };
+    }
+    return { name: nameOf(id), args, span };
+  }
+
+  innerLayer(c: Cst.InnerLayerCstChildren, span: Span): LayerRef | undefined {
     const id = tok(c.Identifier);
     if (!id) return undefined;
     return { name: nameOf(id), args: this.all(c.layerArg, this.layerArg).filter(defined), span };

@@ -16,6 +16,8 @@ const keyword = (word: string): TokenType =>
   createToken({ name: `Kw_${word}`, pattern: new RegExp(word), longer_alt: Identifier, label: `'${word}'` });
 
 export const Model = keyword("model");
+/** `block res16 = residual(...) relu`: a named sequence of layers, used in models as one layer. */
+export const Block = keyword("block");
 export const Experiment = keyword("experiment");
 export const Sweep = keyword("sweep");
 export const Find = keyword("find");
@@ -101,6 +103,7 @@ export const Comma = createToken({ name: "Comma", pattern: /,/, label: "','" });
 
 export const keywords = [
   Model,
+  Block,
   Experiment,
   Sweep,
   Find,

@@ -9,6 +9,7 @@ import { error } from "../diagnostics/diagnostic.js";
 import type { LayerRef } from "../dsl/ast.js";
 import { grouped } from "../util/grouped.js";
 import { closest } from "../util/suggest.js";
+import { activation } from "./activation-layer.js";
 import { augment } from "./augment.js";
 import { batchnorm } from "./batchnorm.js";
 import { conv } from "./conv.js";
@@ -19,7 +20,19 @@ import { globalpool } from "./globalpool.js";
 import type { LayerKind, Parsed } from "./layer.js";
 import { countError, fail } from "./options.js";
 import { avgpool, maxpool } from "./pool.js";
+import { residualKind } from "./residual.js";
 import { sepconv } from "./sepconv.js";
+
+/** A block of layers whose input is added to their output: it reads the registry for its own. */
+const residual = residualKind({
+  kindOf: (spec) => kindOf(spec as LayerSpec) as never,
+  parseLayer: (ref) => parseLayer(ref),
+  place: (draft, ctx) => {
+    const k = kindOf(draft as LayerSpec);
+    return k.place ? k.place(draft as never, ctx) : { ...draft };
+  },
+  schema: () => layerSchema as never,
+});
 
 /** In the order a layer word is tried against them. */
 export const layerKinds = [
@@ -33,6 +46,8 @@ export const layerKinds = [
   dense,
   dropout,
   flatten,
+  residual,
+  activation,
 ] as const;
 
 type Kind = (typeof layerKinds)[number];

@@ -19,6 +19,8 @@ export interface SummaryRow {
   params: number;
   /** Of `params`, those the optimizer trains (moving statistics are not). */
   trainable: number;
+  /** How deep inside blocks the row is: absent for the model's own layers (a block's are 1). */
+  depth?: number;
 }
 
 /** Why a layer cannot follow its input. */
@@ -106,7 +108,7 @@ export interface LayerKind<S extends { type: string }, D = S> {
     spec: S,
     input: Shape,
     index: number,
-  ): { output: Shape; row: Omit<SummaryRow, "outputShape"> } | ShapeProblem;
+  ): { output: Shape; row: Omit<SummaryRow, "outputShape">; inner?: SummaryRow[] } | ShapeProblem;
   /** Its weights, in Keras' order (none for most layers). */
   weights?(spec: S, input: Shape): WeightSpec[];
   /** The TensorFlow.js forward pass. */

@@ -44,14 +44,16 @@ export function summarize(model: Layered): Summary | ModelProblem {
     const r = kindOf(l).shape(l as never, shape, i);
     if ("code" in r) return { ...r, layer: i };
     shape = r.output;
-    rows.push({ ...r.row, outputShape: shape });
+    rows.push({ ...r.row, outputShape: shape }, ...(r.inner ?? []));
   }
   const outputProblem = checkOutput(model);
   if (outputProblem) return outputProblem;
+  // A block's row counts its layers' parameters: its own rows below it are not counted again.
+  const top = rows.filter((r) => !r.depth);
   return {
     rows,
-    totalParams: rows.reduce((a, r) => a + r.params, 0),
-    trainableParams: rows.reduce((a, r) => a + r.trainable, 0),
+    totalParams: top.reduce((a, r) => a + r.params, 0),
+    trainableParams: top.reduce((a, r) => a + r.trainable, 0),
   };
 }
 
@@ -80,9 +82,14 @@ export function isProblem(s: Summary | ModelProblem): s is ModelProblem {
 
 /** The summary as Keras prints it (without the batch axis). */
 export function formatSummary(s: Pick<Summary, "rows" | "totalParams">): string {
-  const trainable = s.rows.reduce((a, r) => a + r.trainable, 0);
+  const trainable = s.rows.reduce((a, r) => a + (r.depth ? 0 : r.trainable), 0);
   const fmt = new Intl.NumberFormat("en-US");
-  const lines = s.rows.map((r) => [r.type, `(${r.outputShape.join(", ")})`, fmt.format(r.params)]);
+  // A block's layers, indented under it.
+  const lines = s.rows.map((r) => [
+    `${"  ".repeat(r.depth ?? 0)}${r.type}`,
+    `(${r.outputShape.join(", ")})`,
+    fmt.format(r.params),
+  ]);
   const widths = [0, 1, 2].map((c) =>
     Math.max(...lines.map((l) => l[c]?.length ?? 0), ["Layer", "Output shape", "Params"][c]?.length ?? 0),
   );

@@ -40,13 +40,17 @@ let networks = 0;
 function makeWeights(specs: WeightSpec[], layer: number, rng: Rng): Variable[] {
   // Variable names are global in TensorFlow.js: each network gets its own prefix.
   const prefix = `net${networks}_l${layer}`;
-  return specs.map((w) => {
+  // A block's layers may hold weights of one name (two kernels): the later ones get their place.
+  const taken = new Set<string>();
+  return specs.map((w, k) => {
+    const name = taken.has(w.name) ? `${w.name}_${k}` : w.name;
+    taken.add(name);
     const size = w.shape.reduce((a, b) => a * b, 1);
     const values =
       "glorot" in w.init
         ? glorotUniform(size, w.init.glorot[0], w.init.glorot[1], rng)
         : new Float32Array(size).fill(w.init.constant);
-    return tf.tidy(() => tf.variable(tf.tensor(values, w.shape), w.trainable, `${prefix}_${w.name}`));
+    return tf.tidy(() => tf.variable(tf.tensor(values, w.shape), w.trainable, `${prefix}_${name}`));
   });
 }
 

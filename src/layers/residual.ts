@@ -1,0 +1,201 @@
+import { z } from "zod";
+import { error } from "../diagnostics/diagnostic.js";
+import type { LayerRef } from "../dsl/ast.js";
+import type {
+  ForwardContext,
+  LayerKind,
+  Parsed,
+  Shape,
+  ShapeProblem,
+  SummaryRow,
+  Tensor,
+  WeightSpec,
+} from "./layer.js";
+import { isShapeProblem } from "./layer.js";
+import { fail } from "./options.js";
+
+/**
+ * `residual(LAYERS)`: adds the block's input to the output of LAYERS (He et al. 2016). When their
+ * shapes differ, the shortcut is a 1x1 convolution with the stride that matches them (Keras'
+ * projection shortcut, ResNet v1 "option B"), counted in the parameters.
+ */
+export interface ResidualSpec {
+  type: "residual";
+  /** The layers the input goes through (specs of the registry's kinds). */
+  layers: Inner[];
+}
+
+/** A layer of the registry, as this file sees it (the registry passes its own functions in). */
+type Inner = { type: string };
+
+/** What a residual needs of the layer registry, given by it (layers/index.ts) to avoid a cycle. */
+export interface Registry {
+  kindOf(spec: Inner): LayerKind<Inner>;
+  parseLayer(ref: LayerRef): Parsed<Inner>;
+  place(draft: Inner, ctx: Parameters<NonNullable<LayerKind<Inner>["place"]>>[1]): Inner;
+  schema: () => z.ZodType<Inner>;
+}
+
+/** The shortcut's stride: 1 when the shapes match, else the one a 1x1 convolution matches them with. */
+export function shortcutOf(input: Shape, output: Shape): { stride: number; project: boolean } | null {
+  const [h = 0, w = 0, c = 0] = input;
+  const [oh = 0, ow = 0, oc = 0] = output;
+  if (h === oh && w === ow && c === oc) return { stride: 1, project: false };
+  for (let s = 1; s <= Math.max(h, w); s++)
+    if (Math.ceil(h / s) === oh && Math.ceil(w / s) === ow) return { stride: s, project: true };
+  return null;
+}
+
+/** The inner layers' shapes, summary rows and output, or the first that cannot follow its input. */
+function innerShapes(reg: Registry, l: ResidualSpec, input: Shape) {
+  let shape = input;
+  const inputs: Shape[] = [];
+  const rows: SummaryRow[] = [];
+  for (const [i, inner] of l.layers.entries()) {
+    inputs.push(shape);
+    const r = reg.kindOf(inner).shape(inner, shape, i);
+    if (isShapeProblem(r)) return r;
+    shape = r.output;
+    rows.push({ ...r.row, outputShape: shape, depth: 1 + (r.row.depth ?? 0) });
+    rows.push(...(r.inner ?? []).map((x) => ({ ...x, depth: (x.depth ?? 0) + 1 })));
+  }
+  return { inputs, output: shape, rows };
+}
+
+const problem = (message: string): ShapeProblem => ({ code: "E111", message });
+
+export function residualKind(reg: Registry): LayerKind<ResidualSpec> {
+  return {
+    type: "residual",
+    usage: "residual(<layers>)",
+    words: ["residual"],
+    schema: z.strictObject({
+      type: z.literal("residual"),
+      layers: z.array(z.lazy(reg.schema)).min(1),
+    }) as unknown as z.ZodType<ResidualSpec>,
+    parse(ref) {
+      if (ref.name.value !== "residual") return undefined;
+      if (!ref.inner || ref.inner.length === 0)
+        return fail(
+          error(
+            "E103",
+            ref.span,
+            "residual needs its layers in parentheses",
+            "Write e.g. residual(conv16(same, linear) batchnorm relu conv16(same, linear) batchnorm).",
+          ),
+        );
+      const layers: Inner[] = [];
+      for (const r of ref.inner) {
+        const p = reg.parseLayer(r);
+        if (!p.ok) return p as Parsed<ResidualSpec>;
+        layers.push(p.layer);
+      }
+      return { ok: true, layer: { type: "residual", layers } };
+    },
+    place: (d, ctx) => ({
+      type: "residual",
+      layers: d.layers.map((x) => reg.place(x, { ...ctx, lastDense: false })),
+    }),
+    maps: true,
+    shape(l, input) {
+      if (input.length !== 3)
+        return problem("a residual block needs an image, but the layer before it gives a flat vector");
+      const s = innerShapes(reg, l, input);
+      if (isShapeProblem(s)) return s;
+      if (s.output.length !== 3)
+        return problem("a residual block's layers must give an image to add its input to, not a flat vector");
+      const cut = shortcutOf(input, s.output);
+      if (!cut)
+        return problem(
+          `a residual block's layers turn (${input.join(", ")}) into (${s.output.join(", ")}), which no 1x1 shortcut matches`,
+        );
+      const cin = input[2] ?? 0;
+      const cout = s.output[2] ?? 0;
+      const projection = cut.project ? cin * cout + cout : 0;
+      const inner = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.params : 0), 0);
+      const trainable = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.trainable : 0), 0);
+      const rows: SummaryRow[] = [
+        ...s.rows,
+        ...(cut.project
+          ? [
+              {
+                type: "Conv2D (shortcut)",
+                outputShape: s.output,
+                params: projection,
+                trainable: projection,
+                depth: 1,
+              },
+            ]
+          : []),
+        { type: "Add", outputShape: s.output, params: 0, trainable: 0, depth: 1 },
+      ];
+      return {
+        output: s.output,
+        row: { type: "Residual", params: inner + projection, trainable: trainable + projection },
+        inner: rows,
+      };
+    },
+    weights(l, input) {
+      const s = innerShapes(reg, l, input);
+      if (isShapeProblem(s)) return [];
+      const own: WeightSpec[] = l.layers.flatMap(
+        (x, i) => reg.kindOf(x).weights?.(x, s.inputs[i] ?? []) ?? [],
+      );
+      const cut = shortcutOf(input, s.output);
+      if (!cut?.project) return own;
+      const cin = input[2] ?? 0;
+      const cout = s.output[2] ?? 0;
+      return [
+        ...own,
+        { name: "shortcut_kernel", shape: [1, 1, cin, cout], init: { glorot: [cin, cout] }, trainable: true },
+        { name: "shortcut_bias", shape: [cout], init: { constant: 0 }, trainable: true },
+      ];
+    },
+    forward(l, x, ctx) {
+      const { tf } = ctx;
+      const input = x.shape.slice(1);
+      const s = innerShapes(reg, l, input);
+      if (isShapeProblem(s)) throw new Error(`internal: ${s.message}`);
+      let t: Tensor = x;
+      let at = 0;
+      let skip = false;
+      l.layers.forEach((inner, i) => {
+        const n = reg.kindOf(inner).weights?.(inner, s.inputs[i] ?? []).length ?? 0;
+        const weights = ctx.weights.slice(at, at + n);
+        at += n;
+        if (skip) {
+          skip = false;
+          return;
+        }
+        const inside: ForwardContext = {
+          ...ctx,
+          weights,
+          first: false,
+          logits: false,
+          next: l.layers[i + 1],
+          skipNext: () => {
+            skip = true;
+          },
+        };
+        t = reg.kindOf(inner).forward(inner, t, inside);
+      });
+      const cut = shortcutOf(input, s.output);
+      let shortcut: Tensor = x;
+      if (cut?.project) {
+        const [kernel, bias] = ctx.weights.slice(at, at + 2);
+        if (!kernel || !bias) throw new Error("internal: a projection shortcut without its weights");
+        shortcut = tf.add(
+          tf.conv2d(
+            x as Parameters<typeof tf.conv2d>[0],
+            kernel as Parameters<typeof tf.conv2d>[1],
+            cut.stride,
+            "valid",
+          ),
+          bias,
+        );
+      }
+      return tf.add(t, shortcut);
+    },
+    keras: () => [],
+  };
+}
