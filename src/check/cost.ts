@@ -27,24 +27,27 @@ export function bytesText(n: number): string {
  */
 export function tooManyParameters(model: ModelSpec, summary: Summary, origins: Span[]): Diagnostic | null {
   if (summary.totalParams <= bounds.parameters) return null;
+  // The model's own layers (a block's row counts its layers), as `origins` lists them.
+  const rows = summary.rows.filter((r) => !r.depth);
   let worst = 0;
-  summary.rows.forEach((r, i) => {
-    if (r.params > (summary.rows[worst]?.params ?? 0)) worst = i;
+  rows.forEach((r, i) => {
+    if (r.params > (rows[worst]?.params ?? 0)) worst = i;
   });
   const at = origins[worst] ?? origins[0];
   if (!at) return null;
   return error(
     "E132",
     at,
-    `'${model.name}' has ${grouped(summary.totalParams)} parameters (this layer ${grouped(summary.rows[worst]?.params ?? 0)}); a model may have at most ${grouped(bounds.parameters)}`,
+    `'${model.name}' has ${grouped(summary.totalParams)} parameters (this layer ${grouped(rows[worst]?.params ?? 0)}); a model may have at most ${grouped(bounds.parameters)}`,
   );
 }
 
 /** The index of the layer with the largest output. */
 export function largestLayer(summary: Summary): number {
+  const rows = summary.rows.filter((r) => !r.depth);
   let best = 0;
-  summary.rows.forEach((r, i) => {
-    if (size(r.outputShape) > size(summary.rows[best]?.outputShape ?? [])) best = i;
+  rows.forEach((r, i) => {
+    if (size(r.outputShape) > size(rows[best]?.outputShape ?? [])) best = i;
   });
   return best;
 }

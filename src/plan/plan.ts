@@ -154,10 +154,12 @@ function addModel(model: ModelSpec, models: Map<string, PlannedModel>): string {
   if (!known) {
     const s = summarize(model);
     if (isProblem(s)) throw new Error(`internal: checked model ${model.name} has no summary`);
-    const layers = s.rows.map((r, i) => ({
-      ...r,
-      spec: model.layers[i] ?? { type: "flatten" as const },
-    }));
+    // A block's own rows (indented under it) belong to its spec.
+    let top = -1;
+    const layers = s.rows.map((r) => {
+      if (!r.depth) top++;
+      return { ...r, spec: model.layers[top] ?? { type: "flatten" as const } };
+    });
     models.set(key, { key, name: model.name, aliases: [], layers, totalParams: s.totalParams });
   } else if (known.name !== model.name && !known.aliases.includes(model.name)) {
     // The shortest name is the one people wrote on purpose (`final`, not `main mask 1-0-1-1`).

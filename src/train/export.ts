@@ -1,6 +1,7 @@
 import { kindOf } from "../layers/index.js";
 import type { ModelSpec } from "../model/index.js";
-import { type io, tf } from "./tf.js";
+import { functionalModel } from "./export-graph.js";
+import { type io, type LayersModel, tf } from "./tf.js";
 
 /**
  * A trained network in TensorFlow.js' layers format: `model.json` (the Keras topology and the
@@ -29,6 +30,9 @@ export async function layersArtifacts(
   weights: Float32Array[],
   version: string,
 ): Promise<LayersArtifacts> {
+  // A model with residual blocks is a graph: Keras' functional form, with Add layers.
+  if (spec.layers.some((l) => l.type === "residual"))
+    return serialise(functionalModel(spec, weights), version);
   const model = tf.sequential({ name: "cnnp" });
   let flat = false;
   // augment does nothing at inference: its kind has no Keras layer, and the saved model starts after it.
@@ -60,6 +64,16 @@ export async function layersArtifacts(
     const values = weights.map((w, i) => tf.tensor(w, expected[i] as number[]));
     model.setWeights(values);
     tf.dispose(values);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return serialise(model, version);
+}
+
+/** Saves a built model with its weights set in TensorFlow.js' layers format, and disposes it. */
+async function serialise(model: LayersModel, version: string): Promise<LayersArtifacts> {
+  try {
     let saved: io.ModelArtifacts | undefined;
     await model.save(
       tf.io.withSaveHandler(async (a) => {
