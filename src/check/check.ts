@@ -20,6 +20,7 @@ function registerModels(statements: Statement[], models: ModelRegistry): void {
   for (const s of statements) {
     if (s.kind === "model" && s.name)
       models.define(s as Of<"model"> & { name: NonNullable<Of<"model">["name"]> });
+    if (s.kind === "block") models.defineBlock(s);
     if (s.kind === "experiment") registerModels(s.body, models);
   }
 }

@@ -43,7 +43,84 @@ export class ModelRegistry {
   /** Names compared in "did you mean" suggestions so far may not pass this: a file of many models and many typos stays linear. */
   private suggestionBudget = 200_000;
 
+  private readonly blocks = new Map<string, Extract<Statement, { kind: "block" }>>();
+  private readonly blockDrafts = new Map<string, LayerDraft[] | null>();
+  private readonly expanding = new Set<string>();
+
   constructor(private readonly diagnostics: Diagnostic[]) {}
+
+  /** Registers a `block NAME = layers`; reports a name used twice (by a block or a model). */
+  defineBlock(stmt: Extract<Statement, { kind: "block" }>): void {
+    const name = stmt.name.value;
+    const first = this.blocks.get(name);
+    if (first || this.defs.has(name)) {
+      this.diagnostics.push(
+        error("E108", stmt.name.span, `'${name}' is defined twice`, undefined, [
+          {
+            span: first?.name.span ?? this.defs.get(name)?.name.span ?? stmt.name.span,
+            message: "first defined here",
+          },
+        ]),
+      );
+      return;
+    }
+    this.blocks.set(name, stmt);
+  }
+
+  /**
+   * The block a layer word names: `res16` itself, or `res32` for a block `res16` (the number sets
+   * its conv layers' maps, as in `conv32`); null when the word names none.
+   */
+  private blockOf(ref: LayerRef): PlacedLayer | null | undefined {
+    const word = ref.name.value;
+    let stmt = this.blocks.get(word);
+    let width: number | undefined;
+    if (!stmt) {
+      const m = /^(.*?[A-Za-z_])(\d+)$/.exec(word);
+      if (!m) return undefined;
+      const [, prefix = "", digits = ""] = m;
+      stmt = [...this.blocks.values()].find((b) => new RegExp(`^${prefix}\\d+$`).test(b.name.value));
+      if (!stmt) return undefined;
+      width = Number(digits);
+    }
+    if (ref.args.length > 0) {
+      this.diagnostics.push(error("E103", ref.span, `block '${stmt.name.value}' takes no options`));
+      return null;
+    }
+    const drafts = this.expandBlock(stmt, ref.name.span);
+    if (!drafts) return null;
+    const draft = {
+      type: "block" as const,
+      name: word,
+      layers: drafts,
+      ...(width !== undefined ? { width } : {}),
+    };
+    return { draft, span: ref.span };
+  }
+
+  /** A block's layers as drafts, once; null when it is broken or defined in terms of itself (reported). */
+  private expandBlock(stmt: Extract<Statement, { kind: "block" }>, at: Span): LayerDraft[] | null {
+    const name = stmt.name.value;
+    const done = this.blockDrafts.get(name);
+    if (done !== undefined) return done;
+    if (this.expanding.has(name)) {
+      this.diagnostics.push(
+        error(
+          "E107",
+          at,
+          `block '${name}' is defined in terms of itself`,
+          "A block may use other blocks, not itself.",
+        ),
+      );
+      return null;
+    }
+    this.expanding.add(name);
+    const placed = this.layers(stmt.layers);
+    this.expanding.delete(name);
+    const drafts = placed ? placed.map((p) => p.draft) : null;
+    this.blockDrafts.set(name, drafts);
+    return drafts;
+  }
 
   /** `did you mean 'x'?` among the defined models, or a short list of them. */
   suggest(word: string): string {
@@ -191,6 +268,25 @@ export class ModelRegistry {
           ),
         );
         ok = false;
+        continue;
+      }
+      if (ref.name.value === "residual" && ref.inner && ref.inner.length > 0) {
+        // Its layers may name blocks: read them here, where blocks are known.
+        const inner = this.layers(ref.inner);
+        if (!inner) ok = false;
+        else if (ref.args.length > 0) {
+          this.diagnostics.push(error("E103", ref.span, "residual takes its layers, not options"));
+          ok = false;
+        } else out.push({ draft: { type: "residual", layers: inner.map((p) => p.draft) }, span: ref.span });
+        continue;
+      }
+      const block = this.blockOf(ref);
+      if (block === null) {
+        ok = false;
+        continue;
+      }
+      if (block) {
+        out.push(block);
         continue;
       }
       const r = parseLayer(ref);

@@ -20,11 +20,11 @@ import { globalpool } from "./globalpool.js";
 import type { LayerKind, Parsed } from "./layer.js";
 import { countError, fail } from "./options.js";
 import { avgpool, maxpool } from "./pool.js";
-import { residualKind } from "./residual.js";
+import { blockKind, residualKind } from "./residual.js";
 import { sepconv } from "./sepconv.js";
 
-/** A block of layers whose input is added to their output: it reads the registry for its own. */
-const residual = residualKind({
+/** What a kind made of other layers reads of the registry. */
+const registry: Parameters<typeof residualKind>[0] = {
   kindOf: (spec) => kindOf(spec as LayerSpec) as never,
   parseLayer: (ref) => parseLayer(ref),
   place: (draft, ctx) => {
@@ -32,7 +32,10 @@ const residual = residualKind({
     return k.place ? k.place(draft as never, ctx) : { ...draft };
   },
   schema: () => layerSchema as never,
-});
+};
+/** A block of layers whose input is added to their output, and a named sequence of layers. */
+const residual = residualKind(registry);
+const block = blockKind(registry);
 
 /** In the order a layer word is tried against them. */
 export const layerKinds = [
@@ -47,6 +50,7 @@ export const layerKinds = [
   dropout,
   flatten,
   residual,
+  block,
   activation,
 ] as const;
 

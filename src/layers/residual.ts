@@ -64,11 +64,99 @@ function innerShapes(reg: Registry, l: ResidualSpec, input: Shape) {
 
 const problem = (message: string): ShapeProblem => ({ code: "E111", message });
 
+/**
+ * The forward pass of a sequence of layers inside a block: each with its own slice of the block's
+ * weights (in their order); returns the output and how many weights were used.
+ */
+function chain(reg: Registry, layers: Inner[], inputs: Shape[], x: Tensor, ctx: ForwardContext) {
+  let t: Tensor = x;
+  let at = 0;
+  let skip = false;
+  layers.forEach((inner, i) => {
+    const n = reg.kindOf(inner).weights?.(inner, inputs[i] ?? []).length ?? 0;
+    const weights = ctx.weights.slice(at, at + n);
+    at += n;
+    if (skip) {
+      skip = false;
+      return;
+    }
+    const inside: ForwardContext = {
+      ...ctx,
+      weights,
+      first: ctx.first && t === x,
+      logits: false,
+      next: layers[i + 1],
+      skipNext: () => {
+        skip = true;
+      },
+    };
+    t = reg.kindOf(inner).forward(inner, t, inside);
+  });
+  return { t, at };
+}
+
+/** A named sequence of layers (`block res16 = ...`), used in a model as one layer. */
+export interface BlockSpec {
+  type: "block";
+  name: string;
+  layers: Inner[];
+}
+
+/** A block as written in a model: its layers' drafts, and the width its name gives (`res32`). */
+export interface BlockDraft {
+  type: "block";
+  name: string;
+  layers: Inner[];
+  width?: number;
+}
+
+export function blockKind(reg: Registry): LayerKind<BlockSpec, BlockDraft> {
+  return {
+    type: "block",
+    usage: "a block's name",
+    words: [],
+    schema: z.strictObject({
+      type: z.literal("block"),
+      name: z.string().min(1).max(200),
+      layers: z.array(z.lazy(reg.schema)).min(1),
+    }) as unknown as z.ZodType<BlockSpec>,
+    // Blocks are read from `block` statements by the checker, never from a layer word.
+    parse: () => undefined,
+    // A mask's digit drops or keeps the whole block, as one layer of its model.
+    maskWord: "block",
+    place: (d, ctx) => ({
+      type: "block",
+      name: d.name,
+      layers: d.layers.map((x) => reg.place(x, { ...ctx, maps: ctx.maps ?? d.width, lastDense: false })),
+    }),
+    maps: true,
+    shape(l, input) {
+      const s = innerShapes(reg, { type: "residual", layers: l.layers }, input);
+      if (isShapeProblem(s)) return s;
+      const params = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.params : 0), 0);
+      const trainable = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.trainable : 0), 0);
+      return { output: s.output, row: { type: `Block ${l.name}`, params, trainable }, inner: s.rows };
+    },
+    weights(l, input) {
+      const s = innerShapes(reg, { type: "residual", layers: l.layers }, input);
+      if (isShapeProblem(s)) return [];
+      return l.layers.flatMap((x, i) => reg.kindOf(x).weights?.(x, s.inputs[i] ?? []) ?? []);
+    },
+    forward(l, x, ctx) {
+      const s = innerShapes(reg, { type: "residual", layers: l.layers }, x.shape.slice(1));
+      if (isShapeProblem(s)) throw new Error(`internal: ${s.message}`);
+      return chain(reg, l.layers, s.inputs, x, ctx).t;
+    },
+    keras: () => [],
+  };
+}
+
 export function residualKind(reg: Registry): LayerKind<ResidualSpec> {
   return {
     type: "residual",
     usage: "residual(<layers>)",
     words: ["residual"],
+    maskWord: "residual",
     schema: z.strictObject({
       type: z.literal("residual"),
       layers: z.array(z.lazy(reg.schema)).min(1),
@@ -156,29 +244,7 @@ export function residualKind(reg: Registry): LayerKind<ResidualSpec> {
       const input = x.shape.slice(1);
       const s = innerShapes(reg, l, input);
       if (isShapeProblem(s)) throw new Error(`internal: ${s.message}`);
-      let t: Tensor = x;
-      let at = 0;
-      let skip = false;
-      l.layers.forEach((inner, i) => {
-        const n = reg.kindOf(inner).weights?.(inner, s.inputs[i] ?? []).length ?? 0;
-        const weights = ctx.weights.slice(at, at + n);
-        at += n;
-        if (skip) {
-          skip = false;
-          return;
-        }
-        const inside: ForwardContext = {
-          ...ctx,
-          weights,
-          first: false,
-          logits: false,
-          next: l.layers[i + 1],
-          skipNext: () => {
-            skip = true;
-          },
-        };
-        t = reg.kindOf(inner).forward(inner, t, inside);
-      });
+      const { t, at } = chain(reg, l.layers, s.inputs, x, ctx);
       const cut = shortcutOf(input, s.output);
       let shortcut: Tensor = x;
       if (cut?.project) {

@@ -39,6 +39,36 @@ function weightsByLayer(specs: WeightSpec[][], weights: Float32Array[]): Float32
   );
 }
 
+/**
+ * Applies one layer of the model to `x` as Keras layers, noting each in `mine` in the order its
+ * weights come: a block's layers in turn, a residual's layers then its projection and an Add.
+ */
+function applied(l: LayerSpec, x: SymbolicTensor, mine: Layer[]): SymbolicTensor {
+  if (l.type === "block") return (l.layers as LayerSpec[]).reduce((t, inner) => applied(inner, t, mine), x);
+  if (l.type !== "residual") {
+    let t = x;
+    for (const layer of kerasLayers(l)) {
+      t = layer.apply(t) as SymbolicTensor;
+      mine.push(layer);
+    }
+    return t;
+  }
+  const t = (l.layers as LayerSpec[]).reduce((y, inner) => applied(inner, y, mine), x);
+  const cut = shortcutOf(x.shape.slice(1) as number[], t.shape.slice(1) as number[]);
+  let shortcut = x;
+  if (cut?.project) {
+    const projection = tf.layers.conv2d({
+      filters: t.shape[3] as number,
+      kernelSize: 1,
+      strides: cut.stride,
+      padding: "valid",
+    });
+    shortcut = projection.apply(x) as SymbolicTensor;
+    mine.push(projection);
+  }
+  return tf.layers.add().apply([t, shortcut]) as SymbolicTensor;
+}
+
 /** Builds the functional model and sets its weights; the caller saves and disposes it. */
 export function functionalModel(spec: ModelSpec, weights: Float32Array[]): LayersModel {
   const shaped = shapes(spec);
@@ -51,37 +81,10 @@ export function functionalModel(spec: ModelSpec, weights: Float32Array[]): Layer
   const start = spec.layers[0]?.type === "augment" ? 1 : 0;
   const input = tf.input({ shape: shaped.inputs[start] ?? spec.input });
   let x = input as SymbolicTensor;
-  const apply = (layer: Layer, at: SymbolicTensor | SymbolicTensor[]) => layer.apply(at) as SymbolicTensor;
   spec.layers.forEach((l, i) => {
     const mine: Layer[] = [];
     made.push(mine);
-    if (i < start) return;
-    if (l.type !== "residual") {
-      for (const layer of kerasLayers(l)) {
-        x = apply(layer, x);
-        mine.push(layer);
-      }
-      return;
-    }
-    const blockIn = x;
-    for (const inner of l.layers as LayerSpec[])
-      for (const layer of kerasLayers(inner)) {
-        x = apply(layer, x);
-        mine.push(layer);
-      }
-    const cut = shortcutOf(shaped.inputs[i] ?? [], x.shape.slice(1) as number[]);
-    let shortcut = blockIn;
-    if (cut?.project) {
-      const projection = tf.layers.conv2d({
-        filters: x.shape[3] as number,
-        kernelSize: 1,
-        strides: cut.stride,
-        padding: "valid",
-      });
-      shortcut = apply(projection, blockIn);
-      mine.push(projection);
-    }
-    x = apply(tf.layers.add(), [x, shortcut]);
+    if (i >= start) x = applied(l, x, mine);
   });
   const model = tf.model({ inputs: input, outputs: x, name: "cnnp" });
   try {

@@ -31,7 +31,7 @@ export async function layersArtifacts(
   version: string,
 ): Promise<LayersArtifacts> {
   // A model with residual blocks is a graph: Keras' functional form, with Add layers.
-  if (spec.layers.some((l) => l.type === "residual"))
+  if (spec.layers.some((l) => l.type === "residual" || l.type === "block"))
     return serialise(functionalModel(spec, weights), version);
   const model = tf.sequential({ name: "cnnp" });
   let flat = false;

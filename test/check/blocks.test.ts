@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile.js";
+import { plan } from "../../src/plan/plan.js";
+
+/** `block NAME = layers`: blocks in models, their width from the name, masks over them, their errors. */
+const blocks = `block res16 = residual(conv16(same, linear) batchnorm relu conv16(same, linear) batchnorm) relu
+block down32 = residual(conv32(same, linear, stride=2) batchnorm relu conv32(same, linear) batchnorm) relu
+`;
+
+function models(text: string) {
+  const c = compile(text, "b.cnnp");
+  return { diagnostics: c.diagnostics, models: c.pipeline ? plan(c.pipeline).models : [] };
+}
+
+describe("blocks", () => {
+  it("give the issue's resnet Keras' 43,530 parameters, res32 being res16 at 32 maps", () => {
+    const {
+      diagnostics,
+      models: [m],
+    } = models(
+      `${blocks}model resnet = conv16(same, linear) batchnorm relu res16 res16 down32 res32 globalpool dense10\n`,
+    );
+    expect(diagnostics).toEqual([]);
+    // conv 160 + batchnorm 64; res16: 2 x 2,320 + 2 x 64 = 4,768, twice; down32: 4,640 + 9,248 +
+    // 2 x 128 + shortcut 544 = 14,688; res32: 2 x (3*3*32*32+32 = 9,248) + 2 x 128 = 18,752; dense 330.
+    expect(m?.totalParams).toBe(160 + 64 + 2 * 4_768 + 14_688 + 18_752 + 330);
+    const top = m?.layers.filter((l) => !l.depth).map((l) => [l.type, l.params]);
+    expect(top).toEqual([
+      ["Conv2D", 160],
+      ["BatchNormalization", 64],
+      ["Activation", 0],
+      ["Block res16", 4_768],
+      ["Block res16", 4_768],
+      ["Block down32", 14_688],
+      ["Block res32", 18_752],
+      ["GlobalAveragePooling2D", 0],
+      ["Dense", 330],
+    ]);
+  });
+
+  it("count as one layer each for a mask: 1-1-0 drops the block down32", () => {
+    const {
+      diagnostics,
+      models: [m],
+    } = models(
+      `${blocks}model m = conv16(same, linear) batchnorm relu res16 down32 globalpool dense10 mask 1-1-0\n`,
+    );
+    expect(diagnostics).toEqual([]);
+    expect(m?.layers.filter((l) => !l.depth).map((l) => l.type)).toEqual([
+      "Conv2D",
+      "BatchNormalization",
+      "Activation",
+      "Block res16",
+      "GlobalAveragePooling2D",
+      "Dense",
+    ]);
+  });
+
+  it("are errors at their place when defined twice or in terms of themselves", () => {
+    const twice = models(`${blocks}block res16 = conv8\nmodel m = conv16(same) res16 pool dense10\n`);
+    expect(twice.diagnostics.map((d) => [d.code, d.span.line])).toEqual([["E108", 3]]);
+    const itself = models("block loop = conv8(same) loop\nmodel m = conv8(same) loop pool dense10\n");
+    expect(itself.diagnostics.map((d) => d.code)).toContain("E107");
+  });
+});
