@@ -183,7 +183,7 @@ export class CnnpParser extends CstParser {
         IGNORE_AMBIGUITIES: true,
         DEF: [
           {
-            // `residual(conv16 batchnorm ...)`: its layers, not options.
+            // `residual(conv16(same) conv16(same, linear))`: its layers, not options.
             GATE: () => name.image === "residual",
             ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.innerLayer)),
           },

@@ -12,6 +12,7 @@ import { closest } from "../util/suggest.js";
 import { activation } from "./activation-layer.js";
 import { augment } from "./augment.js";
 import { batchnorm } from "./batchnorm.js";
+import { blockKind } from "./block.js";
 import { conv } from "./conv.js";
 import { dense } from "./dense.js";
 import { dropout } from "./dropout.js";
@@ -20,7 +21,7 @@ import { globalpool } from "./globalpool.js";
 import type { LayerKind, Parsed } from "./layer.js";
 import { countError, fail } from "./options.js";
 import { avgpool, maxpool } from "./pool.js";
-import { blockKind, residualKind } from "./residual.js";
+import { residualKind } from "./residual.js";
 import { sepconv } from "./sepconv.js";
 
 /** What a kind made of other layers reads of the registry. */

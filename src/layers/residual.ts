@@ -1,16 +1,7 @@
 import { z } from "zod";
 import { error } from "../diagnostics/diagnostic.js";
-import type { LayerRef } from "../dsl/ast.js";
-import type {
-  ForwardContext,
-  LayerKind,
-  Parsed,
-  Shape,
-  ShapeProblem,
-  SummaryRow,
-  Tensor,
-  WeightSpec,
-} from "./layer.js";
+import { chain, type Inner, innerShapes, problem, type Registry } from "./composite.js";
+import type { LayerKind, Parsed, Shape, SummaryRow, Tensor, WeightSpec } from "./layer.js";
 import { isShapeProblem } from "./layer.js";
 import { fail } from "./options.js";
 
@@ -25,17 +16,6 @@ export interface ResidualSpec {
   layers: Inner[];
 }
 
-/** A layer of the registry, as this file sees it (the registry passes its own functions in). */
-type Inner = { type: string };
-
-/** What a residual needs of the layer registry, given by it (layers/index.ts) to avoid a cycle. */
-export interface Registry {
-  kindOf(spec: Inner): LayerKind<Inner>;
-  parseLayer(ref: LayerRef): Parsed<Inner>;
-  place(draft: Inner, ctx: Parameters<NonNullable<LayerKind<Inner>["place"]>>[1]): Inner;
-  schema: () => z.ZodType<Inner>;
-}
-
 /** The shortcut's stride: 1 when the shapes match, else the one a 1x1 convolution matches them with. */
 export function shortcutOf(input: Shape, output: Shape): { stride: number; project: boolean } | null {
   const [h = 0, w = 0, c = 0] = input;
@@ -46,108 +26,47 @@ export function shortcutOf(input: Shape, output: Shape): { stride: number; proje
   return null;
 }
 
-/** The inner layers' shapes, summary rows and output, or the first that cannot follow its input. */
-function innerShapes(reg: Registry, l: ResidualSpec, input: Shape) {
-  let shape = input;
-  const inputs: Shape[] = [];
-  const rows: SummaryRow[] = [];
-  for (const [i, inner] of l.layers.entries()) {
-    inputs.push(shape);
-    const r = reg.kindOf(inner).shape(inner, shape, i);
-    if (isShapeProblem(r)) return r;
-    shape = r.output;
-    rows.push({ ...r.row, outputShape: shape, depth: 1 + (r.row.depth ?? 0) });
-    rows.push(...(r.inner ?? []).map((x) => ({ ...x, depth: (x.depth ?? 0) + 1 })));
-  }
-  return { inputs, output: shape, rows };
-}
-
-const problem = (message: string): ShapeProblem => ({ code: "E111", message });
-
-/**
- * The forward pass of a sequence of layers inside a block: each with its own slice of the block's
- * weights (in their order); returns the output and how many weights were used.
- */
-function chain(reg: Registry, layers: Inner[], inputs: Shape[], x: Tensor, ctx: ForwardContext) {
-  let t: Tensor = x;
-  let at = 0;
-  let skip = false;
-  layers.forEach((inner, i) => {
-    const n = reg.kindOf(inner).weights?.(inner, inputs[i] ?? []).length ?? 0;
-    const weights = ctx.weights.slice(at, at + n);
-    at += n;
-    if (skip) {
-      skip = false;
-      return;
-    }
-    const inside: ForwardContext = {
-      ...ctx,
-      weights,
-      first: ctx.first && t === x,
-      logits: false,
-      next: layers[i + 1],
-      skipNext: () => {
-        skip = true;
-      },
-    };
-    t = reg.kindOf(inner).forward(inner, t, inside);
-  });
-  return { t, at };
-}
-
-/** A named sequence of layers (`block res16 = ...`), used in a model as one layer. */
-export interface BlockSpec {
-  type: "block";
-  name: string;
-  layers: Inner[];
-}
-
-/** A block as written in a model: its layers' drafts, and the width its name gives (`res32`). */
-export interface BlockDraft {
-  type: "block";
-  name: string;
-  layers: Inner[];
-  width?: number;
-}
-
-export function blockKind(reg: Registry): LayerKind<BlockSpec, BlockDraft> {
+/** The block's output, its summary row and its layers' rows (with the shortcut's and the Add). */
+function residualShape(
+  reg: Registry,
+  l: ResidualSpec,
+  input: Shape,
+): ReturnType<LayerKind<ResidualSpec>["shape"]> {
+  if (input.length !== 3)
+    return problem("a residual block needs an image, but the layer before it gives a flat vector");
+  const s = innerShapes(reg, l, input);
+  if (isShapeProblem(s)) return s;
+  if (s.output.length !== 3)
+    return problem("a residual block's layers must give an image to add its input to, not a flat vector");
+  const cut = shortcutOf(input, s.output);
+  if (!cut)
+    return problem(
+      `a residual block's layers turn (${input.join(", ")}) into (${s.output.join(", ")}), which no 1x1 shortcut matches`,
+    );
+  const cin = input[2] ?? 0;
+  const cout = s.output[2] ?? 0;
+  const projection = cut.project ? cin * cout + cout : 0;
+  const inner = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.params : 0), 0);
+  const trainable = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.trainable : 0), 0);
+  const rows: SummaryRow[] = [
+    ...s.rows,
+    ...(cut.project
+      ? [
+          {
+            type: "Conv2D (shortcut)",
+            outputShape: s.output,
+            params: projection,
+            trainable: projection,
+            depth: 1,
+          },
+        ]
+      : []),
+    { type: "Add", outputShape: s.output, params: 0, trainable: 0, depth: 1 },
+  ];
   return {
-    type: "block",
-    usage: "a block's name",
-    words: [],
-    schema: z.strictObject({
-      type: z.literal("block"),
-      name: z.string().min(1).max(200),
-      layers: z.array(z.lazy(reg.schema)).min(1),
-    }) as unknown as z.ZodType<BlockSpec>,
-    // Blocks are read from `block` statements by the checker, never from a layer word.
-    parse: () => undefined,
-    // A mask's digit drops or keeps the whole block, as one layer of its model.
-    maskWord: "block",
-    place: (d, ctx) => ({
-      type: "block",
-      name: d.name,
-      layers: d.layers.map((x) => reg.place(x, { ...ctx, maps: ctx.maps ?? d.width, lastDense: false })),
-    }),
-    maps: true,
-    shape(l, input) {
-      const s = innerShapes(reg, { type: "residual", layers: l.layers }, input);
-      if (isShapeProblem(s)) return s;
-      const params = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.params : 0), 0);
-      const trainable = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.trainable : 0), 0);
-      return { output: s.output, row: { type: `Block ${l.name}`, params, trainable }, inner: s.rows };
-    },
-    weights(l, input) {
-      const s = innerShapes(reg, { type: "residual", layers: l.layers }, input);
-      if (isShapeProblem(s)) return [];
-      return l.layers.flatMap((x, i) => reg.kindOf(x).weights?.(x, s.inputs[i] ?? []) ?? []);
-    },
-    forward(l, x, ctx) {
-      const s = innerShapes(reg, { type: "residual", layers: l.layers }, x.shape.slice(1));
-      if (isShapeProblem(s)) throw new Error(`internal: ${s.message}`);
-      return chain(reg, l.layers, s.inputs, x, ctx).t;
-    },
-    keras: () => [],
+    output: s.output,
+    row: { type: "Residual", params: inner + projection, trainable: trainable + projection },
+    inner: rows,
   };
 }
 
@@ -169,7 +88,7 @@ export function residualKind(reg: Registry): LayerKind<ResidualSpec> {
             "E103",
             ref.span,
             "residual needs its layers in parentheses",
-            "Write e.g. residual(conv16(same, linear) batchnorm relu conv16(same, linear) batchnorm).",
+            "Write e.g. residual(conv16(same) conv16(same, linear)) relu.",
           ),
         );
       const layers: Inner[] = [];
@@ -185,44 +104,7 @@ export function residualKind(reg: Registry): LayerKind<ResidualSpec> {
       layers: d.layers.map((x) => reg.place(x, { ...ctx, lastDense: false })),
     }),
     maps: true,
-    shape(l, input) {
-      if (input.length !== 3)
-        return problem("a residual block needs an image, but the layer before it gives a flat vector");
-      const s = innerShapes(reg, l, input);
-      if (isShapeProblem(s)) return s;
-      if (s.output.length !== 3)
-        return problem("a residual block's layers must give an image to add its input to, not a flat vector");
-      const cut = shortcutOf(input, s.output);
-      if (!cut)
-        return problem(
-          `a residual block's layers turn (${input.join(", ")}) into (${s.output.join(", ")}), which no 1x1 shortcut matches`,
-        );
-      const cin = input[2] ?? 0;
-      const cout = s.output[2] ?? 0;
-      const projection = cut.project ? cin * cout + cout : 0;
-      const inner = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.params : 0), 0);
-      const trainable = s.rows.reduce((a, r) => a + (r.depth === 1 ? r.trainable : 0), 0);
-      const rows: SummaryRow[] = [
-        ...s.rows,
-        ...(cut.project
-          ? [
-              {
-                type: "Conv2D (shortcut)",
-                outputShape: s.output,
-                params: projection,
-                trainable: projection,
-                depth: 1,
-              },
-            ]
-          : []),
-        { type: "Add", outputShape: s.output, params: 0, trainable: 0, depth: 1 },
-      ];
-      return {
-        output: s.output,
-        row: { type: "Residual", params: inner + projection, trainable: trainable + projection },
-        inner: rows,
-      };
-    },
+    shape: (l, input) => residualShape(reg, l, input),
     weights(l, input) {
       const s = innerShapes(reg, l, input);
       if (isShapeProblem(s)) return [];
