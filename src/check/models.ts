@@ -101,25 +101,21 @@ export class ModelRegistry {
   /** A block's layers as drafts, once; null when it is broken or defined in terms of itself (reported). */
   private expandBlock(stmt: Extract<Statement, { kind: "block" }>, at: Span): LayerDraft[] | null {
     const name = stmt.name.value;
-    const done = this.blockDrafts.get(name);
-    if (done !== undefined) return done;
-    if (this.expanding.has(name)) {
-      this.diagnostics.push(
-        error(
-          "E107",
-          at,
-          `block '${name}' is defined in terms of itself`,
-          "A block may use other blocks, not itself.",
-        ),
-      );
-      return null;
-    }
-    this.expanding.add(name);
-    const placed = this.layers(stmt.layers);
-    this.expanding.delete(name);
-    const drafts = placed ? placed.map((p) => p.draft) : null;
-    this.blockDrafts.set(name, drafts);
-    return drafts;
+    return this.once(
+      name,
+      this.blockDrafts,
+      this.expanding,
+      () => {
+        const placed = this.layers(stmt.layers);
+        return placed ? placed.map((p) => p.draft) : null;
+      },
+      error(
+        "E107",
+        at,
+        `block '${name}' is defined in terms of itself`,
+        "A block may use other blocks, not itself.",
+      ),
+    );
   }
 
   /** `did you mean 'x'?` among the defined models, or a short list of them. */
@@ -166,23 +162,41 @@ export class ModelRegistry {
       return null;
     }
     if (def.broken) return null;
-    const done = this.resolved.get(name);
-    if (done !== undefined) return done;
-    if (this.resolving.has(name)) {
-      this.diagnostics.push(
-        error(
-          "E107",
-          at,
-          `model '${name}' is defined in terms of itself`,
-          "Build a model from layers or from another model, not from itself.",
-        ),
-      );
+    return this.once(
+      name,
+      this.resolved,
+      this.resolving,
+      () => this.fromExpr(def.expr, name),
+      error(
+        "E107",
+        at,
+        `model '${name}' is defined in terms of itself`,
+        "Build a model from layers or from another model, not from itself.",
+      ),
+    );
+  }
+
+  /**
+   * A definition worked out once (kept in `done`); `cycle` is reported, and null returned, when
+   * working it out comes back to it (`open` holds those being worked out).
+   */
+  private once<T>(
+    name: string,
+    done: Map<string, T | null>,
+    open: Set<string>,
+    make: () => T | null,
+    cycle: Diagnostic,
+  ): T | null {
+    const known = done.get(name);
+    if (known !== undefined) return known;
+    if (open.has(name)) {
+      this.diagnostics.push(cycle);
       return null;
     }
-    this.resolving.add(name);
-    const t = this.fromExpr(def.expr, name);
-    this.resolving.delete(name);
-    this.resolved.set(name, t);
+    open.add(name);
+    const t = make();
+    open.delete(name);
+    done.set(name, t);
     return t;
   }
 

@@ -19,12 +19,29 @@ export interface Registry {
   schema: () => z.ZodType<Inner>;
 }
 
+type Shaped = { inputs: Shape[]; output: Shape; rows: SummaryRow[] } | ShapeProblem;
+
+/** Worked out once per block and input shape: the forward pass asks at every step. */
+const shaped = new WeakMap<Inner[], Map<string, Shaped>>();
+
 /** The inner layers' shapes, summary rows and output, or the first that cannot follow its input. */
-export function innerShapes(reg: Registry, l: { layers: Inner[] }, input: Shape) {
+export function innerShapes(reg: Registry, l: { layers: Inner[] }, input: Shape): Shaped {
+  const byInput = shaped.get(l.layers) ?? new Map<string, Shaped>();
+  shaped.set(l.layers, byInput);
+  const key = input.join(",");
+  let s = byInput.get(key);
+  if (!s) {
+    s = shapesOf(reg, l.layers, input);
+    byInput.set(key, s);
+  }
+  return s;
+}
+
+function shapesOf(reg: Registry, layers: Inner[], input: Shape): Shaped {
   let shape = input;
   const inputs: Shape[] = [];
   const rows: SummaryRow[] = [];
-  for (const [i, inner] of l.layers.entries()) {
+  for (const [i, inner] of layers.entries()) {
     inputs.push(shape);
     const r = reg.kindOf(inner).shape(inner, shape, i);
     if (isShapeProblem(r)) return r;
@@ -37,16 +54,24 @@ export function innerShapes(reg: Registry, l: { layers: Inner[] }, input: Shape)
 
 export const problem = (message: string): ShapeProblem => ({ code: "E111", message });
 
+/** How many weights each layer of a block holds (its input shapes are fixed by the block's). */
+const weightCounts = new WeakMap<Inner[], number[]>();
+
 /**
  * The forward pass of a sequence of layers inside a block: each with its own slice of the block's
  * weights (in their order); returns the output and how many weights were used.
  */
 export function chain(reg: Registry, layers: Inner[], inputs: Shape[], x: Tensor, ctx: ForwardContext) {
+  let counts = weightCounts.get(layers);
+  if (!counts) {
+    counts = layers.map((inner, i) => reg.kindOf(inner).weights?.(inner, inputs[i] ?? []).length ?? 0);
+    weightCounts.set(layers, counts);
+  }
   let t: Tensor = x;
   let at = 0;
   let skip = false;
   layers.forEach((inner, i) => {
-    const n = reg.kindOf(inner).weights?.(inner, inputs[i] ?? []).length ?? 0;
+    const n = counts[i] ?? 0;
     const weights = ctx.weights.slice(at, at + n);
     at += n;
     if (skip) {

@@ -35,3 +35,7 @@ export function showP(p: number): string {
 export function metricKey(m: string): MetricKey {
   return columnOf(m as Metric);
 }
+
+/** `a`, `a and b`, `a, b and c`. */
+export const listed = (xs: string[]): string =>
+  xs.length < 2 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;

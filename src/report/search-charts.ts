@@ -1,6 +1,6 @@
 import type * as vl from "vega-lite";
 import { showSweepValue } from "../check/axes.js";
-import { metricNames, show } from "./format.js";
+import { listed, metricNames, show } from "./format.js";
 import type { Chart, ExperimentDraft, SearchReport } from "./schema.js";
 import { base, svgOf } from "./vega.js";
 
@@ -240,9 +240,6 @@ async function parallelChart(s: SearchReport): Promise<Chart | null> {
 }
 
 const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
-
-const listed = (xs: string[]) =>
-  xs.length < 2 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;
 
 /** The search's charts that have data to show. */
 export async function searchCharts(_r: ExperimentDraft, s: SearchReport): Promise<Chart[]> {

@@ -4,7 +4,7 @@ import { columnOf } from "../model/index.js";
 import { metricValues } from "../run/metrics.js";
 import { STARTUP } from "../search/index.js";
 import type { OkResult } from "../store/schema.js";
-import { metricNames, pm, pmn, show, showP } from "./format.js";
+import { listed, metricNames, pm, pmn, show, showP } from "./format.js";
 import type { ExperimentDraft, ExperimentReport, Row, SearchReport } from "./schema.js";
 import { compare, detectable, holm, pooledSd } from "./stats/index.js";
 
@@ -108,10 +108,6 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
     vsRunnerUp,
   };
 }
-
-/** `a`, `a and b`, `a, b and c`. */
-const listed = (xs: string[]) =>
-  xs.length < 2 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;
 
 /** A dimension in words: `learning_rate (log scale, 0.001 to 0.3)`, `batch (16, 32 or 64)`. */
 function spaceWords(d: SearchReport["space"][number]): string {

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
 import { type Dataset, loadFashionMnist } from "../../src/data/idx-sets.js";
 import { plan } from "../../src/plan/plan.js";
-import type { Run } from "../../src/plan/types.js";
 import { selectBackend } from "../../src/train/backends/index.js";
 import { layersArtifacts } from "../../src/train/export.js";
 import { fitRun } from "../../src/train/fit.js";
+import { runOf } from "../helpers/runs.js";
 import { loadSaved, savedAccuracy } from "../helpers/saved-model.js";
 
 /**
@@ -20,17 +20,6 @@ const b = "residual(conv32(same, linear, stride=2) batchnorm relu conv32(same, l
 function planned(model: string) {
   const c = compile(`model m = ${model}\n`, "r.cnnp");
   return { diagnostics: c.diagnostics, model: c.pipeline ? plan(c.pipeline).models[0] : undefined };
-}
-
-function runOf(model: string, train = 256): Run {
-  const c = compile(
-    `data fashion_mnist train ${train} test 300\nepochs 1\nmomentum 0.9\nmodel m = ${model}\n`,
-    "x.cnnp",
-  );
-  expect(c.diagnostics).toEqual([]);
-  const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
-  if (!run) throw new Error("no run");
-  return run;
 }
 
 describe("residual blocks in a model", () => {

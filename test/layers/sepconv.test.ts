@@ -7,6 +7,7 @@ import type { Run } from "../../src/plan/types.js";
 import { selectBackend } from "../../src/train/backends/index.js";
 import { layersArtifacts } from "../../src/train/export.js";
 import { fitRun } from "../../src/train/fit.js";
+import { runOf } from "../helpers/runs.js";
 import { savedAccuracy } from "../helpers/saved-model.js";
 
 /**
@@ -14,17 +15,6 @@ import { savedAccuracy } from "../helpers/saved-model.js";
  * Keras' rule, its checks, its native whole step against TensorFlow.js' cpu kernels, and its
  * saved model in tfjs-layers.
  */
-function runOf(model: string, train = 256, settings = ""): Run {
-  const c = compile(
-    `data fashion_mnist train ${train} test 300\nepochs 1\nmomentum 0.9\n${settings}\nmodel m = ${model}\n`,
-    "x.cnnp",
-  );
-  expect(c.diagnostics).toEqual([]);
-  const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;
-  if (!run) throw new Error("no run");
-  return run;
-}
-
 describe("sepconv in a pipeline", () => {
   it("gives conv32 pool sepconv32 pool dense128 dense10 Keras' 105,482 parameters", async () => {
     const c = compile("model m = conv32 pool sepconv32 pool dense128 dense10\n", "s.cnnp");
