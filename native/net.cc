@@ -34,6 +34,9 @@ Net::Net(std::vector<std::unique_ptr<Layer>> layers, int64_t input, int64_t clas
     stats += static_cast<int>(u.size());
     untrained_.insert(untrained_.end(), u.begin(), u.end());
   }
+  std::vector<Layer*> open;
+  for (auto& l : layers_) l->link(open);
+  if (!open.empty()) throw std::invalid_argument("a residual's fork has no join");
   for (int64_t s : sizes_) velocity_.emplace_back(s, 0.f);
   deferredOf_.assign(sizes_.size(), -1);
   for (size_t i = 0; i < layers_.size(); i++) {

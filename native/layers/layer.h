@@ -78,6 +78,11 @@ class Layer {
   virtual std::vector<int64_t> untrained() const { return {}; }
   /** It needs the whole batch at once (batch statistics): the step then runs in one slice. */
   virtual bool wholeBatch() const { return false; }
+  /**
+   * Pairs layers that belong together, called in layer order once the net is made: `open` holds
+   * the layers still waiting for their partner (a residual's fork, until its join).
+   */
+  virtual void link(std::vector<Layer*>& open) { (void)open; }
   /** Set up for a net training in `slices` slices (per-slice buffers). */
   virtual void prepare(int slices) { (void)slices; }
   /** Before a step's slices, over the whole batch of n images (dropout draws its masks). */

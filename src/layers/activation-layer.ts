@@ -10,6 +10,9 @@ export interface ActivationSpec {
   activation: Activation;
 }
 
+/** The activations the whole steps have on their own (native/layers/activation.cc). */
+const stepActivations: readonly Activation[] = ["relu", "tanh", "sigmoid"];
+
 export const activation: LayerKind<ActivationSpec> = {
   type: "activation",
   usage: "relu (or another activation's name, alone)",
@@ -25,4 +28,10 @@ export const activation: LayerKind<ActivationSpec> = {
   shape: (_, input) => ({ output: input, row: { type: "Activation", params: 0, trainable: 0 } }),
   forward: (l, x, ctx) => activate(ctx.tf, x, l.activation),
   keras: (l) => [{ layer: "activation", config: { activation: l.activation } }],
+  native(l, input) {
+    if (l.activation === "linear") return "a linear activation layer";
+    if (!stepActivations.includes(l.activation)) return `activation ${l.activation}`;
+    const size = input.reduce((a, b) => a * b, 1);
+    return { kind: "activation", in: size, out: size, [l.activation]: true };
+  },
 };

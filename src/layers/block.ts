@@ -56,5 +56,6 @@ export function blockKind(reg: Registry): LayerKind<BlockSpec, BlockDraft> {
       return chain(reg, l.layers, s.inputs, x, ctx).t;
     },
     keras: () => [],
+    steps: (l) => ({ layers: l.layers, before: [], after: [] }),
   };
 }

@@ -115,6 +115,16 @@ export interface LayerKind<S extends { type: string }, D = S> {
   forward(spec: S, x: Tensor, ctx: ForwardContext): Tensor;
   /** The Keras layer(s) of the saved model: class name and config (tfjs-layers' constructor options). */
   keras(spec: S): { layer: string; config: Record<string, unknown> }[];
+  /**
+   * A layer made of others (a block, a residual) in a whole step: its layers, run in the step's
+   * sequence between the step's own layers that go before and after them (a residual's fork and
+   * join), or why the step does not train it.
+   */
+  steps?(
+    spec: S,
+    input: Shape,
+    output: Shape,
+  ): { layers: { type: string }[]; before: NativeLayer[]; after: NativeLayer[] } | string;
   /** What the native step needs, or why it does not train this layer. */
   native?(
     spec: S,

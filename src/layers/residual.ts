@@ -70,6 +70,21 @@ function residualShape(
   };
 }
 
+/** The whole step's sequence for a residual: a fork, its layers, and the join that adds them. */
+function residualSteps(l: ResidualSpec, input: Shape, output: Shape) {
+  const cut = shortcutOf(input, output);
+  if (!cut) return "a residual no 1x1 shortcut matches";
+  const [h = 0, w = 0, c = 0] = input;
+  const [oh = 0, ow = 0, co = 0] = output;
+  const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
+  const join = { kind: "join", in: size(output), out: size(output), h, w, c, oh, ow, co };
+  return {
+    layers: l.layers,
+    before: [{ kind: "fork", in: size(input), out: size(input) }],
+    after: [{ ...join, stride: cut.stride, project: cut.project }],
+  };
+}
+
 export function residualKind(reg: Registry): LayerKind<ResidualSpec> {
   return {
     type: "residual",
@@ -145,5 +160,6 @@ export function residualKind(reg: Registry): LayerKind<ResidualSpec> {
       return tf.add(t, shortcut);
     },
     keras: () => [],
+    steps: (l, input, output) => residualSteps(l, input, output),
   };
 }
