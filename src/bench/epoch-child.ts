@@ -13,13 +13,15 @@ import { fitRun } from "../train/fit.js";
 
 export interface EpochRequest {
   model: ModelSpec;
+  /** The batch size (32 when not given). */
+  batch?: number;
   train: number;
   test: number;
 }
 
 const req = JSON.parse(process.argv[2] ?? "{}") as EpochRequest;
 const c = compile(
-  `data fashion_mnist train ${req.train} test ${req.test}\nsave_weights off\nmodel m = dense10\nexperiment "x" {}\n`,
+  `data fashion_mnist train ${req.train} test ${req.test}\nbatch ${req.batch ?? 32}\nsave_weights off\nmodel m = dense10\nexperiment "x" {}\n`,
   "bench.cnnp",
 );
 const run = c.pipeline ? plan(c.pipeline).runs[0] : undefined;

@@ -5,16 +5,17 @@ import { benchCurves } from "./curves.js";
 import { benchGpu } from "./gpu.js";
 import { benchParse } from "./parse.js";
 import { benchSearch } from "./search.js";
-import { benchStudy } from "./study.js";
+import { benchStudy, studyFile } from "./study.js";
 import { benchTrain } from "./train.js";
 import { benchWorkers } from "./workers.js";
 
-const usage = `usage: npm run bench [-- SECTION...] [--rounds N] [--images N] [--no-epoch] [--no-peer]
+const usage = `usage: npm run bench [-- SECTION...] [--rounds N] [--images N] [--pipeline FILE] [--no-epoch] [--no-peer]
 
 The figures the issues' speed targets are measured by. With no section, all run.
   sections     parse, train, workers, study, cliff, curves, gpu, search
   --rounds N   rounds per figure, the median is shown (default 3)
   --images N   images each study model is timed on, at least 256 (default 2048)
+  --pipeline FILE  study: time this Fashion-MNIST pipeline instead of the study's
   --no-epoch   train: skip the full epoch of 60,000 images
   --no-peer    train: skip the PyTorch peer`;
 
@@ -30,6 +31,7 @@ function parse() {
       options: {
         rounds: { type: "string" },
         images: { type: "string" },
+        pipeline: { type: "string" },
         "no-epoch": { type: "boolean" },
         "no-peer": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -69,7 +71,13 @@ if (want("train")) {
   });
 }
 if (want("workers")) benchWorkers(rounds);
-if (want("study")) await benchStudy(images);
+if (want("study")) {
+  try {
+    await benchStudy(images, parsed.values.pipeline ?? studyFile);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
 if (want("cliff")) await benchCliff(rounds);
 if (want("curves")) await benchCurves();
 if (want("gpu")) await benchGpu();

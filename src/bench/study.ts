@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile } from "../compile.js";
 import { plan } from "../plan/plan.js";
@@ -10,7 +11,7 @@ import { ResultStore } from "../store/store.js";
 import type { EpochRequest } from "./epoch-child.js";
 
 const child = fileURLToPath(new URL("./epoch-child.js", import.meta.url));
-const studyFile = fileURLToPath(new URL("../../pipelines/fashion-mnist-study.cnnp", import.meta.url));
+export const studyFile = fileURLToPath(new URL("../../pipelines/fashion-mnist-study.cnnp", import.meta.url));
 const studyResults = fileURLToPath(new URL("../../studies/fashion-mnist/results", import.meta.url));
 
 /**
@@ -18,6 +19,7 @@ const studyResults = fileURLToPath(new URL("../../studies/fashion-mnist/results"
  * its jobs record), where there is one: what a fresh study would train, as the seeds are the same.
  */
 function stoppedEpochs(p: Plan): Map<string, number> {
+  if (!existsSync(studyResults)) return new Map();
   const store = new ResultStore(studyResults);
   const out = new Map<string, number>();
   for (const run of p.runs) {
@@ -91,25 +93,47 @@ export function hms(s: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
+/** What a run is timed as: its model at its batch size (the step's speed per image depends on both). */
+const keyOf = (r: Run) => `${r.modelKey} batch ${r.training.batchSize}`;
+/** How the section names a timed model: by name, and its batch size where it is not Keras' 32. */
+const nameOf = (r: Run) =>
+  `${r.model.name}${r.training.batchSize === 32 ? "" : ` (batch ${r.training.batchSize})`}`;
+
+/** The pipeline's plan, or why the section cannot time it. */
+function planOf(file: string): Plan {
+  let source: string;
+  try {
+    source = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const c = compile(source, basename(file));
+  if (!c.pipeline) throw new Error(`${file} has errors: run cnnp check ${file}`);
+  const p = plan(c.pipeline);
+  const other = p.runs.find((r) => r.data.name !== "fashion_mnist");
+  if (other)
+    throw new Error(`the study section times Fashion-MNIST runs; ${file} trains on ${other.data.name}`);
+  return p;
+}
+
 /**
- * The study's wall time on this machine, estimated from measured epoch times of each of its
- * models and its plan, for one worker using every core and for one single-thread worker per core;
- * and whether `cnnp run`'s default layout is the faster one.
+ * A pipeline's wall time on this machine (the study's unless `file` names another), estimated
+ * from measured epoch times of each of its models at each batch size and its plan, for one worker
+ * using every core and for one single-thread worker per core; and whether `cnnp run`'s default
+ * layout is the faster one.
  */
-export async function benchStudy(images: number): Promise<void> {
-  const c = compile(readFileSync(studyFile, "utf8"), "fashion-mnist-study.cnnp");
-  if (!c.pipeline) throw new Error("internal: the study pipeline does not compile");
-  const p: Plan = plan(c.pipeline);
+export async function benchStudy(images: number, file = studyFile): Promise<void> {
+  const p: Plan = planOf(file);
   const cores = Math.max(2, availableParallelism());
-  const models = new Map<string, Run["model"]>();
-  for (const r of p.runs) models.set(r.modelKey, r.model);
+  const models = new Map<string, Run>();
+  for (const r of p.runs) if (!models.has(keyOf(r))) models.set(keyOf(r), r);
   console.log(
-    `\nstudy: ${p.runs.length} runs of ${models.size} models (${p.totals.uniqueJobs} distinct jobs, ${p.totals.waitingJobs} waiting); each model timed on ${images.toLocaleString("en-US")} images, native`,
+    `\n${basename(file)}: ${p.runs.length} runs of ${models.size} models and batch sizes (${p.totals.uniqueJobs} distinct jobs, ${p.totals.waitingJobs} waiting); each timed on ${images.toLocaleString("en-US")} images, native`,
   );
   const alone = new Map<string, Rate>();
   const paired = new Map<string, Rate>();
-  for (const [key, model] of models) {
-    const req = { model, train: images, test: 500 };
+  for (const [key, run] of models) {
+    const req = { model: run.model, batch: run.training.batchSize, train: images, test: 500 };
     alone.set(key, await measure(req, cores));
     const pair = await Promise.all(Array.from({ length: cores }, () => measure(req, 1)));
     paired.set(key, {
@@ -120,16 +144,17 @@ export async function benchStudy(images: number): Promise<void> {
     const a = alone.get(key) as Rate;
     const b = paired.get(key) as Rate;
     console.log(
-      `  ${model.name.padEnd(34)} 60,000 images: ${(a.train * 60000).toFixed(1).padStart(6)} s on 1 process x ${cores} threads, ${(b.train * 60000).toFixed(1).padStart(6)} s each on ${cores} processes x 1 thread at once`,
+      `  ${nameOf(run).padEnd(34)} 60,000 images: ${(a.train * 60000).toFixed(1).padStart(6)} s on 1 process x ${cores} threads, ${(b.train * 60000).toFixed(1).padStart(6)} s each on ${cores} processes x 1 thread at once`,
     );
   }
   // The costliest models, where convolutions dominate: the whole step against kernel by kernel.
   const costliest = [...alone.entries()].sort((a, b) => b[1].train - a[1].train).slice(0, 3);
   for (const [key, step] of costliest) {
-    const model = models.get(key) as Run["model"];
-    const kernels = await measure({ model, train: images, test: 500 }, cores, { CNNP_NATIVE_STEP: "off" });
+    const run = models.get(key) as Run;
+    const req = { model: run.model, batch: run.training.batchSize, train: images, test: 500 };
+    const kernels = await measure(req, cores, { CNNP_NATIVE_STEP: "off" });
     console.log(
-      `  ${model.name.padEnd(34)} kernel by kernel ${(kernels.train * 60000).toFixed(1)} s, whole step ${(step.train * 60000).toFixed(1)} s per 60,000 images on ${cores} threads: ${(kernels.train / step.train).toFixed(2)}x`,
+      `  ${nameOf(run).padEnd(34)} kernel by kernel ${(kernels.train * 60000).toFixed(1)} s, whole step ${(step.train * 60000).toFixed(1)} s per 60,000 images on ${cores} threads: ${(kernels.train / step.train).toFixed(2)}x`,
     );
   }
   const layouts = [
@@ -145,12 +170,12 @@ export async function benchStudy(images: number): Promise<void> {
     return e === undefined ? r : { ...r, epochs: e, evaluateAt: r.evaluateAt.filter((x) => x <= e) };
   };
   const totals = layouts.map((l) => {
-    const secondsOf = new Map(p.runs.map((r) => [r.id, runSeconds(r, l.rates.get(r.modelKey) as Rate)]));
+    const secondsOf = new Map(p.runs.map((r) => [r.id, runSeconds(r, l.rates.get(keyOf(r)) as Rate)]));
     const perRun = p.runs.map((r) => secondsOf.get(r.id) as number);
     const inOrder = order.map((r) => secondsOf.get(r.id) as number);
     const asStopped = order.map((r) =>
       stops.has(r.id)
-        ? runSeconds(stopped(r), l.rates.get(r.modelKey) as Rate)
+        ? runSeconds(stopped(r), l.rates.get(keyOf(r)) as Rate)
         : (secondsOf.get(r.id) as number),
     );
     return { ...l, perRun, wall: makespan(inOrder, l.workers), stoppedWall: makespan(asStopped, l.workers) };
@@ -182,7 +207,8 @@ export async function benchStudy(images: number): Promise<void> {
   console.log(
     `  fastest: ${best.workers} worker(s) x ${best.threads} thread(s); cnnp run's default (${d.workers} x ${d.threads}) ${isDefault ? "is" : "is NOT"} the fastest`,
   );
+  const stopping = p.runs.some((r) => r.training.earlyStopping);
   console.log(
-    `  early stopping counted at its largest epoch count (6.1, 6.2: 100); the ${p.totals.waitingJobs} jobs waiting for answers share ${p.deferred.length} of the runs counted (cnnp run keeps those back until the answers come), so they add no training unless an answer asks for more epochs than such a run has`,
+    `  ${stopping ? `early stopping counted at its largest epoch count${file === studyFile ? " (6.1, 6.2: 100)" : ""}; ` : ""}the ${p.totals.waitingJobs} jobs waiting for answers share ${p.deferred.length} of the runs counted (cnnp run keeps those back until the answers come), so they add no training unless an answer asks for more epochs than such a run has`,
   );
 }
