@@ -5,6 +5,7 @@
 #include "net.h"
 #include "ops.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -493,6 +494,29 @@ napi_value NetProfile(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// netVelocity(net, arrays Float32Array[], write): momentum's velocity of each trained array copied
+// into the arrays, or (write true) from them: what a run that continues later keeps.
+napi_value NetVelocity(napi_env env, napi_callback_info info) {
+  auto a = args(env, info);
+  if (a.v.size() != 3) return fail(env, "netVelocity: 3 arguments");
+  cnnp::Net* net = netOf(env, a.v[0]);
+  std::vector<float*> arrays;
+  std::vector<size_t> lengths;
+  bool write = false;
+  if (!net || !f32s(env, a.v[1], &arrays, &lengths) || napi_get_value_bool(env, a.v[2], &write) != napi_ok)
+    return fail(env, "netVelocity: bad arguments");
+  auto& velocity = net->velocity();
+  if (arrays.size() != velocity.size()) return fail(env, "netVelocity: one array per trained array expected");
+  for (size_t j = 0; j < arrays.size(); j++) {
+    if (lengths[j] != velocity[j].size()) return fail(env, "netVelocity: an array of the wrong length");
+    if (write)
+      std::copy(arrays[j], arrays[j] + lengths[j], velocity[j].begin());
+    else
+      std::copy(velocity[j].begin(), velocity[j].end(), arrays[j]);
+  }
+  return nullptr;
+}
+
 // netSlices(net): how many slices of a batch its steps train at once (1 with batch statistics).
 napi_value NetSlices(napi_env env, napi_callback_info info) {
   auto a = args(env, info);
@@ -531,7 +555,7 @@ NAPI_MODULE_INIT() {
   for (Fn f : {Fn{"conv2d", Conv2d}, Fn{"conv2dBackwardData", Conv2dBackwardData},
                Fn{"conv2dBackwardFilter", Conv2dBackwardFilter}, Fn{"convInfo", ConvInfo}, Fn{"sgemm", Sgemm},
                Fn{"maxPool", MaxPool}, Fn{"maxPoolGrad", MaxPoolGrad}, Fn{"reluGrad", ReluGrad},
-               Fn{"biasAdd", BiasAdd}, Fn{"binary", Binary}, Fn{"sumRows", SumRows}, Fn{"netCreate", NetCreate}, Fn{"netStep", NetStep}, Fn{"netInfer", NetInfer}, Fn{"netProfile", NetProfile}, Fn{"netSlices", NetSlices}, Fn{"netDestroy", NetDestroy},
+               Fn{"biasAdd", BiasAdd}, Fn{"binary", Binary}, Fn{"sumRows", SumRows}, Fn{"netCreate", NetCreate}, Fn{"netStep", NetStep}, Fn{"netInfer", NetInfer}, Fn{"netProfile", NetProfile}, Fn{"netSlices", NetSlices}, Fn{"netVelocity", NetVelocity}, Fn{"netDestroy", NetDestroy},
                Fn{"version", Version}, Fn{"threads", Threads}}) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);

@@ -41,6 +41,8 @@ class Net {
   /** Whether arrays of these lengths are the weights a step takes (trained, then untrained). */
   bool fits(const std::vector<size_t>& lengths) const;
   const double* profile() const { return seconds_; }
+  /** Momentum's velocity of each trained array (zeros until a step with momentum), in their order. */
+  std::vector<std::vector<float>>& velocity() { return velocity_; }
   int64_t input() const { return input_; }
   int64_t classes() const { return classes_; }
   int slices() const { return slices_; }

@@ -20,6 +20,17 @@ export class Augmenter {
     this.out = new Uint8Array(0);
   }
 
+  /** Where its stream stands, for a run that continues later; `restore` goes back there. */
+  state(): number[] {
+    const s = new Uint32Array(4);
+    this.rng.saveState(s);
+    return [...s];
+  }
+
+  restore(s: number[]): void {
+    this.rng.loadState(Uint32Array.from(s));
+  }
+
   /** One image's draws, in their fixed order: whether it flips, then dx and dy. */
   private draw(): [boolean, number, number] {
     const s = this.layer.shift;

@@ -2,6 +2,8 @@ import type { Dataset } from "../data/dataset.js";
 import type { DataSpec, ModelSpec, TrainingSpec } from "../model/index.js";
 import { Augmenter } from "./augment.js";
 import { activeBackend, type WholeStep } from "./backends/index.js";
+import { type Checkpoint, checkpointMismatch } from "./checkpoint.js";
+import { checkpointOf, continuable, restoreState, restoreWeights } from "./continue.js";
 import { EarlyStopping } from "./early-stopping.js";
 import { buildNetwork, type Network } from "./network.js";
 import { Rng, streams } from "./rng.js";
@@ -20,6 +22,10 @@ export interface FitRequest {
   evaluateAt: number[];
   /** Epochs after which to keep a copy of the weights; the last epoch trained is kept too. */
   saveAt?: number[];
+  /** A checkpoint of this run after fewer epochs: training continues from it. */
+  resume?: Checkpoint;
+  /** Keep a checkpoint after the last epoch, for a later continuation (not with early stopping). */
+  keep?: boolean;
 }
 
 export interface FitHooks {
@@ -211,6 +217,7 @@ interface Training {
   optimizer: ReturnType<typeof makeOptimizer>;
   augment: Augmenter | null;
   order: Int32Array;
+  shuffle: Rng;
   dropoutState: Uint32Array;
   stepSeconds: number;
 }
@@ -219,10 +226,10 @@ const lossError = (loss: number, e: number, b: number) =>
   new Error(`the loss became ${loss} at epoch ${e + 1}, batch ${b}: lower the learning rate`);
 
 /** One epoch's steps over the shuffled order: the summed loss and the hits. */
-async function trainEpoch(run: Training, e: number, shuffleRng: Rng, hooks: FitHooks) {
+async function trainEpoch(run: Training, e: number, hooks: FitHooks) {
   const { req, slices, order } = run;
   const t = req.training;
-  if (t.shuffle) shuffleRng.shuffle(order);
+  if (t.shuffle) run.shuffle.shuffle(order);
   const batches = batchesPerEpoch(slices.train.count, t);
   const progress = (batch: number) => hooks.onBatch?.({ epoch: e + 1, epochs: req.epochs, batch, batches });
   if (run.whole?.epoch) {
@@ -264,16 +271,15 @@ async function trainEpochs(run: Training, hooks: FitHooks) {
   const { req, slices, net, whole } = run;
   const { shape } = slices;
   const classes = req.model.classes;
-  const shuffleRng = new Rng(req.seed, streams.shuffle);
   const evalAt = new Set(req.evaluateAt);
   const saveAt = req.saveAt ? new Set(req.saveAt) : null;
   const stopper = req.training.earlyStopping ? new EarlyStopping(req.training.earlyStopping) : null;
-  const records: EpochRecord[] = [];
+  const records: EpochRecord[] = [...(req.resume?.records ?? [])];
   const snapshots = new Map<number, Float32Array[]>();
   let stoppedEpoch: number | null = null;
-  for (let e = 0; e < req.epochs; e++) {
+  for (let e = req.resume?.epoch ?? 0; e < req.epochs; e++) {
     const t0 = performance.now();
-    const { lossSum, correct } = await trainEpoch(run, e, shuffleRng, hooks);
+    const { lossSum, correct } = await trainEpoch(run, e, hooks);
     const record: EpochRecord = {
       epoch: e + 1,
       loss: lossSum / slices.train.count,
@@ -306,9 +312,20 @@ async function trainEpochs(run: Training, hooks: FitHooks) {
  */
 export async function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {}): Promise<TrainOutcome> {
   const slices = slicesOf(req, data);
+  const resume = resumable(req);
   const net = buildNetwork(req.model, req.seed);
   let whole: WholeStep | null;
   try {
+    const why = resume
+      ? checkpointMismatch(
+          resume,
+          net.weights.map((v) => v.size),
+          slices.train.count,
+        )
+      : null;
+    if (why) throw new Error(`the run's checkpoint does not fit it: ${why}`);
+    // Its weights first: a whole step may copy them when it is made.
+    if (resume) restoreWeights(net, resume);
     // The back end's own whole step when it has one for this model, else TensorFlow.js kernel by kernel.
     whole = activeBackend()?.wholeStep?.(req.model, req.training, net.weights, req.seed) ?? null;
   } catch (e) {
@@ -324,13 +341,16 @@ export async function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {
     whole,
     optimizer: makeOptimizer(req.training),
     augment: first?.type === "augment" ? new Augmenter(first, slices.shape, req.seed) : null,
-    order: new Int32Array(slices.train.count).map((_, i) => i),
+    order: resume ? resume.order.slice() : new Int32Array(slices.train.count).map((_, i) => i),
+    shuffle: new Rng(req.seed, streams.shuffle),
     dropoutState: new Uint32Array(4),
-    stepSeconds: 0,
+    stepSeconds: resume?.stepSeconds ?? 0,
   };
   try {
+    if (resume) await restoreState(resume, whole, run.optimizer, net, run);
     hooks.onStart?.(net);
     const { records, stoppedEpoch, snapshots } = await trainEpochs(run, hooks);
+    const keep = req.keep && !req.training.earlyStopping && continuable(whole);
     return {
       epochs: records,
       stoppedEpoch,
@@ -344,12 +364,35 @@ export async function fitRun(req: FitRequest, data: Dataset, hooks: FitHooks = {
         phases: whole?.profile() ?? null,
         slices: whole?.slices ?? 1,
       },
+      ...(keep ? { checkpoint: await checkpointAfter(run, records) } : {}),
     };
   } finally {
     whole?.dispose();
     run.optimizer.dispose();
     net.dispose();
   }
+}
+
+/** The request's checkpoint, when training can continue from it: fewer epochs, no early stopping. */
+function resumable(req: FitRequest): Checkpoint | null {
+  const c = req.resume;
+  if (!c) return null;
+  if (req.training.earlyStopping) throw new Error("internal: a run with early stopping cannot continue");
+  if (c.epoch >= req.epochs)
+    throw new Error(`internal: the checkpoint is at epoch ${c.epoch} of ${req.epochs}`);
+  return c;
+}
+
+/** The run's checkpoint after its last epoch. */
+function checkpointAfter(run: Training, records: EpochRecord[]): Promise<Checkpoint> {
+  const epoch = records.length;
+  const steps = epoch * batchesPerEpoch(run.slices.train.count, run.req.training);
+  const at = { epoch, steps, stepSeconds: run.stepSeconds, order: run.order, records };
+  return checkpointOf(at, run.net, run.whole, run.optimizer, {
+    shuffle: run.shuffle,
+    net: run.net,
+    augment: run.augment,
+  });
 }
 
 /**

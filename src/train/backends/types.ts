@@ -70,6 +70,13 @@ export interface WholeStep {
   infer(images: Uint8Array, first: number, n: number): Float32Array | Promise<Float32Array>;
   /** Brings the back end's weights into the network's variables, where it keeps its own copy. */
   sync?(): Promise<void>;
+  /**
+   * The optimizer's slots (momentum's velocity; Adam's two moments), each an array per trained
+   * variable, for a run that continues later; with `restoreOptimizer`, which puts them back
+   * with the steps taken so far.
+   */
+  optimizerSlots?(): Promise<Float32Array[][]>;
+  restoreOptimizer?(slots: Float32Array[][], steps: number): void;
   /** Seconds the steps so far spent in each phase, by phase name. */
   profile(): Record<string, number>;
   dispose(): void;

@@ -73,6 +73,8 @@ export interface Addon {
   netProfile(net: object): Float64Array;
   /** How many slices of a batch the net's steps train at once (1 with batch statistics). */
   netSlices(net: object): number;
+  /** Momentum's velocity of each trained array copied into `arrays`, or (write) from them. */
+  netVelocity(net: object, arrays: Float32Array[], write: boolean): void;
   /** Frees the net's buffers; the handle is unusable afterwards. */
   netDestroy(net: object): void;
   version(): string;

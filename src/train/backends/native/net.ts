@@ -70,6 +70,17 @@ export function nativeNet(addon: Addon, spec: ModelSpec, t: TrainingSpec, variab
       );
       return { loss: result[0] as number, correct: result[1] as number };
     },
+    async optimizerSlots() {
+      if (t.momentum === 0) return [];
+      const velocity = variables.map((v) => new Float32Array(v.size));
+      addon.netVelocity(handle, velocity, false);
+      return [velocity];
+    },
+    restoreOptimizer(slots) {
+      const [velocity] = slots;
+      if (t.momentum === 0 || !velocity) return;
+      addon.netVelocity(handle, velocity, true);
+    },
     dispose() {
       addon.netDestroy(handle);
     },

@@ -56,10 +56,10 @@ export class Packed {
     };
   }
 
-  upload(values: Float32Array[]): void {
+  upload(values: Float32Array[], into: GPUBuffer = this.weights): void {
     const all = new Float32Array(this.total);
     for (const [i, v] of values.entries()) all.set(v, this.offsets[i]);
-    this.device.queue.writeBuffer(this.weights, 0, all);
+    this.device.queue.writeBuffer(into, 0, all);
   }
 
   /** The variables' values from a read-back of the weights buffer. */

@@ -270,6 +270,33 @@ export class GpuNet implements WholeStep {
     });
   }
 
+  /** The optimizer's buffers as TensorFlow.js' optimizer orders its slots (see kernels.ts' update). */
+  async optimizerSlots(): Promise<Float32Array[][]> {
+    const p = this.packed;
+    const unpack = async (b: GPUBuffer) => p.unpack(await this.read(b, p.total));
+    const t = this.training;
+    if (t.optimizer === "adam") return [await unpack(p.velocity), await unpack(p.second)];
+    // RMSprop's mean squares, then its moments (zero: no momentum).
+    if (t.optimizer === "rmsprop") {
+      const squares = await unpack(p.second);
+      return [squares, squares.map((a) => new Float32Array(a.length))];
+    }
+    return t.momentum > 0 ? [await unpack(p.velocity)] : [];
+  }
+
+  restoreOptimizer(slots: Float32Array[][], steps: number): void {
+    const p = this.packed;
+    const [first, second] = slots;
+    if (this.training.optimizer === "rmsprop") {
+      if (first) p.upload(first, p.second);
+    } else {
+      if (first) p.upload(first, p.velocity);
+      if (second) p.upload(second, p.second);
+    }
+    // The cursor's third word counts the run's steps (Adam's bias correction, dropout's masks).
+    this.device.queue.writeBuffer(this.cursor, 8, new Uint32Array([steps]));
+  }
+
   profile(): Record<string, number> {
     return { ...this.seconds };
   }
