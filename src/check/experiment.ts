@@ -301,6 +301,8 @@ function searchAxes(
   const read = readSearch(exp.searches, exp.sweeps, {
     models: ctx.models,
     validationSplit: settings.validation_split,
+    epochs: settings.epochs,
+    earlyStopping: settings.early_stopping !== null,
     diagnostics: ctx.diagnostics,
   });
   if (!read) return null;
@@ -523,7 +525,7 @@ export function checkExperiment(
   if (base === undefined && !sweptAt.has("model")) {
     diagnostics.push(error("E122", exp.title?.span ?? exp.span, `experiment '${title}' has no model`));
   }
-  checkSize(exp, title, axes, settings.repeat, before, ctx, search?.count);
+  checkSize(exp, title, axes, settings.repeat, before, ctx, search?.planned);
   checkSeeds(settings, spans, diagnostics);
   if (ctx.diagnostics.length > before) return null;
 

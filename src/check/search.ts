@@ -5,8 +5,10 @@ import { higherIsBetter, type Metric, metrics, type Question } from "../model/in
 import {
   candidatePoint,
   type Dimension,
+  halvingRungs,
   type Observation,
   type Point,
+  type Rung,
   rangeValue,
   STARTUP,
   type Strategy,
@@ -21,8 +23,12 @@ type Of<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
 
 /** An experiment's search: how it samples, how many candidates, by what, and its space. */
 export interface SearchSpec {
-  strategy: Searched;
+  strategy: Strategy;
   count: number;
+  /** Successive halving's rungs (halvingRungs of the count and the experiment's epochs). */
+  rungs?: Rung[];
+  /** Configurations it has once every candidate is known (halving: one per candidate and rung). */
+  planned: number;
   metric: Metric;
   /** The metric's better direction: higher (accuracy) unless the statement says otherwise. */
   higher: boolean;
@@ -37,9 +43,8 @@ interface Read {
   items: AstValue[];
 }
 
-/** The strategies a pipeline may name (successive halving needs runs that continue: not yet). */
-type Searched = Extract<Strategy, "random" | "tpe">;
-const strategies: readonly Searched[] = ["random", "tpe"];
+/** The strategies a pipeline may name. */
+const strategies: readonly Strategy[] = ["random", "tpe", "halving"];
 
 /** A sweep's scale word in a grid, where there is nothing to sample on a scale (E140). */
 export function scaleInGrid(s: Of<"sweep">): Diagnostic | null {
@@ -125,7 +130,13 @@ function dimensionOf(s: Of<"sweep">, models: ModelRegistry): Read | Diagnostic {
 export function readSearch(
   searches: Of<"search">[],
   sweeps: Of<"sweep">[],
-  ctx: { models: ModelRegistry; validationSplit: number; diagnostics: Diagnostic[] },
+  ctx: {
+    models: ModelRegistry;
+    validationSplit: number;
+    epochs: number;
+    earlyStopping: boolean;
+    diagnostics: Diagnostic[];
+  },
 ): { spec: SearchSpec; read: Read[] } | null {
   const { diagnostics } = ctx;
   const [s, second] = searches;
@@ -137,7 +148,7 @@ export function readSearch(
         { span: s.span, message: "its search" },
       ]),
     );
-  const strategy = s.strategy.value as Searched;
+  const strategy = s.strategy.value as Strategy;
   if (!strategies.includes(strategy))
     diagnostics.push(
       error(
@@ -191,35 +202,123 @@ export function readSearch(
   if (diagnostics.length > before) return null;
   const higher = direction ? direction === "highest" : higherIsBetter(metric);
   const space = read.map((r) => r.dimension);
-  return { spec: { strategy, count, metric, higher, space, span: s.span }, read };
+  const rungs = strategy === "halving" ? halvingOf(s, sweeps, count, ctx) : undefined;
+  if (diagnostics.length > before) return null;
+  const planned = rungs ? rungs.reduce((n, r) => n + r.candidates, 0) : count;
+  return {
+    spec: { strategy, count, ...(rungs ? { rungs } : {}), planned, metric, higher, space, span: s.span },
+    read,
+  };
+}
+
+/**
+ * Successive halving's rungs for N candidates up to the experiment's epochs, or the faults that
+ * keep it from having two: epochs swept (halving gives each candidate its epochs), early stopping
+ * (its runs continue from rung to rung), too few candidates or epochs.
+ */
+function halvingOf(
+  s: Of<"search">,
+  sweeps: Of<"sweep">[],
+  count: number,
+  ctx: { epochs: number; earlyStopping: boolean; diagnostics: Diagnostic[] },
+): Rung[] | undefined {
+  const epochs = sweeps.find((w) => w.names.some((n) => n.value === "epochs"));
+  if (epochs)
+    ctx.diagnostics.push(
+      error(
+        "E141",
+        epochs.span,
+        "successive halving gives each candidate its epochs: it cannot sweep them",
+        "Set `epochs N`, the most a candidate trains; halving starts the candidates at fewer.",
+      ),
+    );
+  if (ctx.earlyStopping)
+    ctx.diagnostics.push(
+      error(
+        "E141",
+        s.strategy.span,
+        "successive halving continues its candidates' runs from rung to rung, which early stopping would end",
+        "Remove early_stopping from this experiment, or search with random or tpe.",
+      ),
+    );
+  const rungs = halvingRungs(count, ctx.epochs);
+  if (rungs.length < 2)
+    ctx.diagnostics.push(
+      error(
+        "E137",
+        s.count.span,
+        `successive halving of ${count} candidates over ${ctx.epochs} epochs has one rung: it would be a random search`,
+        "It needs 3 or more candidates and 3 or more epochs: the best third go on at three times the epochs.",
+      ),
+    );
+  return rungs;
 }
 
 /** TPE proposes this many candidates at a time, each batch from every candidate before it. */
 export const TPE_BATCH = 4;
 
+/** A known candidate: its point, and with successive halving the epochs of its rung. */
+export interface KnownRow {
+  point: Point;
+  epochs?: number;
+}
+
 /**
  * Which candidates are known, and their points: random search's all of them, from
  * the pipeline's seed; TPE's its random start, then a batch of TPE_BATCH at a time once every
- * candidate before the batch has finished (its score in `observed`), proposed from those scores.
+ * candidate before the batch has finished (its score in `observed`), proposed from those scores;
+ * successive halving's first rung, then each next rung's once the one before has finished.
  * The same seed and scores give the same candidates, whatever the number of workers.
  */
-export function knownPoints(spec: SearchSpec, seed: number, observed: (number | null)[]): Point[] {
+export function knownRows(spec: SearchSpec, seed: number, observed: (number | null)[]): KnownRow[] {
+  if (spec.strategy === "halving" && spec.rungs) return halvingRows(spec, spec.rungs, seed, observed);
+  return knownPoints(spec, seed, observed).map((point) => ({ point }));
+}
+
+const finished = (scores: (number | null | undefined)[]) =>
+  scores.every((v) => v !== null && v !== undefined && Number.isFinite(v));
+
+function knownPoints(spec: SearchSpec, seed: number, observed: (number | null)[]): Point[] {
   const points: Point[] = [];
   const first = spec.strategy === "tpe" ? Math.min(spec.count, STARTUP) : spec.count;
   for (let k = 0; k < first; k++) points.push(candidatePoint(spec.space, spec.strategy, k, [], seed));
   while (points.length < spec.count) {
     const scores = observed.slice(0, points.length);
-    if (
-      scores.length < points.length ||
-      scores.some((v) => v === null || v === undefined || !Number.isFinite(v))
-    )
-      break;
+    if (scores.length < points.length || !finished(scores)) break;
     const observations: Observation[] = points.map((point, i) => ({ point, score: scores[i] as number }));
     const end = Math.min(spec.count, points.length + TPE_BATCH);
     for (let k = points.length; k < end; k++)
       points.push(candidatePoint(spec.space, spec.strategy, k, observations, seed));
   }
   return points;
+}
+
+/**
+ * Successive halving's rows, rung by rung: every candidate at the first rung's epochs; then, once
+ * a rung's rows all have scores, its best (lowest score; the earlier candidate on a tie) at the
+ * next rung's epochs, in the order of the candidates. A candidate's rows share its run.
+ */
+function halvingRows(spec: SearchSpec, rungs: Rung[], seed: number, observed: (number | null)[]): KnownRow[] {
+  const [first] = rungs;
+  if (!first) return [];
+  const points = Array.from({ length: spec.count }, (_, k) =>
+    candidatePoint(spec.space, "halving", k, [], seed),
+  );
+  let rung = points.map((_, k) => k);
+  const rows: KnownRow[] = rung.map((k) => ({ point: points[k] as Point, epochs: first.epochs }));
+  for (const next of rungs.slice(1)) {
+    const at = rows.length - rung.length;
+    const scores = observed.slice(at, rows.length);
+    if (scores.length < rung.length || !finished(scores)) break;
+    const order = rung.map((k, i) => ({ k, score: scores[i] as number }));
+    order.sort((a, b) => a.score - b.score || a.k - b.k);
+    rung = order
+      .slice(0, next.candidates)
+      .map((o) => o.k)
+      .sort((a, b) => a - b);
+    for (const k of rung) rows.push({ point: points[k] as Point, epochs: next.epochs });
+  }
+  return rows;
 }
 
 /** The candidates known so far as one axis of the experiment: a tuple sweep whose rows were sampled. */
@@ -231,7 +330,7 @@ export function candidateAxis(
 ): ReadAxis | null {
   const { spec, read } = search;
   const rows: AxisEntry[][] = [];
-  for (const point of knownPoints(spec, at.seed, at.observed)) {
+  for (const { point, epochs } of knownRows(spec, at.seed, at.observed)) {
     const row: AxisEntry[] = [];
     for (const [j, r] of read.entries()) {
       const u = point[j] as number;
@@ -251,11 +350,25 @@ export function candidateAxis(
       }
       row.push(e);
     }
+    if (epochs !== undefined) {
+      const e = readEntry(
+        "epochs",
+        { kind: "number", value: epochs, raw: String(epochs), span: spec.span },
+        models,
+      );
+      if (isDiagnostic(e)) {
+        diagnostics.push(e);
+        return null;
+      }
+      row.push(e);
+    }
     rows.push(row);
   }
+  // Successive halving's rungs are one more column: the epochs each row trains.
+  const halving = spec.strategy === "halving";
   return {
-    names: read.map((r) => r.dimension.name as SweepName),
-    nameSpans: read.map((r) => r.sweep.names[0]?.span ?? r.sweep.span),
+    names: [...read.map((r) => r.dimension.name as SweepName), ...(halving ? ["epochs" as SweepName] : [])],
+    nameSpans: [...read.map((r) => r.sweep.names[0]?.span ?? r.sweep.span), ...(halving ? [spec.span] : [])],
     rows,
     span: spec.span,
   };

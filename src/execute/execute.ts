@@ -34,6 +34,8 @@ export async function execute(units: Unit[], opts: ExecuteOptions): Promise<{ in
         let files: ResultFile[];
         try {
           files = writeResults(opts.store, resultFiles(e.unit, e.outcome, opts), e.outcome);
+          if (e.outcome.type === "done" && e.outcome.checkpoint)
+            opts.store.writeCheckpoint(e.outcome.checkpoint);
         } catch (err) {
           refused = writeErrorOf(opts.store.dir, err);
           if (!refused) throw err;

@@ -1,7 +1,9 @@
 import type { Backend } from "../model/index.js";
 import type { Unit } from "../plan/types.js";
 import { Trainer } from "../runner/trainer.js";
+import type { SavedCheckpoint } from "../store/checkpoint.js";
 import type { ResultStore } from "../store/store.js";
+import type { Progress } from "../train/types.js";
 import type { Claims, Holder } from "./claims.js";
 import { unfinishedOf } from "./pending.js";
 import type { ExecEvent, Executor } from "./types.js";
@@ -122,16 +124,21 @@ class PoolRun {
     w.unit = unit;
     const slot = String(w.number);
     this.emit({ type: "started", slot, unit });
+    const progress = (p: Progress) => {
+      if (!this.stopping) this.emit({ type: "progress", slot, unit, progress: p });
+    };
     void w.trainer
-      .train(unit, this.opts.data, this.opts.backend ?? unit.run.backend, (progress) => {
-        if (!this.stopping) this.emit({ type: "progress", slot, unit, progress });
-      })
+      .train(unit, this.opts.data, this.opts.backend ?? unit.run.backend, progress, this.resumeOf(unit))
       .then((m) => {
         if (this.stopping) return;
         w.unit = null;
         const outcome =
           m.type === "done"
-            ? { type: "done" as const, results: m.results }
+            ? {
+                type: "done" as const,
+                results: m.results,
+                ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}),
+              }
             : {
                 type: "failed" as const,
                 error: m.error,
@@ -141,6 +148,18 @@ class PoolRun {
         this.opts.claims.release(unit.run.id);
         this.schedule();
       });
+  }
+
+  /**
+   * The run's kept checkpoint, when the unit continues it: at fewer epochs than the unit trains,
+   * and before every job the unit serves (an earlier one would need the epochs it skips).
+   */
+  private resumeOf(unit: Unit): SavedCheckpoint | undefined {
+    if (unit.run.training.earlyStopping) return undefined;
+    const c = this.opts.store.readCheckpoint(unit.run.id);
+    if (!c || c.epoch >= unit.run.epochs || unit.jobs.some((j) => j.epochs <= (c?.epoch ?? 0)))
+      return undefined;
+    return c;
   }
 
   /** The next unit this process may train: claimed, and with jobs still to do. */

@@ -39,7 +39,7 @@ export function unfinishedOf(unit: Unit, lookup: Lookup): { left: Unit | null; d
     if (ok) done.push(ok);
     else left.push(job);
   }
-  return { left: left.length > 0 ? { run: unit.run, jobs: left } : null, done };
+  return { left: left.length > 0 ? { ...unit, jobs: left } : null, done };
 }
 
 /** The run trained only as far as `epochs`: the evaluation points past it go too. */
@@ -88,6 +88,7 @@ export function pendingWork(p: Plan, lookup: Lookup, only?: ReadonlySet<number>)
     const ok = okOf(read(j.id));
     if (ok) done.push(ok);
   }
+  const continuing = halvingRuns(p);
   const units: Unit[] = [];
   const deferred: Unit[] = [];
   const extra: Job[] = [];
@@ -103,9 +104,22 @@ export function pendingWork(p: Plan, lookup: Lookup, only?: ReadonlySet<number>)
       .map((id) => jobs.get(id) as Job)
       .filter((j) => j.epochs <= need && !okOf(read(j.id)));
     for (const j of serves) if (!selectedIds.has(j.id)) extra.push(j);
-    (keep.has(run.id) ? deferred : units).push({ run: cut(run, need), jobs: serves });
+    const unit: Unit = { run: cut(run, need), jobs: serves };
+    // A successive halving candidate below its search's last rung may go on: its run is kept.
+    if (need < (continuing.get(run.id) ?? 0)) unit.keep = true;
+    (keep.has(run.id) ? deferred : units).push(unit);
   }
   return { selected, stored, done, units, deferred, extra };
+}
+
+/** The runs of successive halving searches' candidates, each with the last rung's epochs. */
+function halvingRuns(p: Plan): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of p.experiments) {
+    const last = e.search?.rungs?.[e.search.rungs.length - 1]?.epochs;
+    if (last !== undefined) for (const j of e.jobs) out.set(j.run, Math.max(out.get(j.run) ?? 0, last));
+  }
+  return out;
 }
 
 /** Training steps (batches) a unit takes, given how many training images there are. */

@@ -1,4 +1,5 @@
 import type { Unit } from "../plan/types.js";
+import type { SavedCheckpoint } from "../store/checkpoint.js";
 import type { OkResult, ResultFile } from "../store/schema.js";
 import type { JobResult } from "../train/job-results.js";
 import type { Progress } from "../train/types.js";
@@ -18,6 +19,8 @@ export type Trained =
       results: JobResult[];
       /** Set when a queue worker trained it: the worker's name and the tries it took. */
       queue?: { worker: string; attempts: number };
+      /** The run's state after its last epoch, when the unit asked to keep it. */
+      checkpoint?: SavedCheckpoint;
     }
   | { type: "failed"; error: string; unavailable?: true };
 

@@ -95,8 +95,12 @@ export interface CheckedExperiment {
 
 /** An experiment's search, as the checker read it (check/search.ts). */
 export interface ExperimentSearch {
-  strategy: "random" | "tpe";
+  strategy: "random" | "tpe" | "halving";
   count: number;
+  /** Successive halving's rungs: how many candidates train how many epochs at each. */
+  rungs?: { candidates: number; epochs: number }[];
+  /** Configurations it has once every candidate is known (halving: one per candidate and rung). */
+  planned: number;
   metric: Metric;
   higher: boolean;
   space: (

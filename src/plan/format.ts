@@ -1,6 +1,7 @@
 import { showSweepValue as show } from "../check/axes.js";
 import { formatSummary } from "../layers/summary.js";
 import type { SweepValue } from "../model/index.js";
+import { halvingEpochs } from "../search/index.js";
 import type { Plan, PlannedExperiment } from "./types.js";
 
 const fmt = new Intl.NumberFormat("en-US");
@@ -75,6 +76,8 @@ export function planToJson(p: Plan): unknown {
 const strategyWords = {
   random: "random search",
   tpe: "TPE (Tree-structured Parzen Estimator): 10 random candidates, then batches of 4 proposed from the finished ones",
+  halving:
+    "successive halving: random candidates at a few epochs, the best third of each rung going on at three times the epochs",
 } as const;
 
 /** A search's space, strategy, budget and the candidates known so far. */
@@ -89,10 +92,22 @@ function searchLines(e: PlannedExperiment): string[] {
   const known = e.configurations.length;
   const epochs = e.configurations[0]?.training.epochs ?? 0;
   const a = e.axes[0];
-  return [
+  const repeats = `${e.repeat} repeat${e.repeat === 1 ? "" : "s"}`;
+  const head = [
     `   search  ${strategyWords[s.strategy]}, by ${s.metric} (${s.higher ? "highest" : "lowest"} best)`,
     `   space   ${space.join("; ")}`,
-    `   budget  ${s.count} candidates x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${fmt.format(s.count * e.repeat)} jobs of ${epochs} epoch${epochs === 1 ? "" : "s"}`,
+  ];
+  if (s.rungs) {
+    const last = s.rungs[s.rungs.length - 1]?.epochs ?? 0;
+    return [
+      ...head,
+      `   budget  ${s.rungs.map((r) => `${r.candidates} candidate${r.candidates === 1 ? "" : "s"} at ${r.epochs} epoch${r.epochs === 1 ? "" : "s"}`).join(", then ")}, x ${repeats}: ${fmt.format(halvingEpochs(s.rungs) * e.repeat)} epochs in all (all ${s.count} at ${last}: ${fmt.format(s.count * last * e.repeat)}); a candidate that goes on continues its run`,
+      `   known   ${known} of ${s.planned} candidate rungs${known < s.planned ? " (each next rung's once the one before has finished)" : ""}${a ? `: ${showValues(a.values)}` : ""}`,
+    ];
+  }
+  return [
+    ...head,
+    `   budget  ${s.count} candidates x ${repeats} = ${fmt.format(s.count * e.repeat)} jobs of ${epochs} epoch${epochs === 1 ? "" : "s"}`,
     `   known   ${known} of ${s.count} candidates${known < s.count ? " (the others are proposed from their results as they finish)" : ""}${a ? `: ${showValues(a.values)}` : ""}`,
   ];
 }

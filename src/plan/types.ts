@@ -90,4 +90,6 @@ export interface Plan {
 export interface Unit {
   run: Run;
   jobs: Job[];
+  /** Keep the run's checkpoint after its last epoch: a later unit continues it (halving's candidates). */
+  keep?: boolean;
 }

@@ -4,6 +4,7 @@ import {
   type EpochFinding,
   type Finding,
   findingOf,
+  lastRung,
   settled,
   type ThresholdFinding,
 } from "../run/answers.js";
@@ -109,8 +110,9 @@ function wordsOf(f: Finding<Row>, curves: Curve[], oks: OkResult[][]): string {
 export function answersOf(e: PlannedExperiment, rows: Row[], curves: Curve[], oks: OkResult[][]): Answer[] {
   // A search's own answers (its best candidate's settings) are its winner, which its page shows.
   const asked = e.questions.filter((q) => !(q.kind === "best" && q.implied));
+  const last = lastRung(e, rows, oks);
   return asked.map((q) => {
-    const found = findingOf(q, rows, oks);
+    const found = findingOf(q, last.rows, last.histories);
     const { value, detail } = settled(e, rows, found);
     return { question: q.text, answer: wordsOf(found, curves, oks), target: q.target, value, detail };
   });

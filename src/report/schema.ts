@@ -201,7 +201,13 @@ export const chart = z.object({
 
 /** A search's candidates and what it found (see src/report/search.ts). */
 export const searchReport = z.object({
-  strategy: z.enum(["random", "tpe"]),
+  strategy: z.enum(["random", "tpe", "halving"]),
+  /** Successive halving's rungs: candidates and the epochs they train at each. */
+  rungs: z
+    .array(z.object({ candidates: z.number().int().positive(), epochs: z.number().int().positive() }))
+    .optional(),
+  /** Configurations once every candidate is known (halving: one per candidate and rung). */
+  planned: z.number().int().positive(),
   /** Candidates asked for, proposed so far, with a score, and with every repeat finished. */
   count: z.number().int().positive(),
   known: z.number().int().nonnegative(),

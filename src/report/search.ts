@@ -2,7 +2,7 @@ import { showSweepValue } from "../check/axes.js";
 import type { CheckedExperiment } from "../model/index.js";
 import { columnOf } from "../model/index.js";
 import { metricValues } from "../run/metrics.js";
-import { STARTUP } from "../search/index.js";
+import { halvingEpochs, STARTUP } from "../search/index.js";
 import type { OkResult } from "../store/schema.js";
 import { listed, metricNames, pm, pmn, show, showP } from "./format.js";
 import type { ExperimentDraft, ExperimentReport, Row, SearchReport } from "./schema.js";
@@ -33,9 +33,16 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
   const key = columnOf(s.metric);
   const better = (a: number, b: number) => (s.higher ? a > b : a < b);
   const scores = scoresOf(oks, key);
+  // Successive halving ranks its last rung's candidates (each trained every epoch); the earlier
+  // rungs' rows are the same candidates at fewer epochs, listed after them.
+  const last = s.rungs?.[s.rungs.length - 1]?.epochs;
+  const ranks = (r: Row) => last === undefined || r.values.epochs === last;
+  const same = (a: Row, b: Row) => s.space.every((d) => a.values[d.name] === b.values[d.name]);
   const candidates = rows.map((r) => ({
     row: r.index,
-    order: r.index + 1,
+    order: last === undefined ? r.index + 1 : rows.findIndex((x) => same(x, r)) + 1,
+    ranks: ranks(r),
+    epochs: typeof r.values.epochs === "number" ? r.values.epochs : 0,
     phase: s.strategy === "tpe" && r.index >= STARTUP ? ("proposed" as const) : ("random" as const),
     label: r.label,
     values: r.values,
@@ -44,7 +51,7 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
     complete: r.missing === 0 && !r.waiting,
   }));
   // A candidate that failed in a repeat is not ranked on the repeats that survived (nor by TPE).
-  const scored = candidates.filter((c) => c.metric !== null && c.failed === 0);
+  const scored = candidates.filter((c) => c.metric !== null && c.failed === 0 && c.ranks);
   const ranked = [...scored].sort((a, b) => {
     const x = a.metric?.mean ?? 0;
     const y = b.metric?.mean ?? 0;
@@ -52,7 +59,7 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
   });
   let best: number | null = null;
   const bestSoFar = candidates.flatMap((c) => {
-    if (!c.metric || c.failed > 0) return [];
+    if (!c.metric || c.failed > 0 || !c.ranks) return [];
     if (best === null || better(c.metric.mean, best)) best = c.metric.mean;
     return [{ order: c.order, mean: c.metric.mean, best }];
   });
@@ -81,6 +88,8 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
   }
   return {
     strategy: s.strategy,
+    ...(s.rungs ? { rungs: s.rungs } : {}),
+    planned: s.planned,
     count: s.count,
     known: rows.length,
     scored: scored.length,
@@ -93,7 +102,7 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
       log: d.kind === "range" && d.log,
       list: d.kind === "list",
     })),
-    candidates: [...ranked, ...candidates.filter((c) => !scored.includes(c))].map((c, i) => ({
+    candidates: [...ranked, ...unranked(candidates, scored, better)].map((c, i) => ({
       row: c.row,
       order: c.order,
       phase: c.phase,
@@ -109,6 +118,22 @@ export function searchOf(e: CheckedExperiment, rows: Row[], oks: OkResult[][]): 
   };
 }
 
+/** The candidates not ranked: the earlier rungs' (the higher first, best first within one), then those without a score. */
+function unranked<C extends { epochs: number; metric: { mean: number } | null }>(
+  all: C[],
+  scored: C[],
+  better: (a: number, b: number) => boolean,
+): C[] {
+  const rest = all.filter((c) => !scored.includes(c));
+  const score = (c: C) => c.metric?.mean;
+  return [...rest].sort((a, b) => {
+    if ((score(a) === undefined) !== (score(b) === undefined)) return score(a) === undefined ? 1 : -1;
+    if (a.epochs !== b.epochs) return b.epochs - a.epochs;
+    const [x, y] = [score(a) ?? 0, score(b) ?? 0];
+    return x === y ? 0 : better(x, y) ? -1 : 1;
+  });
+}
+
 /** A dimension in words: `learning_rate (log scale, 0.001 to 0.3)`, `batch (16, 32 or 64)`. */
 function spaceWords(d: SearchReport["space"][number]): string {
   const list = /^\[(.*)\]$/.exec(d.text)?.[1];
@@ -118,6 +143,21 @@ function spaceWords(d: SearchReport["space"][number]): string {
   }
   const [lo, hi] = /\[(.*)\.\.(.*)\]/.exec(d.text)?.slice(1) ?? [];
   return `${d.name} (${d.log ? "log scale, " : ""}${lo} to ${hi})`;
+}
+
+const strategyName = { random: "random", tpe: "TPE", halving: "successive halving" } as const;
+
+/** Successive halving's rungs in words, and the epochs it trained against all candidates at the last rung's. */
+function halvingWords(rungs: { candidates: number; epochs: number }[], count: number, repeat: number) {
+  const last = rungs[rungs.length - 1]?.epochs ?? 0;
+  const epochs = halvingEpochs(rungs) * repeat;
+  const grid = count * last * repeat;
+  return {
+    rungs: listed(rungs.map((r) => `${r.candidates} at ${r.epochs} epoch${r.epochs === 1 ? "" : "s"}`)),
+    epochs: epochs.toLocaleString("en-US"),
+    grid: grid.toLocaleString("en-US"),
+    share: `${Math.round((100 * epochs) / grid)}%`,
+  };
 }
 
 /** What a conclusion says of a search: what was searched and how, the winner and how sure it is. */
@@ -136,13 +176,14 @@ export function searchView(r: ExperimentDraft) {
   };
   const interval = winner?.metric?.ci95;
   return {
-    strategy: s.strategy === "tpe" ? "TPE" : "random",
+    strategy: strategyName[s.strategy],
     tpe: s.strategy === "tpe",
+    halving: s.rungs ? halvingWords(s.rungs, s.count, r.repeat) : null,
     space: listed(s.space.map(spaceWords)),
     count: s.count,
     repeats: `${r.repeat} repeat${r.repeat === 1 ? "" : "s"}`,
     scored: s.scored,
-    finished: s.complete === s.count,
+    finished: s.complete === s.planned,
     metric: metricNames[key],
     direction: s.higher ? "higher" : "lower",
     winner:
@@ -191,6 +232,7 @@ export function searchTableOf(e: Pick<ExperimentReport, "search" | "rows" | "rep
     "candidate",
     "from",
     ...s.space.map((d) => d.name),
+    ...(s.rungs ? ["epochs"] : []),
     `${metricNames[key]} (mean ± sd)`,
     "95% interval",
     ...(test ? ["test accuracy (mean ± sd)"] : []),
@@ -203,6 +245,7 @@ export function searchTableOf(e: Pick<ExperimentReport, "search" | "rows" | "rep
       `${c.order}${c.row === s.winner ? " (winner)" : ""}`,
       c.phase === "random" ? "random" : "TPE",
       ...s.space.map((d) => showSweepValue(c.values[d.name] ?? "")),
+      ...(s.rungs ? [showSweepValue(c.values.epochs ?? "")] : []),
       c.failed > 0
         ? `failed in ${c.failed} repeat${c.failed === 1 ? "" : "s"}`
         : m
@@ -212,9 +255,9 @@ export function searchTableOf(e: Pick<ExperimentReport, "search" | "rows" | "rep
       ...(test ? [t ? pm("test.accuracy", t) : "–"] : []),
     ];
   });
-  const how = s.strategy === "tpe" ? "TPE" : "random";
+  const how = strategyName[s.strategy];
   return {
-    caption: `The ${s.known} candidates of a ${how} search of ${s.count}, best first by ${metricNames[key]} (${s.higher ? "higher" : "lower"} is better), ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} each`,
+    caption: `The ${s.known} ${s.rungs ? "candidate rungs" : "candidates"} of a ${how} search of ${s.count}, best first by ${metricNames[key]} (${s.higher ? "higher" : "lower"} is better), ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} each`,
     header,
     rows,
   };

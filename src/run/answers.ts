@@ -203,8 +203,13 @@ export function findingOf<R extends Tried>(q: Question, rows: R[], histories: Hi
  */
 export function settled(e: PlannedExperiment, rows: Tried[], found: Reached): Reached {
   const known = e.search ? e.configurations.length : 0;
-  if (e.search && known < e.search.count)
-    return { value: null, detail: `the search has ${known} of its ${e.search.count} candidates` };
+  if (e.search && known < e.search.planned)
+    return {
+      value: null,
+      detail: e.search.rungs
+        ? `the search has ${known} of its ${e.search.planned} candidate rungs`
+        : `the search has ${known} of its ${e.search.count} candidates`,
+    };
   const complete = e.waiting.configurations === 0 && rows.every((r) => r.missing === 0);
   return {
     value: complete ? found.value : null,
@@ -245,6 +250,22 @@ export function triedOf(
   return { rows, histories };
 }
 
+/**
+ * The rows a question of a successive halving search reads: its last rung's (the candidates
+ * trained every epoch), not the same candidates at fewer epochs; every row for other experiments.
+ * `histories` are the rows' results, kept in step with them.
+ */
+export function lastRung<R extends { values: Tried["values"] }, H>(
+  e: Pick<PlannedExperiment, "search">,
+  rows: R[],
+  histories: H[],
+): { rows: R[]; histories: H[] } {
+  const last = e.search?.rungs?.[e.search.rungs.length - 1]?.epochs;
+  if (last === undefined) return { rows, histories };
+  const keep = rows.map((r) => r.values.epochs === last);
+  return { rows: rows.filter((_, i) => keep[i]), histories: histories.filter((_, i) => keep[i]) };
+}
+
 /** An experiment's answers from whatever results exist, by question target: what references use. */
 export function answersFromResults(
   e: PlannedExperiment,
@@ -260,5 +281,8 @@ export function answersFromResults(
     return s;
   };
   const { rows, histories } = triedOf(e, read);
-  return new Map(e.questions.map((q) => [q.target, settled(e, rows, findingOf(q, rows, histories))]));
+  const last = lastRung(e, rows, histories);
+  return new Map(
+    e.questions.map((q) => [q.target, settled(e, rows, findingOf(q, last.rows, last.histories))]),
+  );
 }

@@ -62,11 +62,12 @@ function observedOf(checked: CheckedPipeline, planned: PlanAndResults): Observed
  * one per batch of each TPE search (its candidates only grow while the results stay the same).
  */
 function roundsFor(p: CheckedPipeline): number {
-  const batches = p.experiments.reduce(
-    (n, e) =>
-      e.search?.strategy === "tpe" ? n + Math.ceil(Math.max(0, e.search.count - STARTUP) / TPE_BATCH) + 1 : n,
-    0,
-  );
+  const batches = p.experiments.reduce((n, e) => {
+    if (e.search?.strategy === "tpe")
+      return n + Math.ceil(Math.max(0, e.search.count - STARTUP) / TPE_BATCH) + 1;
+    // Successive halving learns one rung per round.
+    return n + (e.search?.rungs?.length ?? 0);
+  }, 0);
   return p.experiments.length + 1 + batches;
 }
 

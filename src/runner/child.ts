@@ -6,6 +6,7 @@
 import { type Dataset, loadDataset } from "../data/load.js";
 import type { Backend } from "../model/index.js";
 import type { Job, Run } from "../plan/types.js";
+import { loadCheckpoint, saveCheckpoint } from "../store/checkpoint.js";
 import { type BackendInfo, BackendUnavailable, selectBackend } from "../train/backends/index.js";
 import { host } from "../train/environment.js";
 import { layersArtifacts } from "../train/export.js";
@@ -63,6 +64,8 @@ async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
         `the data in ${m.data.dir} changed while cnnp ran (checksum ${dataset.checksum}, expected ${m.data.checksum})`,
       );
     const info = await backend(m.backend, run);
+    const resume = m.resume ? loadCheckpoint(m.resume) : null;
+    if (typeof resume === "string") throw new Error(`the run's checkpoint cannot be read: ${resume}`);
     let last = 0;
     const outcome = await fitRun(
       {
@@ -73,6 +76,8 @@ async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
         epochs: run.epochs,
         evaluateAt: run.evaluateAt,
         ...(keepsWeights(run.training.saveWeights, jobs) ? { saveAt: jobs.map((j) => j.epochs) } : {}),
+        ...(resume ? { resume } : {}),
+        ...(m.unit.keep ? { keep: true } : {}),
       },
       dataset,
       {
@@ -92,7 +97,8 @@ async function train(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
         return w ? { ...r, weights: await layersArtifacts(run.model, w, version) } : r;
       }),
     );
-    send({ type: "done", run: run.id, results });
+    const checkpoint = outcome.checkpoint ? saveCheckpoint(run.id, outcome.checkpoint) : undefined;
+    send({ type: "done", run: run.id, results, ...(checkpoint ? { checkpoint } : {}) });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     send({

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Backend } from "../model/index.js";
+import type { SavedCheckpoint } from "../store/checkpoint.js";
 import type { Progress } from "../train/types.js";
 import type { FromWorker, ToWorker, Unit } from "./protocol.js";
 import { threadsWanted, trainingEnv } from "./threads.js";
@@ -76,6 +77,7 @@ export class Trainer {
     data: { dir: string; checksum: string },
     backend: Backend,
     progress: (p: Progress) => void,
+    resume?: SavedCheckpoint,
   ): Promise<Outcome> {
     return new Promise((resolve) => {
       if (this.exited || this.current) {
@@ -83,7 +85,7 @@ export class Trainer {
         return;
       }
       this.current = { run: unit.run.id, resolve, progress };
-      const m: ToWorker = { type: "train", unit, data, backend };
+      const m: ToWorker = { type: "train", unit, data, backend, ...(resume ? { resume } : {}) };
       if (this.ready) this.child.send(m);
       else this.pending = m;
     });

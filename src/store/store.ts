@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from "node:fs";
 import { join } from "node:path";
+import { type SavedCheckpoint, savedCheckpoint } from "../store/checkpoint.js";
 import { sweepTemporaries, writeFileAtomic } from "../util/atomic-write.js";
 import { type ResultFile, resultFile } from "./schema.js";
 
@@ -11,6 +12,8 @@ export const weightsFolder = (jobId: string) => join("weights", jobId);
  * tens of KB): anything bigger is invalid, and is not read past this.
  */
 export const maxResultBytes = 4 * 1024 * 1024;
+/** A checkpoint holds every weight and the optimizer's slots, in base64: far more than a result. */
+const maxCheckpointBytes = 1024 * 1024 * 1024;
 
 /** What a folder entry is, in words, when it is not a regular file. */
 function kindOf(st: Stats): string {
@@ -140,6 +143,29 @@ export class ResultStore {
     const checked = resultFile.parse(result);
     const target = this.path(checked.job);
     writeFileAtomic(target, `${JSON.stringify(checked, null, 1)}\n`);
+    return target;
+  }
+
+  /** Where a run's checkpoint is kept (a run that continues later: successive halving's candidates). */
+  checkpointPath(runId: string): string {
+    return join(this.dir, "checkpoints", `${runId}.json`);
+  }
+
+  /** A run's checkpoint, if a valid one is kept; an unreadable one is as none (the run trains from its start). */
+  readCheckpoint(runId: string): SavedCheckpoint | null {
+    const read = readSmallFile(this.checkpointPath(runId), maxCheckpointBytes);
+    if (!("text" in read)) return null;
+    try {
+      const parsed = savedCheckpoint.safeParse(JSON.parse(read.text));
+      return parsed.success && parsed.data.run === runId ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  writeCheckpoint(saved: SavedCheckpoint): string {
+    const target = this.checkpointPath(saved.run);
+    writeFileAtomic(target, JSON.stringify(saved));
     return target;
   }
 

@@ -1,5 +1,5 @@
+import type { Checkpoint } from "../store/checkpoint.js";
 import type { WholeStep } from "./backends/index.js";
-import type { Checkpoint } from "./checkpoint.js";
 import type { Network } from "./network.js";
 import type { Rng } from "./rng.js";
 import { tf, type Variable } from "./tf.js";

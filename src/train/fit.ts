@@ -1,8 +1,8 @@
 import type { Dataset } from "../data/dataset.js";
 import type { DataSpec, ModelSpec, TrainingSpec } from "../model/index.js";
+import { type Checkpoint, checkpointMismatch } from "../store/checkpoint.js";
 import { Augmenter } from "./augment.js";
 import { activeBackend, type WholeStep } from "./backends/index.js";
-import { type Checkpoint, checkpointMismatch } from "./checkpoint.js";
 import { checkpointOf, continuable, restoreState, restoreWeights } from "./continue.js";
 import { EarlyStopping } from "./early-stopping.js";
 import { buildNetwork, type Network } from "./network.js";

@@ -1,3 +1,7 @@
+import type { Checkpoint } from "../store/checkpoint.js";
+
+export type { Checkpoint };
+
 /** Metrics of one pass over a set of images. */
 export interface Evaluation {
   loss: number;
@@ -57,31 +61,4 @@ export interface Progress {
   epochs: number;
   batch: number;
   batches: number;
-}
-
-/**
- * What a run keeps after its last epoch so that a later `cnnp run` continues it instead of
- * training it again (successive halving's candidates go on from one rung to the next): every
- * weight, the optimizer's state, where each random stream stands, the shuffled order the next
- * shuffle starts from, and the epochs' records so far. Continuing from it gives what training
- * straight through gives.
- */
-export interface Checkpoint {
-  /** Epochs trained. */
-  epoch: number;
-  records: EpochRecord[];
-  /** Every weight in the network's order (`Network.weights`). */
-  weights: Float32Array[];
-  /** The optimizer's slots (momentum's velocity; Adam's two moments), each an array per trained variable. */
-  slots: Float32Array[][];
-  /** Optimizer steps taken. */
-  steps: number;
-  /** The shuffle and dropout streams' states, and the augment stream's (null without augment). */
-  shuffle: number[];
-  dropout: number[];
-  augment: number[] | null;
-  /** The order the last epoch trained in: the next epoch's shuffle starts from it. */
-  order: Int32Array;
-  /** Training seconds so far (the run's step time). */
-  stepSeconds: number;
 }

@@ -1,7 +1,41 @@
 import { z } from "zod";
-import type { Checkpoint } from "./types.js";
 
-export type { Checkpoint };
+/** An epoch's record as a checkpoint keeps it (the fit loop's EpochRecord). */
+export interface CheckpointRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  val: { loss: number; accuracy: number; seconds: number } | null;
+  test: { loss: number; accuracy: number; seconds: number; confusion: number[][] } | null;
+  seconds: number;
+}
+
+/**
+ * What a run keeps after its last epoch so that a later `cnnp run` continues it instead of
+ * training it again (successive halving's candidates go on from one rung to the next): every
+ * weight, the optimizer's state, where each random stream stands, the shuffled order the next
+ * shuffle starts from, and the epochs' records so far. Continuing from it gives what training
+ * straight through gives.
+ */
+export interface Checkpoint {
+  /** Epochs trained. */
+  epoch: number;
+  records: CheckpointRecord[];
+  /** Every weight in the network's order (`Network.weights`). */
+  weights: Float32Array[];
+  /** The optimizer's slots (momentum's velocity; Adam's two moments), each an array per trained variable. */
+  slots: Float32Array[][];
+  /** Optimizer steps taken. */
+  steps: number;
+  /** The shuffle and dropout streams' states, and the augment stream's (null without augment). */
+  shuffle: number[];
+  dropout: number[];
+  augment: number[] | null;
+  /** The order the last epoch trained in: the next epoch's shuffle starts from it. */
+  order: Int32Array;
+  /** Training seconds so far (the run's step time). */
+  stepSeconds: number;
+}
 
 const base64 = (a: Float32Array | Int32Array) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
