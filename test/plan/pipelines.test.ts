@@ -61,6 +61,31 @@ describe("the project's own pipelines", () => {
     expect(models.get("main_gap")?.totalParams).toBe(conv1 + (3 * 3 * 32 * 64 + 64) + 64 * 10 + 10);
   });
 
+  it("the CIFAR-10 study's residual network and the resnet study's three models plan Keras' parameter counts", () => {
+    const models = (file: string) => {
+      const c = compile(readFileSync(file, "utf8"), file);
+      if (!c.pipeline) throw new Error(c.diagnostics.map((d) => d.message).join("; "));
+      return new Map(plan(c.pipeline).models.map((m) => [m.name, m.totalParams]));
+    };
+    // A block of two 3x3 convs with batchnorm: 2 x (3*3*c*c + c) + 2 x 4c.
+    const block = (c: number) => 2 * (9 * c * c + c) + 8 * c;
+    // The stride-2 block from 16 to 32 maps, and its 1x1 projection shortcut 16*32 + 32.
+    const down = 9 * 16 * 32 + 32 + 9 * 32 * 32 + 32 + 8 * 32;
+    const shortcut = 16 * 32 + 32;
+    const head = 32 * 10 + 10;
+    const stem = (channels: number) => 9 * channels * 16 + 16 + 4 * 16;
+    const resnet = (channels: number) => stem(channels) + 2 * block(16) + down + shortcut + block(32) + head;
+    expect(models("pipelines/cifar10-study.cnnp").get("resnet")).toBe(resnet(3));
+    expect(resnet(3)).toBe(43_818);
+    const study = models("pipelines/fashion-mnist-resnet.cnnp");
+    expect(study.get("resnet")).toBe(resnet(1));
+    expect(resnet(1)).toBe(43_530);
+    // Without the additions there is no shortcut; without batchnorm, none of its 4 per channel.
+    expect(study.get("plain")).toBe(resnet(1) - shortcut);
+    expect(study.get("resnet_bare")).toBe(resnet(1) - 4 * (5 * 16 + 4 * 32));
+    expect(study.get("final")).toBe(600_810);
+  });
+
   it("the one-line form works as is, and trains 100 epochs per repeat, not 5,040", () => {
     const c = compile(
       "model conv32 pool conv32 pool dense128 dense10; repeat 10; sweep epochs [5..100]",
