@@ -22,7 +22,14 @@ import {
 } from "./models.js";
 import { readQuestion } from "./questions.js";
 import type { Scope } from "./scope.js";
-import { candidateAxis, readSearch, type SearchSpec, scaleInGrid, searchAnswers } from "./search.js";
+import {
+  candidateAxis,
+  cornerAxis,
+  readSearch,
+  type SearchSpec,
+  scaleInGrid,
+  searchAnswers,
+} from "./search.js";
 import { findConfiguration } from "./select.js";
 import { defaults, grouped, isDiagnostic, type Settings, type SweepName } from "./settings.js";
 
@@ -290,7 +297,7 @@ function searchAxes(
   settings: Settings,
   ctx: Context,
   observed: (number | null)[],
-): { axes: ReadAxis[]; sweptAt: Map<string, Span>; search: SearchSpec | null } | null {
+): { axes: ReadAxis[]; sweptAt: Map<string, Span>; search: SearchSpec | null; corners?: ReadAxis } | null {
   if (exp.searches.length === 0) {
     // A scale outside a search is the sweep's one fault worth saying.
     const scaled = exp.sweeps.filter((s) => s.scale);
@@ -308,11 +315,13 @@ function searchAxes(
   if (!read) return null;
   const axis = candidateAxis(read, { seed: settings.seed, observed }, ctx.models, ctx.diagnostics);
   if (!axis) return null;
+  const corners = cornerAxis(read, ctx.models, ctx.diagnostics);
+  if (!corners) return null;
   const sweptAt = new Map<string, Span>();
   axis.names.forEach((n, k) => {
     sweptAt.set(n, axis.nameSpans[k] ?? axis.span);
   });
-  return { axes: [axis], sweptAt, search: read.spec };
+  return { axes: [axis], sweptAt, search: read.spec, corners };
 }
 
 function readSweeps(exp: Scope, ctx: Context): { axes: ReadAxis[]; sweptAt: Map<string, Span> } {
@@ -490,6 +499,26 @@ function configurationsOf(x: Expansion, ctx: Context): Configuration[] {
   return configurations;
 }
 
+/**
+ * Whether every candidate a search could propose is a valid configuration, by building its
+ * space's corners: one that is not (a model too large at the top of a `maps` range) is reported
+ * at the search now, rather than when a later round proposes it.
+ */
+function checkCorners(corners: ReadAxis, x: Expansion, at: Span, ctx: Context): void {
+  const found: Diagnostic[] = [];
+  configurationsOf({ ...x, axes: [corners] }, { ...ctx, diagnostics: found });
+  const first = found[0];
+  if (!first) return;
+  ctx.diagnostics.push(
+    error(
+      first.code,
+      at,
+      `a candidate this search can propose is not valid: ${first.message}`,
+      "Narrow the search's ranges or lists so that every candidate in them is valid.",
+    ),
+  );
+}
+
 /** The axes as the report shows them: a value still waiting for its answer as where it will come from. */
 function shownAxes(axes: ReadAxis[]): CheckedExperiment["axes"] {
   return axes.map((a) => ({
@@ -529,7 +558,9 @@ export function checkExperiment(
   checkSeeds(settings, spans, diagnostics);
   if (ctx.diagnostics.length > before) return null;
 
-  const configurations = configurationsOf({ axes, base, settings, spans, settingUses, data }, ctx);
+  const expansion = { axes, base, settings, spans, settingUses, data };
+  const configurations = configurationsOf(expansion, ctx);
+  if (search && searched.corners) checkCorners(searched.corners, expansion, search.span, ctx);
   if (ctx.diagnostics.length > before) return null;
   checkUse(configurations, sweptAt, spans, diagnostics);
   const asked = exp.finds

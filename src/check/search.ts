@@ -328,9 +328,19 @@ export function candidateAxis(
   models: ModelRegistry,
   diagnostics: Diagnostic[],
 ): ReadAxis | null {
+  return axisOf(search, knownRows(search.spec, at.seed, at.observed), models, diagnostics);
+}
+
+/** Rows of points (and halving's epochs) as one axis of the experiment, or null after an error. */
+function axisOf(
+  search: { spec: SearchSpec; read: Read[] },
+  known: KnownRow[],
+  models: ModelRegistry,
+  diagnostics: Diagnostic[],
+): ReadAxis | null {
   const { spec, read } = search;
   const rows: AxisEntry[][] = [];
-  for (const { point, epochs } of knownRows(spec, at.seed, at.observed)) {
+  for (const { point, epochs } of known) {
     const row: AxisEntry[] = [];
     for (const [j, r] of read.entries()) {
       const u = point[j] as number;
@@ -372,6 +382,36 @@ export function candidateAxis(
     rows,
     span: spec.span,
   };
+}
+
+/** At most this many corners of a space are checked (lists' combinations, each at both ends of the ranges). */
+const CORNERS = 64;
+
+/**
+ * The space's corners as an axis: every combination of the lists' items (up to CORNERS), each
+ * with all ranges at their low ends and at their high ends (halving's at its last rung). The
+ * checker builds their configurations so that a candidate a search could propose later (a model
+ * too large at the top of a `maps` range) is an error now, not mid-search.
+ */
+export function cornerAxis(
+  search: { spec: SearchSpec; read: Read[] },
+  models: ModelRegistry,
+  diagnostics: Diagnostic[],
+): ReadAxis | null {
+  const { space, rungs } = search.spec;
+  let lists: number[][] = [[]];
+  for (const d of space) {
+    const n = d.kind === "list" ? d.values.length : 1;
+    lists = lists.flatMap((p) => Array.from({ length: n }, (_, i) => [...p, i])).slice(0, CORNERS);
+  }
+  const epochs = rungs?.[rungs.length - 1]?.epochs;
+  const known: KnownRow[] = lists.flatMap((choice) =>
+    [0, 1].map((end) => ({
+      point: space.map((d, j) => (d.kind === "list" ? (choice[j] as number) : end)),
+      ...(epochs !== undefined ? { epochs } : {}),
+    })),
+  );
+  return axisOf(search, known, models, diagnostics);
 }
 
 /**

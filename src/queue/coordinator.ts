@@ -221,7 +221,8 @@ class Coordination {
           name: "train",
           data: {
             protocol,
-            unit,
+            // What a queue worker trains: the run and its jobs (it keeps no checkpoint).
+            unit: { run: unit.run, jobs: unit.jobs },
             dataChecksum: this.opts.dataChecksum,
             backend: this.opts.backend ?? unit.run.backend,
           },

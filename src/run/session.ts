@@ -44,6 +44,12 @@ export async function runSession(req: RunRequest, output: SessionOutput): Promis
   }
 }
 
+/** How many of a search's candidates are known (halving: candidate rungs). */
+const known = (e: Prepared["p"]["experiments"][number]) =>
+  e.search?.rungs
+    ? `${e.configurations.length} of its ${e.search.planned} candidate rungs`
+    : `${e.configurations.length} of its ${e.search?.count} candidates`;
+
 /**
  * The experiments of the selection that still wait for answers, and for which; and the searches
  * with candidates still to propose from the results of those trained.
@@ -51,8 +57,8 @@ export async function runSession(req: RunRequest, output: SessionOutput): Promis
 function waitingOn(x: Prepared): string[] {
   const selected = (e: { number: number }) => !x.selection || x.selection.has(e.number);
   const searching = x.p.experiments
-    .filter((e) => e.search && e.configurations.length < e.search.count && selected(e))
-    .map((e) => `"${e.title}" has ${e.configurations.length} of its ${e.search?.count} candidates`);
+    .filter((e) => e.search && e.configurations.length < e.search.planned && selected(e))
+    .map((e) => `"${e.title}" has ${known(e)}`);
   return [
     ...searching,
     ...x.p.experiments
@@ -104,7 +110,7 @@ function nextWork(next: Prepared, waiting: string[], tried: Set<string>, say: Me
   }
   const proposed = next.p.experiments
     .filter((e) => e.search && waiting.some((w) => w.startsWith(`"${e.title}"`)))
-    .map((e) => `"${e.title}" has ${e.configurations.length} of its ${e.search?.count} candidates`);
+    .map((e) => `"${e.title}" has ${known(e)}`);
   if (found.length > 0)
     say.err(`answers now known: ${[...new Set(found)].join("; ")}; training what waited for them`);
   if (proposed.length > 0)

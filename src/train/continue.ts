@@ -39,6 +39,28 @@ async function restoreTfjs(
   const iterations = { name: "iter", tensor: tf.scalar(steps, "int32") };
   await optimizer.setWeights([iterations, ...tensors]);
   tf.dispose([iterations.tensor, ...tensors.map((t) => t.tensor)]);
+  restoreAdamPowers(optimizer, steps);
+}
+
+/**
+ * Adam's running powers of beta1 and beta2 as its steps leave them: multiplied by beta once a
+ * step in float32, which `setWeights`' pow(beta, steps + 1) does not give to the bit.
+ */
+function restoreAdamPowers(optimizer: Optimizer, steps: number): void {
+  const adam = optimizer as unknown as Partial<Record<"beta1" | "beta2", number>> &
+    Partial<Record<"accBeta1" | "accBeta2", Variable>>;
+  for (const [beta, acc] of [
+    [adam.beta1, adam.accBeta1],
+    [adam.beta2, adam.accBeta2],
+  ] as const) {
+    if (beta === undefined || !acc) continue;
+    const b = Math.fround(beta);
+    let power = b;
+    for (let i = 0; i < steps; i++) power = Math.fround(power * b);
+    const t = tf.scalar(power);
+    acc.assign(t);
+    t.dispose();
+  }
 }
 
 /** Whether a run on this whole step (or kernel by kernel, null) can keep and take back its optimizer's state. */

@@ -101,6 +101,20 @@ describe("successive halving", { timeout: 300_000 }, () => {
     expect(again.err).toContain("14 of 14 jobs done (14 from earlier runs)");
   });
 
+  it("runs a halving search that no experiment waits for to its last rung in one cnnp run", () => {
+    const file = join(dir, "alone.cnnp");
+    writeFileSync(file, text.slice(0, text.indexOf('experiment "Winner"')).replace("epochs 9", "epochs 3"));
+    const folder = join(dir, "alone");
+    const r = cnnp("run", file, "--workers", "1", "--results", folder);
+    expect(r.code, r.err).toBe(0);
+    expect(
+      results(folder)
+        .map((x) => x.epochs)
+        .sort(),
+    ).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3]);
+    expect(r.err).toContain('"Halving" has 12 of its 12 candidate rungs');
+  });
+
   it("gives located errors for a halving search that cannot have two rungs, sweeps epochs or stops early", () => {
     const check = (body: string, settings = "") =>
       compile(

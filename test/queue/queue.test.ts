@@ -364,4 +364,22 @@ describe("a search on the queue", () => {
     w.kill("SIGTERM");
     await exited(w);
   }, 180_000);
+
+  it("trains a successive halving search on cnnp workers, rung after rung, each candidate rung once", async () => {
+    const { url } = await redis();
+    const file = pipeline(
+      "halving.cnnp",
+      `data fashion_mnist train 256 test 100\nepochs 3\nexperiment "Halving" {\n  model conv4 pool dense10\n  sweep learning_rate log [0.001..0.5]\n  search halving 9 by test.accuracy\n}\n`,
+    );
+    const w = start(["worker", "--queue", url]);
+    await until(() => w.log.err.includes("waiting for runs"));
+    const coordinator = start(["run", file, "--queue", url, "--results", "halving"]);
+    expect(await exited(coordinator)).toBe(0);
+    const done = files("halving");
+    // 9 candidates at 1 epoch, the best 3 at 3: a queue worker trains those runs from their start.
+    expect(done.map((r) => r.epochs).sort()).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3]);
+    expect(new Set(done.map((r) => r.configuration)).size).toBe(12);
+    w.kill("SIGTERM");
+    await exited(w);
+  }, 180_000);
 });

@@ -59,10 +59,10 @@ describe("a run continued from its checkpoint", { timeout: 300_000 }, () => {
     expect(continued.steps.seconds).toBeGreaterThan(half.steps.seconds);
   });
 
-  it("does so with Adam's moments and step count", async () => {
+  it("does so with Adam's moments, step count and running powers of beta (64 steps)", async () => {
     await selectBackend("cpu");
     const c = compile(
-      "data fashion_mnist train 128 test 300\noptimizer adam\nmodel m = conv4 pool dense10\n",
+      "data fashion_mnist train 256 test 300\nbatch 8\noptimizer adam\nmodel m = conv4 pool dense10\n",
       "a.cnnp",
     );
     expect(c.diagnostics).toEqual([]);
@@ -81,12 +81,13 @@ describe("a run continued from its checkpoint", { timeout: 300_000 }, () => {
   });
 
   it.skipIf(Boolean(process.env.CNNP_SKIP_NATIVE))(
-    "does so in the native whole step, its momentum's velocity kept, in slices and with a residual block",
+    "does so in the native whole step, its momentum's velocity kept, in slices, with a residual block and with batchnorm",
     async () => {
       await selectBackend("native");
       for (const model of [
         "conv8 pool dropout0.2 dense16 dense10",
         "conv4(same) residual(conv4(same) conv4(same, linear)) relu pool dense10",
+        "conv4 batchnorm pool dense10",
       ]) {
         const { straight, continued } = await bothWays(runOf(model, 512));
         expect(continued.steps.engine).toBe("native step");
@@ -97,7 +98,7 @@ describe("a run continued from its checkpoint", { timeout: 300_000 }, () => {
 
   it("does so in the WebGPU step (SwiftShader here), its velocity, Adam's moments and its step count kept", async () => {
     await selectBackend("webgpu");
-    const momentum = await bothWays(runOf("conv4 pool dropout0.3 dense10", 256));
+    const momentum = await bothWays(runOf("conv4 batchnorm pool dropout0.3 dense10", 256));
     expect(momentum.continued.steps.engine).toBe("webgpu step");
     expectSame(momentum.straight, momentum.continued);
     const c = compile(

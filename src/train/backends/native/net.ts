@@ -72,7 +72,8 @@ export function nativeNet(addon: Addon, spec: ModelSpec, t: TrainingSpec, variab
     },
     async optimizerSlots() {
       if (t.momentum === 0) return [];
-      const velocity = variables.map((v) => new Float32Array(v.size));
+      // One per trained array (the moving statistics have none).
+      const velocity = variables.filter((v) => v.trainable).map((v) => new Float32Array(v.size));
       addon.netVelocity(handle, velocity, false);
       return [velocity];
     },

@@ -273,7 +273,9 @@ export class GpuNet implements WholeStep {
   /** The optimizer's buffers as TensorFlow.js' optimizer orders its slots (see kernels.ts' update). */
   async optimizerSlots(): Promise<Float32Array[][]> {
     const p = this.packed;
-    const unpack = async (b: GPUBuffer) => p.unpack(await this.read(b, p.total));
+    // The trained variables come first; the moving statistics have no slots.
+    const trained = this.variables.filter((v) => v.trainable).length;
+    const unpack = async (b: GPUBuffer) => p.unpack(await this.read(b, p.total)).slice(0, trained);
     const t = this.training;
     if (t.optimizer === "adam") return [await unpack(p.velocity), await unpack(p.second)];
     // RMSprop's mean squares, then its moments (zero: no momentum).
