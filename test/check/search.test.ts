@@ -44,6 +44,19 @@ describe("the search statement", () => {
     expect(below).toBeLessThan(130);
   });
 
+  it("reports at the search a candidate it could propose that is not valid, found at the space's corners", () => {
+    // A second conv of 3,400 maps is over the 100,000,000 parameters a model may have; whether
+    // or not a candidate drawn so far went that high, the search could propose one.
+    const text = `data fashion_mnist\nmodel m = conv8 conv8 pool dense128 dense10\nexperiment "x" {\n  sweep maps [1..3400]\n  sweep learning_rate log [0.001..0.1]\n  search tpe 12 by test.accuracy\n}\n`;
+    const found = compile(text, "t.cnnp").diagnostics.filter((d) => d.span.line === 6);
+    expect(found.map((d) => [d.code, d.span.column])).toEqual([["E132", 3]]);
+    expect(found[0]?.message).toContain(
+      "a candidate this search can propose is not valid: 'm maps 3400' has",
+    );
+    const fine = text.replace("[1..3400]", "[1..64]");
+    expect(compile(fine, "t.cnnp").diagnostics).toEqual([]);
+  });
+
   it("reports each fault at its place", () => {
     expect(errors(pipeline(`${space}\n  search grid 6 by val.accuracy`))).toEqual(["E136 9:10"]);
     expect(errors(pipeline(`${space}\n  search random 1 by val.accuracy`))).toEqual(["E137 9:17"]);
