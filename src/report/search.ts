@@ -157,6 +157,7 @@ function halvingWords(rungs: { candidates: number; epochs: number }[], count: nu
     epochs: epochs.toLocaleString("en-US"),
     grid: grid.toLocaleString("en-US"),
     share: `${Math.round((100 * epochs) / grid)}%`,
+    alone: (rungs[rungs.length - 1]?.candidates ?? 0) < 2,
   };
 }
 

@@ -99,6 +99,15 @@ describe("successive halving", { timeout: 300_000 }, () => {
     expect(all.filter((r) => r.experiment === 2)).toHaveLength(1);
     const again = cnnp("run", file, "--workers", "1", "--results", folder);
     expect(again.err).toContain("14 of 14 jobs done (14 from earlier runs)");
+    // Its page says what the rungs trained against the grid of its candidates.
+    const out = join(dir, "site");
+    const site = cnnp("site", file, "--results", folder, "--out", out);
+    expect(site.code, site.err).toBe(0);
+    const page = readFileSync(join(out, "experiments", "halving", "index.html"), "utf8");
+    expect(page).toContain(
+      "9 at 1 epoch, 3 at 3 epochs and 1 at 9 epochs, each candidate that went on continuing its run: 21 epochs in all, 26% of the 81",
+    );
+    expect(page).toContain("Its last rung has one candidate, the winner");
   });
 
   it("runs a halving search that no experiment waits for to its last rung in one cnnp run", () => {
