@@ -8,7 +8,7 @@ import { fitRun } from "../../src/train/fit.js";
 
 /**
  * The WebGPU step (SwiftShader) on every other layer and optimizer it has: batchnorm, avgpool,
- * globalpool, sepconv and augment against the native back end's whole step, Adam and RMSprop against
+ * globalpool, sepconv, augment, residual blocks and activations on their own against the native back end's whole step, Adam and RMSprop against
  * TensorFlow.js' optimizers (native trains those kernel by kernel); the same starting weights,
  * batches and augment draws, one epoch, weights within 1e-4.
  */
@@ -41,6 +41,11 @@ const cases: [string, string][] = [
   ],
   ["conv8 pool sepconv8 pool dense16 dense10", "momentum 0.9"],
   ["sepconv6x5(multiplier=2, padding=same, stride=2, activation=linear) conv4 pool dense10", "momentum 0.9"],
+  // Residual blocks (an identity and a stride-2 projection shortcut) and activations on their own.
+  [
+    "conv4(same, linear) batchnorm tanh residual(conv4(same, linear) sigmoid conv8(same, linear, stride=2)) relu residual(conv8(same) conv8(same, linear)) relu pool dense10",
+    "momentum 0.9",
+  ],
   ["conv8 pool dense16 dense10", "optimizer adam\nlearning_rate 0.003"],
   ["conv8 pool dense16 dense10", "optimizer rmsprop\nlearning_rate 0.003"],
 ];

@@ -6,6 +6,7 @@
  */
 import { depthwiseShaders, imageShaders, poolShaders, type Window, windowWords } from "./image-shaders.js";
 import { normShaders } from "./norm-shaders.js";
+import { residualShaders } from "./residual-shaders.js";
 import { stepShaders } from "./step-shaders.js";
 import { workgroupSum } from "./wgsl.js";
 
@@ -173,6 +174,7 @@ export const shaders = {
   ...depthwiseShaders,
   ...normShaders,
   ...stepShaders,
+  ...residualShaders,
 } as const;
 export type KernelName = keyof typeof shaders;
 

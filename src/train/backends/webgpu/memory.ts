@@ -79,6 +79,13 @@ export interface LayerMemory {
   vars: number[];
 }
 
+/** A layer's variables, trained and others, as its kind counts them (null for a kind without kernels). */
+function variablesOf(l: NativeLayer): [number, number] | null {
+  const kind = gpuLayers[l.kind];
+  if (!kind) return null;
+  return typeof kind.variables === "function" ? kind.variables(l) : kind.variables;
+}
+
 /**
  * Activations and gradients for every layer (a flatten shares its input's buffers) and the
  * logits with their gradient at the end; variables are numbered in the network's order.
@@ -87,13 +94,13 @@ export function layerMemory(device: GPUDevice, layers: NativeLayer[], cap: numbe
   const mem: LayerMemory[] = [];
   // The network's order (src/train/network.ts): every layer's trained variables, then the others.
   let nextVar = 0;
-  let nextOther = layers.reduce((s, l) => s + (gpuLayers[l.kind]?.variables[0] ?? 0), 0);
+  let nextOther = layers.reduce((s, l) => s + (variablesOf(l)?.[0] ?? 0), 0);
   let x = storage(device, cap * (layers[0]?.in ?? 0) * 4);
   let gx: GPUBuffer | null = null;
   for (const [i, l] of layers.entries()) {
     const kind = gpuLayers[l.kind];
     if (!kind) throw new Error(`webgpu: no kernels for layer ${l.kind}`);
-    const [trained, others] = kind.variables;
+    const [trained, others] = variablesOf(l) ?? [0, 0];
     const vars = [
       ...Array.from({ length: trained }, (_, k) => nextVar + k),
       ...Array.from({ length: others }, (_, k) => nextOther + k),

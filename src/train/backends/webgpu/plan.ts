@@ -29,6 +29,21 @@ export interface StepBuffers {
   seed: number;
 }
 
+/** Each residual's fork and join, by their places, both ways. */
+function partners(layers: NativeLayer[]): Map<number, number> {
+  const out = new Map<number, number>();
+  const open: number[] = [];
+  for (const [i, l] of layers.entries()) {
+    if (l.kind === "fork") open.push(i);
+    if (l.kind !== "join") continue;
+    const f = open.pop();
+    if (f === undefined) throw new Error("webgpu: a residual's join without its fork");
+    out.set(f, i);
+    out.set(i, f);
+  }
+  return out;
+}
+
 /**
  * The dispatches of one step over a batch of n, in order: gather, forward, loss (and its sums),
  * backward, one update of every variable, advance. Without `train`: gather (items in order from
@@ -55,10 +70,23 @@ export function stepPlan(
   const outputOf = (i: number) => (i + 1 < mem.length ? (mem[i + 1] as LayerMemory).x : s.logits);
   const gradOf = (i: number) =>
     (i + 1 < mem.length ? (mem[i + 1] as LayerMemory).gx : s.glogits) as GPUBuffer;
+  const pairs = partners(layers);
   const context = (i: number): LayerContext => {
     const m = mem[i] as LayerMemory;
     const l = layers[i] as NativeLayer;
+    const j = pairs.get(i);
+    // A fork's and its join's: the fork's input, whether it needs a gradient, the join's buffers.
+    const [forkAt, joinAt] = j === undefined ? [0, 0] : j < i ? [j, i] : [i, j];
+    const partner =
+      j === undefined
+        ? null
+        : {
+            x: (mem[forkAt] as LayerMemory).x,
+            inputGrad: (layers[forkAt] as NativeLayer).inputGrad === true,
+            own: (name: string) => (mem[joinAt] as LayerMemory).own[name] as GPUBuffer,
+          };
     return {
+      partner,
       k,
       l,
       n,

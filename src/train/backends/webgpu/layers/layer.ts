@@ -19,6 +19,11 @@ export interface LayerContext {
   g(j: number): Binding;
   /** Its own buffers, by the names `buffers` gave. */
   own(name: string): GPUBuffer;
+  /**
+   * The layer it pairs with, where it has one: a residual's fork and its join (the fork's input,
+   * whether it needs a gradient, and the pair's own buffers).
+   */
+  partner: { x: GPUBuffer; inputGrad: boolean; own(name: string): GPUBuffer } | null;
   /** [first item of the step, step in the epoch, steps of the run], the run's seed, and the layer's place. */
   cursor: GPUBuffer;
   seed: number;
@@ -30,8 +35,11 @@ export interface LayerContext {
  * variables, the buffers it keeps per batch, and the dispatches of its forward and backward pass.
  */
 export interface GpuLayer {
-  /** Its variables: trained ones, then others (moving statistics, which no gradient reaches). */
-  variables: [number, number];
+  /**
+   * Its variables: trained ones, then others (moving statistics, which no gradient reaches); a
+   * function where they depend on the layer (a residual's join has weights with a projection only).
+   */
+  variables: [number, number] | ((l: NativeLayer) => [number, number]);
   /** Bytes of each buffer of its own, for a batch of up to `cap`. */
   buffers?(l: NativeLayer, cap: number): Record<string, number>;
   /** Its output shares its input's buffers (a flatten). */
