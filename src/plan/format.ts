@@ -6,6 +6,11 @@ import type { Plan, PlannedExperiment } from "./types.js";
 
 const fmt = new Intl.NumberFormat("en-US");
 
+/** `1 job`, `2 jobs`, `1,024 jobs`: a count and its noun, plural unless the count is one. */
+function count(n: number, noun: string): string {
+  return `${fmt.format(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** Long runs of consecutive whole numbers read better as `5..100 (96 values)`. */
 function showValues(values: SweepValue[][]): string {
   const flat = values.map((v) => (v.length === 1 ? v[0] : undefined));
@@ -107,7 +112,7 @@ function searchLines(e: PlannedExperiment): string[] {
   }
   return [
     ...head,
-    `   budget  ${s.count} candidates x ${repeats} = ${fmt.format(s.count * e.repeat)} jobs of ${epochs} epoch${epochs === 1 ? "" : "s"}`,
+    `   budget  ${s.count} candidates x ${repeats} = ${count(s.count * e.repeat, "job")} of ${epochs} epoch${epochs === 1 ? "" : "s"}`,
     `   known   ${known} of ${s.count} candidates${known < s.count ? " (the others are proposed from their results as they finish)" : ""}${a ? `: ${showValues(a.values)}` : ""}`,
   ];
 }
@@ -117,11 +122,11 @@ export function planToText(p: Plan): string {
   const t = p.totals;
   const out: string[] = [];
   out.push(
-    `${p.file}: ${p.experiments.length} experiment${p.experiments.length === 1 ? "" : "s"}, ${fmt.format(t.configurations)} configurations, ${fmt.format(t.jobs)} jobs (${fmt.format(t.uniqueJobs)} distinct)${t.waitingJobs > 0 ? `, and ${fmt.format(t.waitingJobs)} waiting for another experiment's answer` : ""}`,
+    `${p.file}: ${count(p.experiments.length, "experiment")}, ${count(t.configurations, "configuration")}, ${count(t.jobs, "job")} (${fmt.format(t.uniqueJobs)} distinct)${t.waitingJobs > 0 ? `, and ${fmt.format(t.waitingJobs)} waiting for another experiment's answer` : ""}`,
   );
   const saved = t.epochsNaive > 0 ? Math.round((1 - t.epochsPlanned / t.epochsNaive) * 100) : 0;
   out.push(
-    `epochs to train: ${fmt.format(t.epochsPlanned)} in ${fmt.format(t.runs)} runs (naive: ${fmt.format(t.epochsNaive)}; shared runs save ${saved}%)`,
+    `epochs to train: ${fmt.format(t.epochsPlanned)} in ${count(t.runs, "run")} (naive: ${fmt.format(t.epochsNaive)}; shared runs save ${saved}%)`,
   );
   for (const e of p.experiments) {
     out.push("", e.title);
@@ -135,7 +140,7 @@ export function planToText(p: Plan): string {
     );
     const ready = e.configurations.length - e.waiting.configurations;
     out.push(
-      `   jobs    ${ready} configuration${ready === 1 ? "" : "s"} x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${fmt.format(e.jobs.length)} jobs; epochs to train ${fmt.format(e.epochs.planned)} (naive ${fmt.format(e.epochs.naive)})`,
+      `   jobs    ${ready} configuration${ready === 1 ? "" : "s"} x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${count(e.jobs.length, "job")}; epochs to train ${fmt.format(e.epochs.planned)} (naive ${fmt.format(e.epochs.naive)})`,
     );
     for (const q of e.questions)
       out.push(
@@ -154,7 +159,7 @@ export function planToText(p: Plan): string {
       ];
       const w = e.waiting.configurations;
       out.push(
-        `   waits   ${w} configuration${w === 1 ? "" : "s"} (${fmt.format(e.waiting.jobs)} jobs) cannot be planned until ${on.map((t) => `"${t}"`).join(" and ")} answer${on.length === 1 ? "s" : ""}; cnnp run trains ${on.length === 1 ? "it" : "them"} first`,
+        `   waits   ${w} configuration${w === 1 ? "" : "s"} (${count(e.waiting.jobs, "job")}) cannot be planned until ${on.map((t) => `"${t}"`).join(" and ")} answer${on.length === 1 ? "s" : ""}; cnnp run trains ${on.length === 1 ? "it" : "them"} first`,
       );
     }
   }

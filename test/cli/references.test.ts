@@ -51,7 +51,7 @@ describe("an experiment that uses another's answer", { timeout: 180_000 }, () =>
     const before = cnnp("plan", file);
     expect(before.code).toBe(0);
     expect(before.out).toContain(
-      '   waits   1 configuration (1 jobs) cannot be planned until "1. Early stopping" answers; cnnp run trains it first',
+      '   waits   1 configuration (1 job) cannot be planned until "1. Early stopping" answers; cnnp run trains it first',
     );
 
     const status = cnnp("status", file, "--results", results, "--json");
