@@ -58,6 +58,11 @@ function meanConfusion(runs: OkResult[]): { n: number; matrix: number[][] } | nu
   };
 }
 
+/** A machine named by its hardware too: hosts are often called alike ("vm", "localhost"). */
+function hostLabel(host: OkResult["host"]): string {
+  return `${host.hostname} (${host.cpu}, ${host.cores} cores)`;
+}
+
 function rowsOf(
   e: PlannedExperiment,
   results: Map<string, Stored>,
@@ -111,8 +116,7 @@ function rowsOf(
       metrics,
       vsBaseline: null,
       backends: [...new Set(done.map((r) => r.backend.name))],
-      // The machine named by its hardware too: hosts are often called alike ("vm", "localhost").
-      hosts: [...new Set(done.map((r) => `${r.host.hostname} (${r.host.cpu}, ${r.host.cores} cores)`))],
+      hosts: [...new Set(done.map((r) => hostLabel(r.host)))],
     };
   });
   const base = oks[e.baseline] ?? [];
@@ -393,8 +397,8 @@ export function environmentOf(files: ResultFile[], dataset = "Fashion-MNIST"): E
       dirty: item.source.git?.dirty ?? false,
       jobs,
     })),
-    byHostAndBackend: [...tally(oks, (f) => JSON.stringify([f.host.hostname, f.backend.name])).values()].map(
-      ({ item, jobs }) => ({ host: item.host.hostname, backend: item.backend.name, jobs }),
+    byHostAndBackend: [...tally(oks, (f) => JSON.stringify([hostLabel(f.host), f.backend.name])).values()].map(
+      ({ item, jobs }) => ({ host: hostLabel(item.host), backend: item.backend.name, jobs }),
     ),
   };
 }

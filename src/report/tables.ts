@@ -42,11 +42,24 @@ function publishedOf(e: ExperimentReport, row: number): string {
     .join("; ");
 }
 
+/**
+ * When the rows' runs came from more than one machine, the times compare the machines as much as
+ * the configurations: a sentence that says which ran where, or "" when one machine ran them all.
+ */
+export function machinesNote(e: ExperimentReport): string {
+  const timed = e.rows.filter((r) => r.ok > 0 && r.hosts.length > 0);
+  const machines = new Set(timed.flatMap((r) => r.hosts));
+  if (machines.size < 2) return "";
+  const where = timed.map((r) => `${r.label} on ${r.hosts.join(" and ")}`).join("; ");
+  return `Training times come from ${machines.size} machines (${where}): compare them only between runs on the same machine`;
+}
+
 export function tableOf(e: ExperimentReport): Table {
   const compared = e.rows.length > 1 && e.rows.some((r) => r.baseline);
   const holm = e.rows.filter((r) => r.vsBaseline?.["test.accuracy"].p != null).length > 1;
+  const machines = machinesNote(e);
   return {
-    caption: `${e.title}: mean ± standard deviation over the finished repeats (n of ${e.repeat})${compared ? `; the last column is the test-accuracy difference from the baseline with its Welch's t-test p-value${holm ? ", and the p-value Holm-adjusted for the comparisons with the baseline" : ""}` : ""}`,
+    caption: `${e.title}: mean ± standard deviation over the finished repeats (n of ${e.repeat})${compared ? `; the last column is the test-accuracy difference from the baseline with its Welch's t-test p-value${holm ? ", and the p-value Holm-adjusted for the comparisons with the baseline" : ""}` : ""}${machines ? `. ${machines}` : ""}`,
     header: [
       "configuration",
       "params",

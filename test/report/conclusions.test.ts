@@ -270,6 +270,18 @@ describe("conclusions", () => {
     expect(csv[2]).toMatch(/^Maps,maps 64,64,113386,4,0,0,4,0,,,,/);
   });
 
+  it("says in the table's caption which configuration's times came from which machine when there are several", () => {
+    const rows = [row(0, "maps 32", base, null), row(1, "maps 64", base, base)];
+    const e = { ...experiment(rows), charts: [], conclusion: "", headline: "", details: [], notes: [] };
+    expect(tableOf(e).caption).not.toContain("machines");
+    const [a, b] = rows as [Row, Row];
+    a.hosts = ["vm (AMD EPYC (family 25, model 1; AVX2), 2 cores)"];
+    b.hosts = ["vm (AMD EPYC (family 26, model 2; AVX-512), 2 cores)"];
+    expect(tableOf(e).caption).toContain(
+      "Training times come from 2 machines (maps 32 on vm (AMD EPYC (family 25, model 1; AVX2), 2 cores); maps 64 on vm (AMD EPYC (family 26, model 2; AVX-512), 2 cores)): compare them only between runs on the same machine",
+    );
+  });
+
   it("shows a note whose live numbers cannot be filled in as written, warns, and still writes the report", async () => {
     const warnings: string[] = [];
     const w = await writeConclusions(undefined, (line) => warnings.push(line));

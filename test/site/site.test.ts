@@ -470,7 +470,7 @@ describe("the report site", { timeout: 120_000 }, () => {
     );
     const where = await tableRows(page, "Finished jobs per host and back end");
     expect(where.map((r) => [`${r[0]} ${r[1]}`, Number(r[2])]).sort()).toEqual(
-      count(oks.map((f) => `${f.host.hostname} ${f.backend.name}`)),
+      count(oks.map((f) => `${f.host.hostname} (${f.host.cpu}, ${f.host.cores} cores) ${f.backend.name}`)),
     );
     const data = await tableRows(page, "Fashion-MNIST as the jobs read it");
     expect(data.map((r) => [r[1], Number(r.at(-1))]).sort()).toEqual(
