@@ -397,8 +397,8 @@ export function environmentOf(files: ResultFile[], dataset = "Fashion-MNIST"): E
       dirty: item.source.git?.dirty ?? false,
       jobs,
     })),
-    byHostAndBackend: [...tally(oks, (f) => JSON.stringify([hostLabel(f.host), f.backend.name])).values()].map(
-      ({ item, jobs }) => ({ host: hostLabel(item.host), backend: item.backend.name, jobs }),
-    ),
+    byHostAndBackend: [
+      ...tally(oks, (f) => JSON.stringify([hostLabel(f.host), f.backend.name])).values(),
+    ].map(({ item, jobs }) => ({ host: hostLabel(item.host), backend: item.backend.name, jobs })),
   };
 }
