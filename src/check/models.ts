@@ -268,6 +268,18 @@ export class ModelRegistry {
     return base;
   }
 
+  /** An unknown layer in a file with blocks may be a misspelt block: say so, and name the nearest. */
+  private unknownWord(ref: LayerRef, d: Diagnostic): Diagnostic {
+    if (d.code !== "E102" || this.blocks.size === 0) return d;
+    const word = ref.name.value;
+    const names = [...this.blocks.keys()];
+    const near = closest(word, names);
+    const hint = near
+      ? `did you mean block '${near}'?`
+      : `The blocks here are ${names.map((n) => `'${n}'`).join(", ")}; a block named with a number (res16) takes a width (res32). ${d.hint ?? ""}`.trim();
+    return { ...d, message: `unknown layer or block '${word}'`, hint };
+  }
+
   private layers(refs: LayerRef[]): PlacedLayer[] | null {
     const out: PlacedLayer[] = [];
     let ok = true;
@@ -306,7 +318,7 @@ export class ModelRegistry {
       const r = parseLayer(ref);
       if (r.ok) out.push({ draft: r.layer, span: ref.span });
       else {
-        this.diagnostics.push(r.diagnostic);
+        this.diagnostics.push(this.unknownWord(ref, r.diagnostic));
         ok = false;
       }
     }

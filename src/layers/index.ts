@@ -119,7 +119,11 @@ export function parseLayer(ref: LayerRef): Parsed<LayerDraft> {
   }
   const prefix = /^[A-Za-z_]+/.exec(word)?.[0] ?? word;
   const near = closest(prefix, layerWords);
-  const hint = near ? `did you mean '${near}${word.slice(prefix.length)}'?` : layerUsage;
+  const guess = near ? `${near}${word.slice(prefix.length)}` : undefined;
+  // A guess only when it is a layer itself: `relu16` for `res16` would be another error.
+  const parses = (w: string) =>
+    layerKinds.some((k) => k.parse({ ...ref, name: { ...ref.name, value: w } })?.ok);
+  const hint = guess && parses(guess) ? `did you mean '${guess}'?` : layerUsage;
   return fail(error("E102", ref.name.span, `unknown layer '${word}'`, hint));
 }
 

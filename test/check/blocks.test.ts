@@ -62,4 +62,18 @@ describe("blocks", () => {
     const itself = models("block loop = conv8(same) loop\nmodel m = conv8(same) loop pool dense10\n");
     expect(itself.diagnostics.map((d) => d.code)).toContain("E107");
   });
+
+  it("are named in the error for an unknown word: the nearest block, or the blocks there are", () => {
+    const typo = models(`${blocks}model m = conv16(same, linear) rse16 dense10\n`);
+    expect(typo.diagnostics.map((d) => [d.code, d.span.line, d.span.column, d.message, d.hint])).toEqual([
+      ["E102", 3, 32, "unknown layer or block 'rse16'", "did you mean block 'res16'?"],
+    ]);
+    const other = models(`${blocks}model m = conv16(same, linear) bottleneck64 dense10\n`);
+    expect(other.diagnostics[0]?.message).toBe("unknown layer or block 'bottleneck64'");
+    expect(other.diagnostics[0]?.hint).toMatch(/^The blocks here are 'res16', 'down32'; /);
+    // Without blocks, no guess that is no layer either: res16 is not taken for relu16.
+    const none = models("model m = conv16 res16 dense10\n");
+    expect(none.diagnostics[0]?.message).toBe("unknown layer 'res16'");
+    expect(none.diagnostics[0]?.hint).toMatch(/^Layers are conv<N>/);
+  });
 });
