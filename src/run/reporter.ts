@@ -45,6 +45,8 @@ export class PassReporter {
       if (this.opts.json) this.display.job(JSON.stringify(f));
       else this.display.job(`${counter} ${job ? this.names.of(job) : f.job}: ${how}${resultLine(f)}${on}`);
     }
+    // The progress line counts them from the start, those done before included.
+    this.display.tracker.jobs = this.done;
   }
 
   /** Handles one event of the orchestrator. */
@@ -68,7 +70,6 @@ export class PassReporter {
       case "finished":
         t.ended(e.slot, 0);
         this.report(e.files, e.away ? "collected from the queue: " : "", e.worker);
-        t.jobs = this.done;
         break;
       case "requeued":
         t.dropped(e.slot);
@@ -80,7 +81,6 @@ export class PassReporter {
       case "elsewhere":
         t.elsewhere(e.unit.run.id, 0, e.files.length === e.unit.jobs.length);
         this.report(e.files, "done by another cnnp run: ");
-        t.jobs = this.done;
         break;
       case "waiting": {
         const h = e.held[0]?.holder;

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { PlainDisplay } from "../../src/cli/plain-display.js";
+import type { Plan } from "../../src/plan/types.js";
 import { etaSeconds, Tracker } from "../../src/run/progress.js";
+import { PassReporter } from "../../src/run/reporter.js";
+import type { ResultFile } from "../../src/store/schema.js";
 
 afterEach(() => vi.useRealTimers());
 
@@ -36,5 +40,22 @@ describe("the ETA of cnnp run", () => {
     expect(t.eta()).toBeCloseTo(90, 5);
     expect(t.value).toBe(200);
     expect(t.total).toBe(1100);
+  });
+
+  it("counts the jobs done before in its progress line from the start, not from the first job that finishes", () => {
+    const t = new Tracker(15, [{ key: "r", steps: 100 }], 0, 2);
+    const lines: string[] = [];
+    const display = new PlainDisplay({ out: (l) => lines.push(l), err: () => {}, color: false }, t, 0);
+    const reporter = new PassReporter({ experiments: [] } as unknown as Plan, display, {
+      json: false,
+      trainCount: 0,
+    });
+    const before = Array.from(
+      { length: 12 },
+      (_, i) => ({ job: `j${i}`, status: "ok" }) as unknown as ResultFile,
+    );
+    reporter.report(before, "done before: ", null, true);
+    expect(display.line()).toMatch(/^progress: 12 of 15 jobs done · 0 of 100 steps/);
+    display.stop();
   });
 });
