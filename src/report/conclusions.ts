@@ -83,7 +83,14 @@ function spreadOf(withResults: Row[]) {
 function spreadTestOf(
   withResults: Row[],
   accuracies: number[][],
-): { narrower: string; wider: string; p: string; significant: boolean } | null {
+): {
+  narrower: string;
+  wider: string;
+  narrowerSd: string;
+  widerSd: string;
+  p: string;
+  significant: boolean;
+} | null {
   if (withResults.length !== 2) return null;
   const [a, b] = withResults as [Row, Row];
   const sa = a.metrics[acc]?.sd ?? 0;
@@ -93,6 +100,8 @@ function spreadTestOf(
   return {
     narrower: sa <= sb ? a.label : b.label,
     wider: sa <= sb ? b.label : a.label,
+    narrowerSd: show(acc, Math.min(sa, sb)),
+    widerSd: show(acc, Math.max(sa, sb)),
     p: showP(p),
     significant: p < 0.05,
   };

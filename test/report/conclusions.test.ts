@@ -207,6 +207,22 @@ describe("conclusions", () => {
     expect(masks).toContain("Of the 2 architectures with results,");
   });
 
+  it("sweeps and ablations of two rows say when one's repeats vary more beyond chance, and only then", async () => {
+    const w = await writeConclusions();
+    const steady = [0.889, 0.886, 0.891];
+    const write = (kind: "sweep" | "ablation", other: number[]) => {
+      const rows = [row(0, "model final", steady, null), row(1, "model resnet", other, steady)];
+      return w.write(experiment(rows, { kind }), [], [steady, other]).conclusion;
+    };
+    // The resnet study's experiment 1: sd 0.0919 against 0.0025 here, F about 1,350 on (2, 2) df.
+    for (const kind of ["sweep", "ablation"] as const)
+      expect(write(kind, [0.704, 0.84, 0.879])).toContain(
+        "The test accuracy of model resnet varies more from repeat to repeat than model final's, beyond chance (standard deviation 0.0919 against 0.0025; F-test, p = 0.001).",
+      );
+    // Spreads alike: no sentence (the repeatability template says it either way).
+    expect(write("sweep", [0.87, 0.873, 0.868])).not.toContain("varies more");
+  });
+
   it("repeatability: says by the F-test on the runs whether one configuration's spread is narrower", async () => {
     const w = await writeConclusions();
     const write = (on: number[], off: number[]) => {
