@@ -103,7 +103,7 @@ describe("cnnp run outside a terminal", { timeout: 120_000 }, () => {
     const lines = r.err.split("\n").filter((l) => l.startsWith("progress: "));
     expect(lines.length).toBeGreaterThanOrEqual(1);
     expect(lines.at(-1)).toMatch(
-      /^progress: 0 of 1 jobs done · [\d,]+ of 384 steps \(\d+%\) · \d+s elapsed · ETA (\d+s|…) · worker 1 · slow · .+: epoch \d\/3$/,
+      /^progress: 0 of 1 jobs done · [\d,]+ of 384 steps \(\d+%\) · (\d+m)?\d+s elapsed · ETA (\d+h\d+m|(\d+m)?\d+s|…) · worker 1 · slow · .+: epoch \d\/3$/,
     );
   });
 });
