@@ -52,6 +52,17 @@ export class ModelRegistry {
   /** Registers a `block NAME = layers`; reports a name used twice (by a block or a model). */
   defineBlock(stmt: Extract<Statement, { kind: "block" }>): void {
     const name = stmt.name.value;
+    if (name === "residual" || parseLayer({ name: stmt.name, args: [], span: stmt.name.span }).ok) {
+      this.diagnostics.push(
+        error(
+          "E108",
+          stmt.name.span,
+          `'${name}' is a layer: a block of that name would hide it`,
+          "Give the block a name that no layer has (a name that ends in a number takes a width: res16 also gives res32).",
+        ),
+      );
+      return;
+    }
     const first = this.blocks.get(name);
     if (first || this.defs.has(name)) {
       this.diagnostics.push(
@@ -132,14 +143,26 @@ export class ModelRegistry {
 
   /** Registers a definition; reports a duplicate with a pointer to the first. */
   define(stmt: ModelDef): void {
-    const first = this.defs.get(stmt.name.value);
+    const first = this.defs.get(stmt.name.value) ?? this.blocks.get(stmt.name.value);
     if (first) {
       this.diagnostics.push(
-        error("E108", stmt.name.span, `model '${stmt.name.value}' is defined twice`, undefined, [
-          { span: first.name.span, message: "first defined here" },
-        ]),
+        error(
+          "E108",
+          stmt.name.span,
+          first.kind === "block"
+            ? `model '${stmt.name.value}' has the name of a block`
+            : `model '${stmt.name.value}' is defined twice`,
+          undefined,
+          [
+            {
+              span: first.name.span,
+              message: first.kind === "block" ? "first defined here, as a block" : "first defined here",
+            },
+          ],
+        ),
       );
-      return;
+      // A model named like a block is still the model that experiments name: no error follows.
+      if (first.kind !== "block") return;
     }
     this.defs.set(stmt.name.value, stmt);
     this.nameList = undefined;

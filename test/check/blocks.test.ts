@@ -76,4 +76,19 @@ describe("blocks", () => {
     expect(none.diagnostics[0]?.message).toBe("unknown layer 'res16'");
     expect(none.diagnostics[0]?.hint).toMatch(/^Layers are conv<N>/);
   });
+
+  it("may not take a layer's name or a model's: E108 at the name that comes second", () => {
+    for (const name of ["conv16", "relu", "residual", "dropout0.5", "globalpool"]) {
+      const r = models(`block ${name} = conv8(same) conv8(same)\nmodel m = conv16(same) pool dense10\n`);
+      expect(r.diagnostics.map((d) => [d.code, d.span.line, d.span.column, d.message])).toEqual([
+        ["E108", 1, 7, `'${name}' is a layer: a block of that name would hide it`],
+      ]);
+    }
+    const model = models("block main = conv8(same)\nmodel main = conv16 pool dense10\n");
+    expect(model.diagnostics.map((d) => [d.code, d.span.line, d.message, d.related?.[0]?.message])).toEqual([
+      ["E108", 2, "model 'main' has the name of a block", "first defined here, as a block"],
+    ]);
+    const block = models("model main = conv16 pool dense10\nblock main = conv8(same)\n");
+    expect(block.diagnostics.map((d) => [d.code, d.span.line])).toEqual([["E108", 2]]);
+  });
 });
