@@ -1,8 +1,10 @@
+import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import { type LayerRef, type ModelExpr, type Statement, valueText } from "../dsl/ast.js";
 import { kindOf, type LayerDraft, layerWords, parseLayer } from "../layers/index.js";
 import { isProblem, type Summary, summarize } from "../layers/summary.js";
 import type { LayerSpec, ModelSpec } from "../model/index.js";
+import { grouped } from "../util/grouped.js";
 import { closest } from "../util/suggest.js";
 import { tooManyParameters } from "./cost.js";
 import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
@@ -93,6 +95,17 @@ export class ModelRegistry {
       stmt = [...this.blocks.values()].find((b) => new RegExp(`^${prefix}\\d+$`).test(b.name.value));
       if (!stmt) return undefined;
       width = Number(digits);
+      if (width < 1 || width > bounds.maps.max) {
+        this.diagnostics.push(
+          error(
+            "E104",
+            ref.name.span,
+            `'${word}' asks for block '${stmt.name.value}' at ${grouped(width)} maps; a width is 1 to ${grouped(bounds.maps.max)}`,
+            `Write e.g. ${prefix}32.`,
+          ),
+        );
+        return null;
+      }
     }
     if (ref.args.length > 0) {
       this.diagnostics.push(error("E103", ref.span, `block '${stmt.name.value}' takes no options`));

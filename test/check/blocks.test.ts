@@ -91,4 +91,16 @@ describe("blocks", () => {
     const block = models("model main = conv16 pool dense10\nblock main = conv8(same)\n");
     expect(block.diagnostics.map((d) => [d.code, d.span.line])).toEqual([["E108", 2]]);
   });
+
+  it("take a width from 1 to the conv layers' limit: r0 and r99999999 are E104 at the word", () => {
+    for (const [word, width] of [
+      ["res0", "0"],
+      ["res99999999", "99,999,999"],
+    ]) {
+      const r = models(`${blocks}model m = conv16(same, linear) ${word} globalpool dense10\n`);
+      expect(r.diagnostics.map((d) => [d.code, d.span.line, d.span.column, d.message])).toEqual([
+        ["E104", 3, 32, `'${word}' asks for block 'res16' at ${width} maps; a width is 1 to 4,096`],
+      ]);
+    }
+  });
 });
