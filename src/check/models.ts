@@ -48,6 +48,8 @@ export class ModelRegistry {
   private readonly blocks = new Map<string, Extract<Statement, { kind: "block" }>>();
   private readonly blockDrafts = new Map<string, LayerDraft[] | null>();
   private readonly expanding = new Set<string>();
+  /** Blocks nested too deep were reported (once: the levels above it fail with it). */
+  private tooDeep = false;
 
   constructor(private readonly diagnostics: Diagnostic[]) {}
 
@@ -125,19 +127,51 @@ export class ModelRegistry {
   /** A block's layers as drafts, once; null when it is broken or defined in terms of itself (reported). */
   private expandBlock(stmt: Extract<Statement, { kind: "block" }>, at: Span): LayerDraft[] | null {
     const name = stmt.name.value;
+    // Blocks that use blocks: as deep as experiments may nest, so no chain of them runs the
+    // checker (or a queue worker's) out of stack.
+    if (this.expanding.size >= bounds.nesting && !this.blockDrafts.has(name)) {
+      const [outer] = this.expanding;
+      this.nestedTooDeep(
+        `block '${outer}' nests blocks down to '${name}', ${bounds.nesting + 1} levels deep`,
+        at,
+      );
+      return null;
+    }
     return this.once(
       name,
       this.blockDrafts,
       this.expanding,
       () => {
         const placed = this.layers(stmt.layers);
-        return placed ? placed.map((p) => p.draft) : null;
+        if (!placed) return null;
+        const drafts = placed.map((p) => p.draft);
+        // Its blocks were expanded before (and cached): count the levels they bring along too.
+        const levels = 1 + blockLevels(drafts);
+        if (levels > bounds.nesting) {
+          this.nestedTooDeep(`block '${name}' nests blocks ${levels} levels deep`, at);
+          return null;
+        }
+        return drafts;
       },
       error(
         "E107",
         at,
         `block '${name}' is defined in terms of itself`,
         "A block may use other blocks, not itself.",
+      ),
+    );
+  }
+
+  /** E133, once: the levels above the deepest fail with it. */
+  private nestedTooDeep(message: string, at: Span): void {
+    if (this.tooDeep) return;
+    this.tooDeep = true;
+    this.diagnostics.push(
+      error(
+        "E133",
+        at,
+        `${message}; blocks nest at most ${bounds.nesting} levels deep`,
+        `Define the deep blocks' layers in fewer levels: blocks may use blocks to ${bounds.nesting} levels.`,
       ),
     );
   }
@@ -360,6 +394,16 @@ export class ModelRegistry {
     }
     return ok ? out : null;
   }
+}
+
+/** How many blocks deep the deepest of these layers goes (a residual adds no level of its own). */
+function blockLevels(drafts: readonly { type: string; layers?: unknown }[]): number {
+  let deepest = 0;
+  for (const d of drafts) {
+    if (!Array.isArray(d.layers)) continue;
+    deepest = Math.max(deepest, (d.type === "block" ? 1 : 0) + blockLevels(d.layers));
+  }
+  return deepest;
 }
 
 /** Whether a word starts like a layer (so a typo in it is an unknown layer, not an unknown model). */

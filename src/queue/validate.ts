@@ -155,11 +155,27 @@ function agrees(q: z.infer<typeof queuedRun>, ctx: z.RefinementCtx): void {
 
 const checked = queuedRun.superRefine(agrees);
 
+/** Whether objects and arrays nest in `value` more than `limit` deep, found without recursion. */
+export function deeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * The payload as a run this worker may train, or why not: the first problem, by its place in the
  * payload, in words that name no value of it (nothing a writer to the queue sent comes back out).
  */
 export function validateQueuedRun(value: unknown): QueuedRun | string {
+  // Blocks nest at most bounds.nesting deep (a block and a residual in each level, each an object
+  // holding an array): a payload nested far deeper would run the schema's recursion out of stack.
+  if (deeperThan(value, 4 * bounds.nesting + 32))
+    return "the payload: nested deeper than any model cnnp plans";
   const parsed = checked.safeParse(value);
   if (parsed.success) return parsed.data as QueuedRun;
   const issues = parsed.error.issues;

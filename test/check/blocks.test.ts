@@ -103,4 +103,21 @@ describe("blocks", () => {
       ]);
     }
   });
+
+  it("nest to 32 levels, each with a residual; deeper is E133 once, and 5,000 in a chain do not run the checker out of stack", () => {
+    const chain = (n: number, use: string) =>
+      `block b0 = conv4(same)\n${Array.from({ length: n - 1 }, (_, i) => `block b${i + 1} = residual(b${i})`).join("\n")}\nmodel m = ${use} pool dense10\n`;
+    expect(models(chain(32, "b31")).diagnostics).toEqual([]);
+    const deep = models(chain(33, "b32"));
+    expect(deep.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["E133", "block 'b32' nests blocks down to 'b0', 33 levels deep; blocks nest at most 32 levels deep"],
+    ]);
+    // b10 first: b0 to b10 are known when b32 is read, and still count.
+    const cached = models(chain(33, "b10 b32"));
+    expect(cached.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["E133", "block 'b32' nests blocks 33 levels deep; blocks nest at most 32 levels deep"],
+    ]);
+    const long = models(chain(5000, "b4999"));
+    expect(long.diagnostics.map((d) => d.code)).toEqual(["E133"]);
+  });
 });

@@ -60,6 +60,15 @@ describe("the payload a queue worker accepts", () => {
 });
 
 describe("the payload check", () => {
+  it("accepts a model with blocks nested as deep as a pipeline may nest them (32 levels, a residual in each)", () => {
+    const blocks = Array.from({ length: 31 }, (_, i) => `block b${i + 1} = residual(b${i})`).join("\n");
+    const [deep] = payloads(
+      `data fashion_mnist train 64 test 32\nepochs 1\nblock b0 = conv4(same)\n${blocks}\nmodel m = b31 pool dense10\nexperiment "Deep" {}\n`,
+    );
+    if (!deep) throw new Error("no run planned");
+    expect(validateQueuedRun(deep)).toEqual(deep);
+  });
+
   const [valid] = payloads(
     'data fashion_mnist train 6000 test 1000\nepochs 2\nmodel m = conv8 pool dense10\nexperiment "Ok" {}\n',
   );
@@ -107,6 +116,15 @@ describe("the payload check", () => {
       }),
     ).toMatch(/^unit\.run: /);
     expect(validateQueuedRun({ ...valid, unit: undefined })).toMatch(/^unit: /);
+    // Layers nested far deeper than blocks may nest: refused, not a stack overflow in the check.
+    for (const depth of [1_000, 100_000])
+      expect(
+        why((u) => {
+          let inner: unknown = u.run.model.layers[0];
+          for (let i = 0; i < depth; i++) inner = { type: "residual", layers: [inner] };
+          (u.run.model.layers as unknown[])[0] = inner;
+        }),
+      ).toBe("the payload: nested deeper than any model cnnp plans");
     expect(validateQueuedRun("junk")).toMatch(/^the payload: /);
   });
 });
