@@ -48,6 +48,9 @@ export class ModelRegistry {
   private readonly blocks = new Map<string, Extract<Statement, { kind: "block" }>>();
   private readonly blockDrafts = new Map<string, LayerDraft[] | null>();
   private readonly expanding = new Set<string>();
+  /** How many models deep each defined model is built (1: from layers). */
+  private readonly levels = new Map<string, number>();
+  private modelsDeep = false;
   /** Blocks nested too deep were reported (once: the levels above it fail with it). */
   private tooDeep = false;
 
@@ -162,6 +165,20 @@ export class ModelRegistry {
     );
   }
 
+  /** E133 for models built from models, once: the models above the deepest fail with it. */
+  private modelsTooDeep(message: string, at: Span): void {
+    if (this.modelsDeep) return;
+    this.modelsDeep = true;
+    this.diagnostics.push(
+      error(
+        "E133",
+        at,
+        `${message}; models build on models at most ${bounds.nesting} levels deep`,
+        "Define the model from its layers, or from a model fewer levels down.",
+      ),
+    );
+  }
+
   /** E133, once: the levels above the deepest fail with it. */
   private nestedTooDeep(message: string, at: Span): void {
     if (this.tooDeep) return;
@@ -232,6 +249,14 @@ export class ModelRegistry {
       return null;
     }
     if (def.broken) return null;
+    if (this.resolving.size >= bounds.nesting && !this.resolved.has(name)) {
+      const [outer] = this.resolving;
+      this.modelsTooDeep(
+        `model '${outer}' is built from models down to '${name}', ${bounds.nesting + 1} levels deep`,
+        at,
+      );
+      return null;
+    }
     return this.once(
       name,
       this.resolved,
@@ -277,6 +302,16 @@ export class ModelRegistry {
     if (first && expr.terms.length === 1 && this.defs.has(first.name.value)) {
       const t = this.get(first.name.value, first.name.span);
       if (!t) return null;
+      // Models built from models: as deep as blocks may nest (the levels of known ones count).
+      const level = (this.levels.get(first.name.value) ?? 1) + (name !== undefined ? 1 : 0);
+      if (name !== undefined) this.levels.set(name, level);
+      if (level > bounds.nesting) {
+        this.modelsTooDeep(
+          `model '${name ?? first.name.value}' is built from models ${level} levels deep`,
+          first.name.span,
+        );
+        return null;
+      }
       base = { ...t, inserts: [...t.inserts] };
     } else {
       if (first && expr.terms.length === 1 && !looksLikeLayer(first.name.value)) {

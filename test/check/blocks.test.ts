@@ -121,3 +121,19 @@ describe("blocks", () => {
     expect(long.diagnostics.map((d) => d.code)).toEqual(["E133"]);
   });
 });
+
+describe("models built from models", () => {
+  const chain = (n: number, use: string) =>
+    `model m1 = conv4 pool dense10\n${Array.from({ length: n - 1 }, (_, i) => `model m${i + 2} = m${i + 1} maps 4`).join("\n")}\nexperiment "x" {\n  model ${use}\n}\n`;
+
+  it("go 32 levels deep; deeper is E133 once, and 5,000 in a chain do not run the checker out of stack", () => {
+    expect(models(chain(32, "m32")).diagnostics).toEqual([]);
+    expect(models(chain(33, "m33")).diagnostics.map((d) => [d.code, d.message])).toEqual([
+      [
+        "E133",
+        "model 'm33' is built from models down to 'm1', 33 levels deep; models build on models at most 32 levels deep",
+      ],
+    ]);
+    expect(models(chain(5000, "m5000")).diagnostics.map((d) => d.code)).toEqual(["E133"]);
+  });
+});
