@@ -1,12 +1,13 @@
 import { bounds } from "../bounds.js";
 import { type Diagnostic, error, type Span, startOfFile } from "../diagnostics/diagnostic.js";
 import { type LayerRef, type ModelExpr, type Statement, valueText } from "../dsl/ast.js";
-import { kindOf, type LayerDraft, layerWords, parseLayer } from "../layers/index.js";
+import { claimedByLayer, kindOf, type LayerDraft, layerWords, parseLayer } from "../layers/index.js";
 import { isProblem, type Summary, summarize } from "../layers/summary.js";
 import type { LayerSpec, ModelSpec } from "../model/index.js";
 import { grouped } from "../util/grouped.js";
 import { closest } from "../util/suggest.js";
 import { tooManyParameters } from "./cost.js";
+import { Levels } from "./levels.js";
 import { isDiagnostic, scalarReaders, wholeNumber } from "./settings.js";
 
 /** A layer as written, remembering where. */
@@ -48,18 +49,17 @@ export class ModelRegistry {
   private readonly blocks = new Map<string, Extract<Statement, { kind: "block" }>>();
   private readonly blockDrafts = new Map<string, LayerDraft[] | null>();
   private readonly expanding = new Set<string>();
-  /** How many models deep each defined model is built (1: from layers). */
-  private readonly levels = new Map<string, number>();
-  private modelsDeep = false;
-  /** Blocks nested too deep were reported (once: the levels above it fail with it). */
-  private tooDeep = false;
+  /** How many blocks deep each block goes, and how many models deep each model is built. */
+  private readonly blockLevels = new Levels((n) => this.blockUses(n));
+  private readonly modelLevels = new Levels((n) => this.modelUses(n));
+  private readonly deepReported = new Set<string>();
 
   constructor(private readonly diagnostics: Diagnostic[]) {}
 
   /** Registers a `block NAME = layers`; reports a name used twice (by a block or a model). */
   defineBlock(stmt: Extract<Statement, { kind: "block" }>): void {
     const name = stmt.name.value;
-    if (name === "residual" || parseLayer({ name: stmt.name, args: [], span: stmt.name.span }).ok) {
+    if (name === "residual" || claimedByLayer({ name: stmt.name, args: [], span: stmt.name.span })) {
       this.diagnostics.push(
         error(
           "E108",
@@ -71,34 +71,41 @@ export class ModelRegistry {
       return;
     }
     const first = this.blocks.get(name);
-    if (first || this.defs.has(name)) {
+    if (first) {
       this.diagnostics.push(
-        error("E108", stmt.name.span, `'${name}' is defined twice`, undefined, [
-          {
-            span: first?.name.span ?? this.defs.get(name)?.name.span ?? stmt.name.span,
-            message: "first defined here",
-          },
+        error("E108", stmt.name.span, `block '${name}' is defined twice`, undefined, [
+          { span: first.name.span, message: "first defined here" },
         ]),
       );
       return;
     }
+    // The block stays defined (layer lists name it), and the model is what experiments name: one error.
+    const model = this.defs.get(name);
+    if (model) this.diagnostics.push(bothNames(name, stmt.name.span, model.name.span));
     this.blocks.set(name, stmt);
   }
 
   /**
-   * The block a layer word names: `res16` itself, or `res32` for a block `res16` (the number sets
-   * its conv layers' maps, as in `conv32`); null when the word names none.
+   * The block statement a layer word names: `res16` itself, or `res16` for `res32` (the number sets
+   * its conv layers' maps, as in `conv32`); undefined when the word names none.
    */
+  private blockStatementOf(word: string): Extract<Statement, { kind: "block" }> | undefined {
+    const stmt = this.blocks.get(word);
+    if (stmt) return stmt;
+    const m = /^(.*?[A-Za-z_])(\d+)$/.exec(word);
+    if (!m) return undefined;
+    const prefix = m[1] ?? "";
+    return [...this.blocks.values()].find((b) => new RegExp(`^${prefix}\\d+$`).test(b.name.value));
+  }
+
+  /** The block a layer word names, placed; null when it is wrong (reported), undefined when it names none. */
   private blockOf(ref: LayerRef): PlacedLayer | null | undefined {
     const word = ref.name.value;
-    let stmt = this.blocks.get(word);
+    const stmt = this.blockStatementOf(word);
+    if (!stmt) return undefined;
     let width: number | undefined;
-    if (!stmt) {
-      const m = /^(.*?[A-Za-z_])(\d+)$/.exec(word);
-      if (!m) return undefined;
-      const [, prefix = "", digits = ""] = m;
-      stmt = [...this.blocks.values()].find((b) => new RegExp(`^${prefix}\\d+$`).test(b.name.value));
-      if (!stmt) return undefined;
+    if (stmt.name.value !== word) {
+      const [, prefix = "", digits = ""] = /^(.*?[A-Za-z_])(\d+)$/.exec(word) ?? [];
       width = Number(digits);
       if (width < 1 || width > bounds.maps.max) {
         this.diagnostics.push(
@@ -130,14 +137,10 @@ export class ModelRegistry {
   /** A block's layers as drafts, once; null when it is broken or defined in terms of itself (reported). */
   private expandBlock(stmt: Extract<Statement, { kind: "block" }>, at: Span): LayerDraft[] | null {
     const name = stmt.name.value;
-    // Blocks that use blocks: as deep as experiments may nest, so no chain of them runs the
-    // checker (or a queue worker's) out of stack.
-    if (this.expanding.size >= bounds.nesting && !this.blockDrafts.has(name)) {
-      const [outer] = this.expanding;
-      this.nestedTooDeep(
-        `block '${outer}' nests blocks down to '${name}', ${bounds.nesting + 1} levels deep`,
-        at,
-      );
+    // Blocks that use blocks, as deep as experiments may nest: worked out before expanding, so no
+    // chain of them runs the checker (or a queue worker's schema) out of stack.
+    if (this.blockLevels.of(name) > bounds.nesting) {
+      this.tooDeep("block", this.blockLevels.at(name, bounds.nesting + 1));
       return null;
     }
     return this.once(
@@ -146,15 +149,7 @@ export class ModelRegistry {
       this.expanding,
       () => {
         const placed = this.layers(stmt.layers);
-        if (!placed) return null;
-        const drafts = placed.map((p) => p.draft);
-        // Its blocks were expanded before (and cached): count the levels they bring along too.
-        const levels = 1 + blockLevels(drafts);
-        if (levels > bounds.nesting) {
-          this.nestedTooDeep(`block '${name}' nests blocks ${levels} levels deep`, at);
-          return null;
-        }
-        return drafts;
+        return placed ? placed.map((p) => p.draft) : null;
       },
       error(
         "E107",
@@ -165,32 +160,46 @@ export class ModelRegistry {
     );
   }
 
-  /** E133 for models built from models, once: the models above the deepest fail with it. */
-  private modelsTooDeep(message: string, at: Span): void {
-    if (this.modelsDeep) return;
-    this.modelsDeep = true;
+  /** E133 at the definition that is one level too deep (each once: those above fail with it). */
+  private tooDeep(kind: "block" | "model", name: string): void {
+    if (this.deepReported.has(`${kind} ${name}`)) return;
+    this.deepReported.add(`${kind} ${name}`);
+    const at = (kind === "block" ? this.blocks.get(name) : this.defs.get(name))?.name.span ?? startOfFile;
+    const n = bounds.nesting;
     this.diagnostics.push(
-      error(
-        "E133",
-        at,
-        `${message}; models build on models at most ${bounds.nesting} levels deep`,
-        "Define the model from its layers, or from a model fewer levels down.",
-      ),
+      kind === "block"
+        ? error(
+            "E133",
+            at,
+            `block '${name}' nests blocks ${n + 1} levels deep; blocks nest at most ${n} levels deep`,
+            `Define the deep blocks' layers in fewer levels: blocks may use blocks to ${n} levels.`,
+          )
+        : error(
+            "E133",
+            at,
+            `model '${name}' is built from models ${n + 1} levels deep; models build on models at most ${n} levels deep`,
+            "Define the model from its layers, or from a model fewer levels down.",
+          ),
     );
   }
 
-  /** E133, once: the levels above the deepest fail with it. */
-  private nestedTooDeep(message: string, at: Span): void {
-    if (this.tooDeep) return;
-    this.tooDeep = true;
-    this.diagnostics.push(
-      error(
-        "E133",
-        at,
-        `${message}; blocks nest at most ${bounds.nesting} levels deep`,
-        `Define the deep blocks' layers in fewer levels: blocks may use blocks to ${bounds.nesting} levels.`,
-      ),
-    );
+  /** The blocks a block's layers name (inside residual(...) too). */
+  private blockUses(name: string): string[] {
+    const out: string[] = [];
+    const refs = [...(this.blocks.get(name)?.layers ?? [])];
+    for (let ref = refs.pop(); ref; ref = refs.pop()) {
+      if (ref.inner) refs.push(...ref.inner);
+      const used = this.blockStatementOf(ref.name.value);
+      if (used) out.push(used.name.value);
+    }
+    return out;
+  }
+
+  /** The model a model is built from, if it is built from one. */
+  private modelUses(name: string): string[] {
+    const expr = this.defs.get(name)?.expr;
+    const first = expr?.terms[0];
+    return expr?.terms.length === 1 && first && this.defs.has(first.name.value) ? [first.name.value] : [];
   }
 
   /** `did you mean 'x'?` among the defined models, or a short list of them. */
@@ -207,27 +216,18 @@ export class ModelRegistry {
 
   /** Registers a definition; reports a duplicate with a pointer to the first. */
   define(stmt: ModelDef): void {
-    const first = this.defs.get(stmt.name.value) ?? this.blocks.get(stmt.name.value);
+    const first = this.defs.get(stmt.name.value);
     if (first) {
       this.diagnostics.push(
-        error(
-          "E108",
-          stmt.name.span,
-          first.kind === "block"
-            ? `model '${stmt.name.value}' has the name of a block`
-            : `model '${stmt.name.value}' is defined twice`,
-          undefined,
-          [
-            {
-              span: first.name.span,
-              message: first.kind === "block" ? "first defined here, as a block" : "first defined here",
-            },
-          ],
-        ),
+        error("E108", stmt.name.span, `model '${stmt.name.value}' is defined twice`, undefined, [
+          { span: first.name.span, message: "first defined here" },
+        ]),
       );
-      // A model named like a block is still the model that experiments name: no error follows.
-      if (first.kind !== "block") return;
+      return;
     }
+    const block = this.blocks.get(stmt.name.value);
+    // The model stays defined (experiments name it), and the block is what layers name: one error.
+    if (block) this.diagnostics.push(bothNames(stmt.name.value, stmt.name.span, block.name.span));
     this.defs.set(stmt.name.value, stmt);
     this.nameList = undefined;
   }
@@ -249,12 +249,8 @@ export class ModelRegistry {
       return null;
     }
     if (def.broken) return null;
-    if (this.resolving.size >= bounds.nesting && !this.resolved.has(name)) {
-      const [outer] = this.resolving;
-      this.modelsTooDeep(
-        `model '${outer}' is built from models down to '${name}', ${bounds.nesting + 1} levels deep`,
-        at,
-      );
+    if (this.modelLevels.of(name) > bounds.nesting) {
+      this.tooDeep("model", this.modelLevels.at(name, bounds.nesting + 1));
       return null;
     }
     return this.once(
@@ -302,16 +298,6 @@ export class ModelRegistry {
     if (first && expr.terms.length === 1 && this.defs.has(first.name.value)) {
       const t = this.get(first.name.value, first.name.span);
       if (!t) return null;
-      // Models built from models: as deep as blocks may nest (the levels of known ones count).
-      const level = (this.levels.get(first.name.value) ?? 1) + (name !== undefined ? 1 : 0);
-      if (name !== undefined) this.levels.set(name, level);
-      if (level > bounds.nesting) {
-        this.modelsTooDeep(
-          `model '${name ?? first.name.value}' is built from models ${level} levels deep`,
-          first.name.span,
-        );
-        return null;
-      }
       base = { ...t, inserts: [...t.inserts] };
     } else {
       if (first && expr.terms.length === 1 && !looksLikeLayer(first.name.value)) {
@@ -379,9 +365,11 @@ export class ModelRegistry {
     const word = ref.name.value;
     const names = [...this.blocks.keys()];
     const near = closest(word, names);
-    const hint = near
-      ? `did you mean block '${near}'?`
-      : `The blocks here are ${names.map((n) => `'${n}'`).join(", ")}; a block named with a number (res16) takes a width (res32). ${d.hint ?? ""}`.trim();
+    const hint = d.hint?.startsWith("did you mean")
+      ? `${d.hint}${near ? ` Or block '${near}'?` : ""}`
+      : near
+        ? `did you mean block '${near}'?`
+        : `The blocks here are ${names.map((n) => `'${n}'`).join(", ")}; a block named with a number (res16) takes a width (res32). ${d.hint ?? ""}`.trim();
     return { ...d, message: `unknown layer or block '${word}'`, hint };
   }
 
@@ -389,7 +377,7 @@ export class ModelRegistry {
     const out: PlacedLayer[] = [];
     let ok = true;
     for (const ref of refs) {
-      if (this.defs.has(ref.name.value)) {
+      if (this.defs.has(ref.name.value) && !this.blocks.has(ref.name.value)) {
         this.diagnostics.push(
           error(
             "E102",
@@ -431,14 +419,15 @@ export class ModelRegistry {
   }
 }
 
-/** How many blocks deep the deepest of these layers goes (a residual adds no level of its own). */
-function blockLevels(drafts: readonly { type: string; layers?: unknown }[]): number {
-  let deepest = 0;
-  for (const d of drafts) {
-    if (!Array.isArray(d.layers)) continue;
-    deepest = Math.max(deepest, (d.type === "block" ? 1 : 0) + blockLevels(d.layers));
-  }
-  return deepest;
+/** E108 for a name that a model and a block both have, at the second. */
+function bothNames(name: string, at: Span, first: Span): Diagnostic {
+  return error(
+    "E108",
+    at,
+    `'${name}' names both a model and a block`,
+    "Give the model and the block different names: a layer list reads the name as the block, an experiment as the model.",
+    [{ span: first, message: "first defined here" }],
+  );
 }
 
 /** Whether a word starts like a layer (so a typo in it is an unknown layer, not an unknown model). */

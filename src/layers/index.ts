@@ -97,6 +97,11 @@ export const layerSchema = z.union(
   ],
 );
 
+/** Whether a layer kind takes this word as its own, valid or not (`conv0` is conv's, if wrong). */
+export function claimedByLayer(ref: LayerRef): boolean {
+  return layerKinds.some((k) => k.parse(ref) !== undefined) || /^(conv|dense|pool)-\d/.test(ref.name.value);
+}
+
 /** Parses one layer word, e.g. `conv32x5(padding=same)`, `pool3`, `dense10`, `dropout0.25`. */
 export function parseLayer(ref: LayerRef): Parsed<LayerDraft> {
   for (const k of layerKinds) {

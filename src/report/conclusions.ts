@@ -191,7 +191,7 @@ export function contextOf(r: ExperimentDraft, accuracies: number[][] = []) {
     holm: compared.filter((c) => c.p !== null).length > 1,
     power: powerOf(sd, r.repeat),
     spread: spreadOf(withResults),
-    spreadTest: spreadTestOf(withResults, accuracies),
+    spreadTest: r.rows.length === 2 ? spreadTestOf(withResults, accuracies) : null,
     answers: r.answers,
     search: searchView(r),
     uses: r.uses,

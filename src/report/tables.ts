@@ -50,7 +50,12 @@ export function machinesNote(e: ExperimentReport): string {
   const timed = e.rows.filter((r) => r.ok > 0 && r.hosts.length > 0);
   const machines = new Set(timed.flatMap((r) => r.hosts));
   if (machines.size < 2) return "";
-  const where = timed.map((r) => `${r.label} on ${r.hosts.join(" and ")}`).join("; ");
+  const same = timed.every((r) => r.hosts.length === machines.size);
+  const where = same
+    ? `every configuration's runs on all of them: ${[...machines].join(", ")}`
+    : timed.length <= 6
+      ? timed.map((r) => `${r.label} on ${r.hosts.join(" and ")}`).join("; ")
+      : "which ran where is on the environment page";
   return `Training times come from ${machines.size} machines (${where}): compare them only between runs on the same machine`;
 }
 

@@ -47,6 +47,7 @@ export class PassReporter {
     }
     // The progress line counts them from the start, those done before included.
     this.display.tracker.jobs = this.done;
+    this.display.refresh();
   }
 
   /** Handles one event of the orchestrator. */

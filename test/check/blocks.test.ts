@@ -78,18 +78,38 @@ describe("blocks", () => {
   });
 
   it("may not take a layer's name or a model's: E108 at the name that comes second", () => {
-    for (const name of ["conv16", "relu", "residual", "dropout0.5", "globalpool"]) {
+    // conv0 and dense0 are no valid layers, but conv's and dense's words: as blocks they took
+    // over conv8 and dense10 (at widths 8 and 10).
+    for (const name of [
+      "conv16",
+      "relu",
+      "residual",
+      "dropout0.5",
+      "globalpool",
+      "conv0",
+      "dense0",
+      "pool0",
+    ]) {
       const r = models(`block ${name} = conv8(same) conv8(same)\nmodel m = conv16(same) pool dense10\n`);
       expect(r.diagnostics.map((d) => [d.code, d.span.line, d.span.column, d.message])).toEqual([
         ["E108", 1, 7, `'${name}' is a layer: a block of that name would hide it`],
       ]);
     }
-    const model = models("block main = conv8(same)\nmodel main = conv16 pool dense10\n");
-    expect(model.diagnostics.map((d) => [d.code, d.span.line, d.message, d.related?.[0]?.message])).toEqual([
-      ["E108", 2, "model 'main' has the name of a block", "first defined here, as a block"],
-    ]);
-    const block = models("model main = conv16 pool dense10\nblock main = conv8(same)\n");
-    expect(block.diagnostics.map((d) => [d.code, d.span.line])).toEqual([["E108", 2]]);
+    // Either order, one error, and the block still serves the layers that name it.
+    for (const text of [
+      "block main = conv8(same)\nmodel main = conv16(same) main pool dense10\n",
+      "model main = conv16(same) main pool dense10\nblock main = conv8(same)\n",
+    ]) {
+      const r = models(text);
+      expect(r.diagnostics.map((d) => [d.code, d.span.line, d.message, d.related?.[0]?.span.line])).toEqual([
+        ["E108", 2, "'main' names both a model and a block", 1],
+      ]);
+    }
+  });
+
+  it("offer a near layer before a near block in an unknown word's hint", () => {
+    const r = models("block rel16 = conv8(same)\nmodel m = conv16(same) relx pool dense10\n");
+    expect(r.diagnostics.map((d) => d.hint)).toEqual(["did you mean 'relu'? Or block 'rel16'?"]);
   });
 
   it("take a width from 1 to the conv layers' limit: r0 and r99999999 are E104 at the word", () => {
@@ -108,17 +128,18 @@ describe("blocks", () => {
     const chain = (n: number, use: string) =>
       `block b0 = conv4(same)\n${Array.from({ length: n - 1 }, (_, i) => `block b${i + 1} = residual(b${i})`).join("\n")}\nmodel m = ${use} pool dense10\n`;
     expect(models(chain(32, "b31")).diagnostics).toEqual([]);
-    const deep = models(chain(33, "b32"));
-    expect(deep.diagnostics.map((d) => [d.code, d.message])).toEqual([
-      ["E133", "block 'b32' nests blocks down to 'b0', 33 levels deep; blocks nest at most 32 levels deep"],
-    ]);
-    // b10 first: b0 to b10 are known when b32 is read, and still count.
-    const cached = models(chain(33, "b10 b32"));
-    expect(cached.diagnostics.map((d) => [d.code, d.message])).toEqual([
-      ["E133", "block 'b32' nests blocks 33 levels deep; blocks nest at most 32 levels deep"],
-    ]);
+    // Reported at the block that is one level too deep, whichever block the model reads first.
+    for (const use of ["b32", "b10 b32"]) {
+      const deep = models(chain(33, use));
+      expect(deep.diagnostics.map((d) => [d.code, d.span.line, d.message])).toEqual([
+        ["E133", 33, "block 'b32' nests blocks 33 levels deep; blocks nest at most 32 levels deep"],
+      ]);
+    }
     const long = models(chain(5000, "b4999"));
     expect(long.diagnostics.map((d) => d.code)).toEqual(["E133"]);
+    // Two chains too deep: each has its error.
+    const two = `${chain(40, "b39")}${Array.from({ length: 40 }, (_, i) => `block c${i} = ${i === 0 ? "conv4(same)" : `residual(c${i - 1})`}`).join("\n")}\nmodel n = c39 pool dense10\n`;
+    expect(models(two).diagnostics.map((d) => d.code)).toEqual(["E133", "E133"]);
   });
 });
 
@@ -128,10 +149,11 @@ describe("models built from models", () => {
 
   it("go 32 levels deep; deeper is E133 once, and 5,000 in a chain do not run the checker out of stack", () => {
     expect(models(chain(32, "m32")).diagnostics).toEqual([]);
-    expect(models(chain(33, "m33")).diagnostics.map((d) => [d.code, d.message])).toEqual([
+    expect(models(chain(33, "m33")).diagnostics.map((d) => [d.code, d.span.line, d.message])).toEqual([
       [
         "E133",
-        "model 'm33' is built from models down to 'm1', 33 levels deep; models build on models at most 32 levels deep",
+        33,
+        "model 'm33' is built from models 33 levels deep; models build on models at most 32 levels deep",
       ],
     ]);
     expect(models(chain(5000, "m5000")).diagnostics.map((d) => d.code)).toEqual(["E133"]);

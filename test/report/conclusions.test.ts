@@ -221,6 +221,18 @@ describe("conclusions", () => {
       );
     // Spreads alike: no sentence (the repeatability template says it either way).
     expect(write("sweep", [0.87, 0.873, 0.868])).not.toContain("varies more");
+    // Three rows, one of them not run yet: no test of two that would vanish when the third comes.
+    const three = [
+      row(0, "model final", steady, null),
+      row(1, "model resnet", [0.704, 0.84, 0.879], steady),
+      row(2, "model plain", [], steady, 3),
+    ];
+    const c = w.write(
+      experiment(three, { kind: "sweep" }),
+      [],
+      [steady, [0.704, 0.84, 0.879], []],
+    ).conclusion;
+    expect(c).not.toContain("varies more");
   });
 
   it("repeatability: says by the F-test on the runs whether one configuration's spread is narrower", async () => {
@@ -296,6 +308,16 @@ describe("conclusions", () => {
     expect(tableOf(e).caption).toContain(
       "Training times come from 2 machines (maps 32 on vm (AMD EPYC (family 25, model 1; AVX2), 2 cores); maps 64 on vm (AMD EPYC (family 26, model 2; AVX-512), 2 cores)): compare them only between runs on the same machine",
     );
+    // Many rows, each on both: said once, not row by row.
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      ...row(i, `maps ${i + 1}`, base, i ? base : null),
+      hosts: ["a", "b"],
+    }));
+    const caption = tableOf({ ...e, rows: many }).caption;
+    expect(caption).toContain(
+      "Training times come from 2 machines (every configuration's runs on all of them: a, b)",
+    );
+    expect(caption.length).toBeLessThan(400);
   });
 
   it("shows a note whose live numbers cannot be filled in as written, warns, and still writes the report", async () => {

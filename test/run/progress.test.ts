@@ -41,8 +41,10 @@ describe("the ETA of cnnp run", () => {
     expect(t.value).toBe(200);
     expect(t.total).toBe(1100);
   });
+});
 
-  it("counts the jobs done before in its progress line from the start, not from the first job that finishes", () => {
+describe("the progress of cnnp run", () => {
+  it("counts the jobs done before from its first line, and has the display redraw them", () => {
     const t = new Tracker(15, [{ key: "r", steps: 100 }], 0, 2);
     const lines: string[] = [];
     const display = new PlainDisplay({ out: (l) => lines.push(l), err: () => {}, color: false }, t, 0);
@@ -54,8 +56,13 @@ describe("the ETA of cnnp run", () => {
       { length: 12 },
       (_, i) => ({ job: `j${i}`, status: "ok" }) as unknown as ResultFile,
     );
+    let redrawn = 0;
+    display.refresh = () => {
+      redrawn++;
+    };
     reporter.report(before, "done before: ", null, true);
     expect(display.line()).toMatch(/^progress: 12 of 15 jobs done · 0 of 100 steps/);
+    expect(redrawn).toBe(1);
     display.stop();
   });
 });
