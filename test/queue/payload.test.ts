@@ -60,10 +60,10 @@ describe("the payload a queue worker accepts", () => {
 });
 
 describe("the payload check", () => {
-  it("accepts a model with blocks nested as deep as a pipeline may nest them (32 levels, a residual in each)", () => {
+  it("accepts a model with blocks nested as deep as a pipeline may nest them (32 levels, a residual in each and around the outermost)", () => {
     const blocks = Array.from({ length: 31 }, (_, i) => `block b${i + 1} = residual(b${i})`).join("\n");
     const [deep] = payloads(
-      `data fashion_mnist train 64 test 32\nepochs 1\nblock b0 = conv4(same)\n${blocks}\nmodel m = b31 pool dense10\nexperiment "Deep" {}\n`,
+      `data fashion_mnist train 64 test 32\nepochs 1\nblock b0 = residual(conv4(same))\n${blocks}\nmodel m = residual(b31) pool dense10\nexperiment "Deep" {}\n`,
     );
     if (!deep) throw new Error("no run planned");
     expect(validateQueuedRun(deep)).toEqual(deep);
