@@ -86,38 +86,39 @@ export class ModelRegistry {
   }
 
   /**
-   * The block statement a layer word names: `res16` itself, or `res16` for `res32` (the number sets
-   * its conv layers' maps, as in `conv32`); undefined when the word names none.
+   * The block statement a layer word names: `res16` itself, or `res16` for `res32` with width 32
+   * (the number sets its conv layers' maps, as in `conv32`); undefined when the word names none.
    */
-  private blockStatementOf(word: string): Extract<Statement, { kind: "block" }> | undefined {
+  private blockStatementOf(
+    word: string,
+  ): { stmt: Extract<Statement, { kind: "block" }>; width?: number; prefix: string } | undefined {
     const stmt = this.blocks.get(word);
-    if (stmt) return stmt;
+    if (stmt) return { stmt, prefix: word };
     const m = /^(.*?[A-Za-z_])(\d+)$/.exec(word);
     if (!m) return undefined;
     const prefix = m[1] ?? "";
-    return [...this.blocks.values()].find((b) => new RegExp(`^${prefix}\\d+$`).test(b.name.value));
+    const named = [...this.blocks.values()].find(
+      (b) => /\d$/.test(b.name.value) && b.name.value.replace(/\d+$/, "") === prefix,
+    );
+    return named ? { stmt: named, width: Number(m[2]), prefix } : undefined;
   }
 
   /** The block a layer word names, placed; null when it is wrong (reported), undefined when it names none. */
   private blockOf(ref: LayerRef): PlacedLayer | null | undefined {
     const word = ref.name.value;
-    const stmt = this.blockStatementOf(word);
-    if (!stmt) return undefined;
-    let width: number | undefined;
-    if (stmt.name.value !== word) {
-      const [, prefix = "", digits = ""] = /^(.*?[A-Za-z_])(\d+)$/.exec(word) ?? [];
-      width = Number(digits);
-      if (width < 1 || width > bounds.maps.max) {
-        this.diagnostics.push(
-          error(
-            "E104",
-            ref.name.span,
-            `'${word}' asks for block '${stmt.name.value}' at ${grouped(width)} maps; a width is 1 to ${grouped(bounds.maps.max)}`,
-            `Write e.g. ${prefix}32.`,
-          ),
-        );
-        return null;
-      }
+    const found = this.blockStatementOf(word);
+    if (!found) return undefined;
+    const { stmt, width, prefix } = found;
+    if (width !== undefined && (width < 1 || width > bounds.maps.max)) {
+      this.diagnostics.push(
+        error(
+          "E104",
+          ref.name.span,
+          `'${word}' asks for block '${stmt.name.value}' at ${grouped(width)} maps; a width is 1 to ${grouped(bounds.maps.max)}`,
+          `Write e.g. ${prefix}32.`,
+        ),
+      );
+      return null;
     }
     if (ref.args.length > 0) {
       this.diagnostics.push(error("E103", ref.span, `block '${stmt.name.value}' takes no options`));
@@ -190,7 +191,7 @@ export class ModelRegistry {
     for (let ref = refs.pop(); ref; ref = refs.pop()) {
       if (ref.inner) refs.push(...ref.inner);
       const used = this.blockStatementOf(ref.name.value);
-      if (used) out.push(used.name.value);
+      if (used) out.push(used.stmt.name.value);
     }
     return out;
   }

@@ -97,9 +97,12 @@ export const layerSchema = z.union(
   ],
 );
 
+/** A negative count, `conv-8`: conv's, dense's or pool's word, if wrong. */
+const negativeCount = /^(conv|dense|pool)-\d/;
+
 /** Whether a layer kind takes this word as its own, valid or not (`conv0` is conv's, if wrong). */
 export function claimedByLayer(ref: LayerRef): boolean {
-  return layerKinds.some((k) => k.parse(ref) !== undefined) || /^(conv|dense|pool)-\d/.test(ref.name.value);
+  return layerKinds.some((k) => k.parse(ref) !== undefined) || negativeCount.test(ref.name.value);
 }
 
 /** Parses one layer word, e.g. `conv32x5(padding=same)`, `pool3`, `dense10`, `dropout0.25`. */
@@ -109,8 +112,7 @@ export function parseLayer(ref: LayerRef): Parsed<LayerDraft> {
     if (r) return r;
   }
   const word = ref.name.value;
-  if (/^(conv|dense|pool)-\d/.test(word))
-    return countError(ref, word.startsWith("dense") ? "unit" : "filter");
+  if (negativeCount.test(word)) return countError(ref, word.startsWith("dense") ? "unit" : "filter");
   if (/^(conv|dense)\d+(\.\d+)?[eE]\d/.test(word)) {
     const units = word.startsWith("dense");
     return fail(

@@ -2,14 +2,10 @@ import { showSweepValue as show } from "../check/axes.js";
 import { formatSummary } from "../layers/summary.js";
 import type { SweepValue } from "../model/index.js";
 import { halvingEpochs } from "../search/index.js";
+import { plural } from "../util/plural.js";
 import type { Plan, PlannedExperiment } from "./types.js";
 
 const fmt = new Intl.NumberFormat("en-US");
-
-/** `1 job`, `2 jobs`, `1,024 jobs`: a count and its noun, plural unless the count is one. */
-function count(n: number, noun: string): string {
-  return `${fmt.format(n)} ${noun}${n === 1 ? "" : "s"}`;
-}
 
 /** Long runs of consecutive whole numbers read better as `5..100 (96 values)`. */
 function showValues(values: SweepValue[][]): string {
@@ -112,7 +108,7 @@ function searchLines(e: PlannedExperiment): string[] {
   }
   return [
     ...head,
-    `   budget  ${s.count} candidates x ${repeats} = ${count(s.count * e.repeat, "job")} of ${epochs} epoch${epochs === 1 ? "" : "s"}`,
+    `   budget  ${s.count} candidates x ${repeats} = ${plural(s.count * e.repeat, "job")} of ${epochs} epoch${epochs === 1 ? "" : "s"}`,
     `   known   ${known} of ${s.count} candidates${known < s.count ? " (the others are proposed from their results as they finish)" : ""}${a ? `: ${showValues(a.values)}` : ""}`,
   ];
 }
@@ -122,11 +118,11 @@ export function planToText(p: Plan): string {
   const t = p.totals;
   const out: string[] = [];
   out.push(
-    `${p.file}: ${count(p.experiments.length, "experiment")}, ${count(t.configurations, "configuration")}, ${count(t.jobs, "job")} (${fmt.format(t.uniqueJobs)} distinct)${t.waitingJobs > 0 ? `, and ${fmt.format(t.waitingJobs)} waiting for another experiment's answer` : ""}`,
+    `${p.file}: ${plural(p.experiments.length, "experiment")}, ${plural(t.configurations, "configuration")}, ${plural(t.jobs, "job")} (${fmt.format(t.uniqueJobs)} distinct)${t.waitingJobs > 0 ? `, and ${fmt.format(t.waitingJobs)} waiting for another experiment's answer` : ""}`,
   );
   const saved = t.epochsNaive > 0 ? Math.round((1 - t.epochsPlanned / t.epochsNaive) * 100) : 0;
   out.push(
-    `epochs to train: ${fmt.format(t.epochsPlanned)} in ${count(t.runs, "run")} (naive: ${fmt.format(t.epochsNaive)}; shared runs save ${saved}%)`,
+    `epochs to train: ${fmt.format(t.epochsPlanned)} in ${plural(t.runs, "run")} (naive: ${fmt.format(t.epochsNaive)}; shared runs save ${saved}%)`,
   );
   for (const e of p.experiments) {
     out.push("", e.title);
@@ -140,7 +136,7 @@ export function planToText(p: Plan): string {
     );
     const ready = e.configurations.length - e.waiting.configurations;
     out.push(
-      `   jobs    ${ready} configuration${ready === 1 ? "" : "s"} x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${count(e.jobs.length, "job")}; epochs to train ${fmt.format(e.epochs.planned)} (naive ${fmt.format(e.epochs.naive)})`,
+      `   jobs    ${ready} configuration${ready === 1 ? "" : "s"} x ${e.repeat} repeat${e.repeat === 1 ? "" : "s"} = ${plural(e.jobs.length, "job")}; epochs to train ${fmt.format(e.epochs.planned)} (naive ${fmt.format(e.epochs.naive)})`,
     );
     for (const q of e.questions)
       out.push(
@@ -159,7 +155,7 @@ export function planToText(p: Plan): string {
       ];
       const w = e.waiting.configurations;
       out.push(
-        `   waits   ${w} configuration${w === 1 ? "" : "s"} (${count(e.waiting.jobs, "job")}) cannot be planned until ${on.map((t) => `"${t}"`).join(" and ")} answer${on.length === 1 ? "s" : ""}; cnnp run trains ${on.length === 1 ? "it" : "them"} first`,
+        `   waits   ${w} configuration${w === 1 ? "" : "s"} (${plural(e.waiting.jobs, "job")}) cannot be planned until ${on.map((t) => `"${t}"`).join(" and ")} answer${on.length === 1 ? "s" : ""}; cnnp run trains ${on.length === 1 ? "it" : "them"} first`,
       );
     }
   }

@@ -1,10 +1,10 @@
 import type { Job, Plan } from "../plan/types.js";
 import type { ResultFile } from "../store/schema.js";
+import { plural } from "../util/plural.js";
 
 const f4 = (x: number) => x.toFixed(4);
 
-export const plural = (n: number, word: string) =>
-  `${n.toLocaleString("en")} ${word}${n === 1 ? "" : word.endsWith("s") ? "es" : "s"}`;
+export { plural };
 
 /** Names jobs as people read them: experiment, configuration, repeat, and which other experiments share it. */
 export class JobNames {
